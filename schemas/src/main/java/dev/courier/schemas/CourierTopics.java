@@ -1,0 +1,61 @@
+package dev.courier.schemas;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The names of Courier's topics, described once. Every component takes its topic names from here.
+ *
+ * <table>
+ *   <tr><th>topic</th><th>key</th><th>value</th><th>written by</th></tr>
+ *   <tr><td>send</td><td>recipientId</td><td>{@link SendEvent}</td><td>producers; tracker re-emits</td></tr>
+ *   <tr><td>ack</td><td>recipientId</td><td>{@link DeliveryAck}</td><td>delivery consumers</td></tr>
+ *   <tr><td>status (compacted)</td><td>messageId/recipientId</td><td>{@link DeliveryStatus}</td><td>tracker</td></tr>
+ *   <tr><td>dead letters</td><td>recipientId (or the original key)</td><td>{@link DeadLetter}</td><td>tracker, consumers</td></tr>
+ * </table>
+ *
+ * <p>The send and ack topics must have the same partition count: the tracker joins them per partition
+ * (they are co-partitioned by recipientId), and a consumer writes each ack to the partition of the send
+ * event it acknowledges.
+ */
+public record CourierTopics(String send, String ack, String status, String deadLetter) {
+
+    public static final String DEFAULT_PREFIX = "courier";
+
+    public CourierTopics {
+        Objects.requireNonNull(send, "send");
+        Objects.requireNonNull(ack, "ack");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(deadLetter, "deadLetter");
+    }
+
+    /** {@code <prefix>.send}, {@code <prefix>.ack}, {@code <prefix>.status}, {@code <prefix>.dead-letter}. */
+    public static CourierTopics withPrefix(String prefix) {
+        if (prefix == null || prefix.isBlank()) {
+            throw new IllegalArgumentException("topic prefix must not be blank");
+        }
+        return new CourierTopics(prefix + ".send", prefix + ".ack", prefix + ".status", prefix + ".dead-letter");
+    }
+
+    public static CourierTopics defaults() {
+        return withPrefix(DEFAULT_PREFIX);
+    }
+
+    /** Key of a status record, and of the tracker's state for one delivery. */
+    public static String deliveryKey(String messageId, String recipientId) {
+        return messageId + "/" + recipientId;
+    }
+
+    /**
+     * The layout to create: send and ack with the same partition count; status compacted; dead letters
+     * kept for 30 days so an operator has time to look and redrive.
+     */
+    public List<TopicSpec> specs(int partitions) {
+        return List.of(
+                new TopicSpec(send, partitions, Map.of()),
+                new TopicSpec(ack, partitions, Map.of()),
+                new TopicSpec(status, partitions, Map.of("cleanup.policy", "compact")),
+                new TopicSpec(deadLetter, partitions, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
+    }
+}

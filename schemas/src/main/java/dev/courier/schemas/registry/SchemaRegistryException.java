@@ -1,0 +1,30 @@
+package dev.courier.schemas.registry;
+
+/**
+ * A schema registry refused a request or could not be reached. {@link #httpStatus()} and
+ * {@link #errorCode()} carry the registry's answer (Confluent error codes, e.g. 40403 schema not found);
+ * both are -1 when no answer came back, which is what {@link #isTransient()} reports as retriable.
+ */
+public class SchemaRegistryException extends RuntimeException {
+    private final int httpStatus;
+    private final int errorCode;
+
+    public SchemaRegistryException(String message, int httpStatus, int errorCode, Throwable cause) {
+        super(message, cause);
+        this.httpStatus = httpStatus;
+        this.errorCode = errorCode;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public int errorCode() {
+        return errorCode;
+    }
+
+    /** True when the registry could not be reached or answered 5xx: worth retrying, never a poison record. */
+    public boolean isTransient() {
+        return httpStatus < 0 || httpStatus >= 500;
+    }
+}
