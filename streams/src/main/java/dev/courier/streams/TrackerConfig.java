@@ -1,0 +1,139 @@
+package dev.courier.streams;
+
+import dev.courier.schemas.CourierTopics;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The delivery tracker's configuration. Courier's own keys are below; any key prefixed {@code streams.}
+ * is passed to Kafka Streams unchanged (e.g. {@code streams.num.stream.threads=2}).
+ */
+public final class TrackerConfig extends AbstractConfig {
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to connect to, host:port[,host:port...].";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    private static final String SCHEMA_REGISTRY_URL_DOC =
+            "URL of a Confluent-compatible schema registry (Courier's own, or mem://<name> for an in-process one).";
+
+    public static final String APPLICATION_ID_CONFIG = "application.id";
+    private static final String APPLICATION_ID_DOC =
+            "Kafka Streams application id: names the consumer group, the transactional ids and the internal topics.";
+
+    public static final String TOPIC_PREFIX_CONFIG = "courier.topic.prefix";
+    private static final String TOPIC_PREFIX_DOC = "Prefix of Courier's topics: <prefix>.send, .ack, .status, .dead-letter.";
+
+    public static final String ACK_TIMEOUT_MS_CONFIG = "ack.timeout.ms";
+    private static final String ACK_TIMEOUT_MS_DOC =
+            "How long the tracker waits for the ack of a first attempt before re-emitting it. Later attempts wait longer (see backoff.*).";
+
+    public static final String BACKOFF_MULTIPLIER_CONFIG = "backoff.multiplier";
+    private static final String BACKOFF_MULTIPLIER_DOC = "Each further attempt waits this many times longer than the previous one.";
+
+    public static final String BACKOFF_MAX_MS_CONFIG = "backoff.max.ms";
+    private static final String BACKOFF_MAX_MS_DOC = "Upper bound of the wait between two attempts, before jitter.";
+
+    public static final String BACKOFF_JITTER_CONFIG = "backoff.jitter";
+    private static final String BACKOFF_JITTER_DOC =
+            "Random extra wait, as a fraction of the wait (0.2 = up to 20% later). Spreads re-emits that fell due together; never makes one early.";
+
+    public static final String MAX_ATTEMPTS_CONFIG = "max.attempts";
+    private static final String MAX_ATTEMPTS_DOC = "Attempts (the original publish included) before a message is dead-lettered with reason MAX_ATTEMPTS.";
+
+    public static final String MESSAGE_TTL_MS_CONFIG = "message.ttl.ms";
+    private static final String MESSAGE_TTL_MS_DOC =
+            "How long after sentAt an undelivered message is kept trying; then it is dead-lettered with reason EXPIRED.";
+
+    public static final String EARLY_ACK_RETENTION_MS_CONFIG = "early.ack.retention.ms";
+    private static final String EARLY_ACK_RETENTION_MS_DOC =
+            "How long an ack whose send event the tracker has not seen is remembered, so that the send, when it arrives, is settled at once.";
+
+    public static final String PUNCTUATE_INTERVAL_MS_CONFIG = "punctuate.interval.ms";
+    private static final String PUNCTUATE_INTERVAL_MS_DOC = "How often (wall clock) the tracker looks for deliveries whose deadline has passed.";
+
+    public static final String MAX_DUE_PER_PUNCTUATION_CONFIG = "max.due.per.punctuation";
+    private static final String MAX_DUE_PER_PUNCTUATION_DOC =
+            "At most this many due deliveries are handled per punctuation; the rest wait for the next one. Bounds one transaction's size.";
+
+    public static final String STATE_DIR_CONFIG = "state.dir";
+    private static final String STATE_DIR_DOC = "Directory of the tracker's RocksDB state.";
+
+    public static final String REPLICATION_FACTOR_CONFIG = "replication.factor";
+    private static final String REPLICATION_FACTOR_DOC = "Replication factor of the tracker's internal topics (changelogs).";
+
+    public static final String STANDBY_REPLICAS_CONFIG = "num.standby.replicas";
+    private static final String STANDBY_REPLICAS_DOC =
+            "Warm copies of each state store on other tracker instances, so a failed instance's tasks move without a full restore.";
+
+    public static final String STREAMS_PREFIX = "streams.";
+
+    private static final ConfigDef CONFIG = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+            .define(APPLICATION_ID_CONFIG, Type.STRING, "courier-tracker", new ConfigDef.NonEmptyString(), Importance.HIGH, APPLICATION_ID_DOC)
+            .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX, new ConfigDef.NonEmptyString(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
+            .define(ACK_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(1), Importance.HIGH, ACK_TIMEOUT_MS_DOC)
+            .define(BACKOFF_MULTIPLIER_CONFIG, Type.DOUBLE, 2.0, Range.atLeast(1.0), Importance.MEDIUM, BACKOFF_MULTIPLIER_DOC)
+            .define(BACKOFF_MAX_MS_CONFIG, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM, BACKOFF_MAX_MS_DOC)
+            .define(BACKOFF_JITTER_CONFIG, Type.DOUBLE, 0.2, Range.between(0.0, 1.0), Importance.LOW, BACKOFF_JITTER_DOC)
+            .define(MAX_ATTEMPTS_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.HIGH, MAX_ATTEMPTS_DOC)
+            .define(MESSAGE_TTL_MS_CONFIG, Type.LONG, 14L * 24 * 3600 * 1000, Range.atLeast(1), Importance.HIGH, MESSAGE_TTL_MS_DOC)
+            .define(EARLY_ACK_RETENTION_MS_CONFIG, Type.LONG, 15L * 60 * 1000, Range.atLeast(1), Importance.LOW, EARLY_ACK_RETENTION_MS_DOC)
+            .define(PUNCTUATE_INTERVAL_MS_CONFIG, Type.LONG, 100L, Range.atLeast(1), Importance.LOW, PUNCTUATE_INTERVAL_MS_DOC)
+            .define(MAX_DUE_PER_PUNCTUATION_CONFIG, Type.INT, 5_000, Range.atLeast(1), Importance.LOW, MAX_DUE_PER_PUNCTUATION_DOC)
+            .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/courier-tracker", Importance.MEDIUM, STATE_DIR_DOC)
+            .define(REPLICATION_FACTOR_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, REPLICATION_FACTOR_DOC)
+            .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM, STANDBY_REPLICAS_DOC);
+
+    public TrackerConfig(Map<?, ?> props) {
+        super(CONFIG, props, false);
+    }
+
+    public static ConfigDef configDef() {
+        return CONFIG;
+    }
+
+    public CourierTopics topics() {
+        return CourierTopics.withPrefix(getString(TOPIC_PREFIX_CONFIG));
+    }
+
+    public String registryUrl() {
+        return getString(SCHEMA_REGISTRY_URL_CONFIG);
+    }
+
+    public RedeliveryPolicy redeliveryPolicy() {
+        return new RedeliveryPolicy(getLong(ACK_TIMEOUT_MS_CONFIG), getDouble(BACKOFF_MULTIPLIER_CONFIG),
+                getLong(BACKOFF_MAX_MS_CONFIG), getDouble(BACKOFF_JITTER_CONFIG), getInt(MAX_ATTEMPTS_CONFIG),
+                getLong(MESSAGE_TTL_MS_CONFIG));
+    }
+
+    /**
+     * Kafka Streams properties: exactly-once v2, replicated changelogs, standby replicas, and whatever the
+     * user passed under {@code streams.}.
+     */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS_CONFIG));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, getInt(REPLICATION_FACTOR_CONFIG));
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(STANDBY_REPLICAS_CONFIG));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR_CONFIG));
+        // Changelog topics inherit min.insync.replicas from the broker default unless we say so.
+        p.put(StreamsConfig.topicPrefix("min.insync.replicas"), String.valueOf(Math.min(2, getInt(REPLICATION_FACTOR_CONFIG))));
+        // A tracker that dies is noticed in 10 s rather than the default 45 s: its partitions (and their
+        // pending deliveries) move to a live instance sooner.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
+        p.putAll(originalsWithPrefix(STREAMS_PREFIX));
+        return p;
+    }
+}

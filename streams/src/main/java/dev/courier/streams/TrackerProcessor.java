@@ -1,0 +1,290 @@
+package dev.courier.streams;
+
+import dev.courier.schemas.AckStatus;
+import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.DeliveryState;
+import dev.courier.schemas.DeliveryStatus;
+import dev.courier.schemas.PendingDelivery;
+import dev.courier.schemas.SendEvent;
+import dev.courier.schemas.registry.SchemaRegistryException;
+import dev.courier.schemas.serde.WireFormatException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tracks each (messageId, recipientId) from its send event to its ack.
+ *
+ * <p>The protocol, per delivery key {@code messageId/recipientId}:
+ * <ol>
+ *   <li>A send event with attempt 1 and no state: store it as pending with a deadline (ack timeout +
+ *       jitter), index the deadline, publish status PENDING.</li>
+ *   <li>An ack with pending state: delete the state and its index entry, publish DELIVERED or READ (or
+ *       dead-letter with reason REJECTED). Later acks for the same key find no pending event.</li>
+ *   <li>An ack with no state: the send event has not been seen yet (acks and sends are separate
+ *       topics), or the delivery was settled already. Remember it as an early ack until
+ *       {@code early.ack.retention.ms}; a send event arriving meanwhile is settled at once.</li>
+ *   <li>Wall-clock punctuation: scan the deadline index up to now. A pending event past its deadline is
+ *       re-emitted to the send topic with attempt+1 and a longer deadline, or dead-lettered
+ *       (MAX_ATTEMPTS, EXPIRED). An early ack past its retention is forgotten.</li>
+ *   <li>A send event with attempt &gt; 1 is the tracker's own re-emit coming back: the state already
+ *       holds it (same attempt), or the delivery was settled after it was emitted. Either way it needs
+ *       nothing; that is why an ack arriving after a re-emit causes no further re-emit.</li>
+ * </ol>
+ * State, index, re-emits, status and dead letters are written in one exactly-once transaction with the
+ * input offsets, so a tracker crash neither loses a pending delivery nor emits a re-emit twice.
+ */
+final class TrackerProcessor implements Processor<String, byte[], String, SpecificRecord> {
+
+    private static final Logger log = LoggerFactory.getLogger(TrackerProcessor.class);
+    private static final byte[] PRESENT = {1};
+
+    private final CourierTopics topics;
+    private final RedeliveryPolicy policy;
+    private final long earlyAckRetentionMs;
+    private final long punctuateIntervalMs;
+    private final int maxDuePerPunctuation;
+    private final Deserializer<SendEvent> sendDeserializer;
+    private final Deserializer<DeliveryAck> ackDeserializer;
+    private final SplittableRandom random = new SplittableRandom();
+
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, PendingDelivery> pending;
+    private KeyValueStore<Bytes, byte[]> deadlines;
+
+    TrackerProcessor(TrackerConfig config, CourierTopics topics, Deserializer<SendEvent> sendDeserializer,
+                     Deserializer<DeliveryAck> ackDeserializer) {
+        this.topics = topics;
+        this.policy = config.redeliveryPolicy();
+        this.earlyAckRetentionMs = config.getLong(TrackerConfig.EARLY_ACK_RETENTION_MS_CONFIG);
+        this.punctuateIntervalMs = config.getLong(TrackerConfig.PUNCTUATE_INTERVAL_MS_CONFIG);
+        this.maxDuePerPunctuation = config.getInt(TrackerConfig.MAX_DUE_PER_PUNCTUATION_CONFIG);
+        this.sendDeserializer = sendDeserializer;
+        this.ackDeserializer = ackDeserializer;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.pending = context.getStateStore(TrackerTopology.PENDING_STORE);
+        this.deadlines = context.getStateStore(TrackerTopology.DEADLINE_INDEX_STORE);
+        context.schedule(Duration.ofMillis(punctuateIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::onTick);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        boolean isSend = source.topic().equals(topics.send());
+        SpecificRecord value;
+        try {
+            value = isSend
+                    ? sendDeserializer.deserialize(source.topic(), record.value())
+                    : ackDeserializer.deserialize(source.topic(), record.value());
+        } catch (WireFormatException e) {
+            deadLetterPoison(record, source, e.reason().name(), e.getMessage());
+            return;
+        } catch (SchemaRegistryException e) {
+            if (e.isTransient()) {
+                throw e; // registry down: fail the task, Streams retries from the committed offsets
+            }
+            deadLetterPoison(record, source, "UNKNOWN_SCHEMA_ID", e.getMessage());
+            return;
+        }
+        if (value == null) {
+            deadLetterPoison(record, source, "NULL_VALUE", "record has no value (tombstone) on " + source.topic());
+            return;
+        }
+        String invalid = isSend ? EventValidation.checkSend((SendEvent) value) : EventValidation.checkAck((DeliveryAck) value);
+        if (invalid != null) {
+            deadLetterPoison(record, source, "INVALID_EVENT", invalid);
+            return;
+        }
+        if (isSend) {
+            onSend((SendEvent) value, record.timestamp());
+        } else {
+            onAck((DeliveryAck) value, record.timestamp());
+        }
+    }
+
+    private void onSend(SendEvent event, long timestamp) {
+        String key = CourierTopics.deliveryKey(event.getMessageId(), event.getRecipientId());
+        PendingDelivery state = pending.get(key);
+        long now = context.currentSystemTimeMs();
+        if (state == null) {
+            if (event.getAttempt() > 1) {
+                return; // our own re-emit of a delivery settled since: nothing to do
+            }
+            long deadline = policy.deadline(1, event.getSentAt().toEpochMilli(), now, random);
+            put(key, new PendingDelivery(event, null, deadline, now));
+            publishStatus(event, DeliveryState.PENDING, 1, now, deadline, null, timestamp);
+        } else if (state.getEvent() == null) {
+            if (event.getAttempt() > 1) {
+                return;
+            }
+            // The ack came first: settle now.
+            remove(key, state);
+            settle(event, state.getEarlyAck(), event.getAttempt(), now, timestamp, null);
+        }
+        // Otherwise the state already holds this delivery: a producer retry or our own re-emit.
+    }
+
+    private void onAck(DeliveryAck ack, long timestamp) {
+        String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
+        PendingDelivery state = pending.get(key);
+        long now = context.currentSystemTimeMs();
+        if (state == null) {
+            put(key, new PendingDelivery(null, ack.getStatus(), now + earlyAckRetentionMs, now));
+        } else if (state.getEvent() != null) {
+            remove(key, state);
+            SendEvent event = state.getEvent();
+            settle(event, ack.getStatus(), event.getAttempt(), now, timestamp, ack.getReason());
+        }
+        // Otherwise an early ack is already remembered: a repeated ack changes nothing.
+    }
+
+    /** An ack settled the delivery: publish the final status, or dead-letter a rejected message. */
+    private void settle(SendEvent event, AckStatus status, int attempts, long now, long timestamp, String reason) {
+        if (status == AckStatus.REJECTED) {
+            deadLetter(event, "REJECTED", "recipient side rejected the message"
+                    + (reason == null ? "" : ": " + reason), attempts, now, timestamp);
+            return;
+        }
+        DeliveryState state = status == AckStatus.READ ? DeliveryState.READ : DeliveryState.DELIVERED;
+        publishStatus(event, state, attempts, now, null, null, timestamp);
+    }
+
+    private void onTick(long now) {
+        List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it =
+                     deadlines.range(Bytes.wrap(DeadlineIndex.first()), Bytes.wrap(DeadlineIndex.upTo(now)))) {
+            while (it.hasNext() && due.size() < maxDuePerPunctuation) {
+                due.add(it.next());
+            }
+        }
+        for (KeyValue<Bytes, byte[]> entry : due) {
+            byte[] indexKey = entry.key.get();
+            deadlines.delete(entry.key);
+            String key = DeadlineIndex.deliveryKey(indexKey);
+            PendingDelivery state = pending.get(key);
+            if (state == null || state.getDeadline() != DeadlineIndex.deadline(indexKey)) {
+                continue; // settled or rescheduled: a stale index entry
+            }
+            onDeadline(key, state, now);
+        }
+    }
+
+    private void onDeadline(String key, PendingDelivery state, long now) {
+        SendEvent event = state.getEvent();
+        if (event == null) {
+            pending.delete(key); // an early ack whose send never came (a stray or repeated ack)
+            return;
+        }
+        int attempt = event.getAttempt();
+        switch (policy.onDeadline(attempt, event.getSentAt().toEpochMilli(), now)) {
+            case REEMIT -> {
+                SendEvent next = SendEvent.newBuilder(event).setAttempt(attempt + 1).build();
+                long deadline = policy.deadline(attempt + 1, event.getSentAt().toEpochMilli(), now, random);
+                put(key, new PendingDelivery(next, null, deadline, now));
+                context.forward(new Record<String, SpecificRecord>(next.getRecipientId(), next, now),
+                        TrackerTopology.REEMIT_SINK);
+                publishStatus(next, DeliveryState.PENDING, attempt + 1, now, deadline, null, now);
+                log.debug("re-emitted messageId={} recipient={} attempt={}", event.getMessageId(),
+                        event.getRecipientId(), attempt + 1);
+            }
+            case DEAD_LETTER_MAX_ATTEMPTS -> {
+                pending.delete(key);
+                deadLetter(event, "MAX_ATTEMPTS", "no ack after " + attempt + " attempts", attempt, now, now);
+            }
+            case DEAD_LETTER_EXPIRED -> {
+                pending.delete(key);
+                deadLetter(event, "EXPIRED", "not delivered within its time-to-live of " + policy.ttlMs()
+                        + " ms (sent at " + event.getSentAt() + ")", attempt, now, now);
+            }
+        }
+    }
+
+    /** Stores new state for {@code key} and indexes its deadline; any earlier index entry is gone already. */
+    private void put(String key, PendingDelivery state) {
+        pending.put(key, state);
+        deadlines.put(Bytes.wrap(DeadlineIndex.key(state.getDeadline(), key)), PRESENT);
+    }
+
+    private void remove(String key, PendingDelivery state) {
+        pending.delete(key);
+        deadlines.delete(Bytes.wrap(DeadlineIndex.key(state.getDeadline(), key)));
+    }
+
+    private void publishStatus(SendEvent event, DeliveryState state, int attempts, long now, Long nextDeadline,
+                               String reason, long timestamp) {
+        DeliveryStatus status = DeliveryStatus.newBuilder()
+                .setMessageId(event.getMessageId())
+                .setRecipientId(event.getRecipientId())
+                .setState(state)
+                .setAttempts(attempts)
+                .setFirstAttemptAt(event.getSentAt())
+                .setLastAttemptAt(Instant.ofEpochMilli(now))
+                .setNextDeadline(nextDeadline == null ? null : Instant.ofEpochMilli(nextDeadline))
+                .setUpdatedAt(Instant.ofEpochMilli(now))
+                .setReason(reason)
+                .build();
+        context.forward(new Record<String, SpecificRecord>(
+                CourierTopics.deliveryKey(event.getMessageId(), event.getRecipientId()), status, timestamp),
+                TrackerTopology.STATUS_SINK);
+    }
+
+    private void deadLetter(SendEvent event, String reasonCode, String reasonText, int attempts, long now,
+                            long timestamp) {
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setEvent(event)
+                .setReasonCode(reasonCode)
+                .setReasonText(reasonText)
+                .setMessageId(event.getMessageId())
+                .setRecipientId(event.getRecipientId())
+                .setAttempts(attempts)
+                .setFirstAttemptAt(event.getSentAt())
+                .setLastAttemptAt(Instant.ofEpochMilli(now))
+                .setOriginalTopic(topics.send())
+                .setDeadLetteredAt(Instant.ofEpochMilli(now))
+                .build();
+        context.forward(new Record<String, SpecificRecord>(event.getRecipientId(), letter, timestamp),
+                TrackerTopology.DEAD_LETTER_SINK);
+        publishStatus(event, DeliveryState.DEAD_LETTERED, attempts, now, null, reasonCode, timestamp);
+        log.info("dead-lettered messageId={} recipient={} reason={} attempts={}", event.getMessageId(),
+                event.getRecipientId(), reasonCode, attempts);
+    }
+
+    private void deadLetterPoison(Record<String, byte[]> record, RecordMetadata source, String reasonCode,
+                                  String reasonText) {
+        long now = context.currentSystemTimeMs();
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setRawValue(record.value() == null ? null : java.nio.ByteBuffer.wrap(record.value()))
+                .setReasonCode(reasonCode)
+                .setReasonText(reasonText)
+                .setOriginalTopic(source.topic())
+                .setOriginalPartition(source.partition())
+                .setOriginalOffset(source.offset())
+                .setDeadLetteredAt(Instant.ofEpochMilli(now))
+                .build();
+        context.forward(new Record<String, SpecificRecord>(record.key(), letter, record.timestamp()),
+                TrackerTopology.DEAD_LETTER_SINK);
+        log.warn("dead-lettered unprocessable record topic={} partition={} offset={} reason={}: {}",
+                source.topic(), source.partition(), source.offset(), reasonCode, reasonText);
+    }
+}

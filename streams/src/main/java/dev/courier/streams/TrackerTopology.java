@@ -1,0 +1,73 @@
+package dev.courier.streams;
+
+import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.DeliveryStatus;
+import dev.courier.schemas.PendingDelivery;
+import dev.courier.schemas.SendEvent;
+import dev.courier.schemas.registry.SchemaRegistryClient;
+import dev.courier.schemas.serde.CourierSerdes;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The delivery tracker's topology.
+ *
+ * <pre>
+ *   send-source (send topic) ──┐                       ┌─► reemit-sink      (send topic, attempt+1)
+ *                              ├─► tracker-processor ──┼─► status-sink      (status topic, compacted)
+ *   ack-source  (ack topic)  ──┘     │        │        └─► dead-letter-sink (dead-letter topic)
+ *                              pending-store  deadline-index
+ * </pre>
+ *
+ * Both sources are read as raw bytes and decoded in the processor, so a record that does not decode is
+ * dead-lettered with its reason instead of stopping the task. The send and ack topics are co-partitioned
+ * by recipientId, so one task sees a delivery's send event and its ack.
+ */
+public final class TrackerTopology {
+
+    public static final String SEND_SOURCE = "send-source";
+    public static final String ACK_SOURCE = "ack-source";
+    public static final String TRACKER_PROCESSOR = "tracker-processor";
+    public static final String PENDING_STORE = "pending-store";
+    public static final String DEADLINE_INDEX_STORE = "deadline-index";
+    public static final String REEMIT_SINK = "reemit-sink";
+    public static final String STATUS_SINK = "status-sink";
+    public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+
+    private TrackerTopology() {
+    }
+
+    public static Topology build(TrackerConfig config, SchemaRegistryClient registry) {
+        CourierTopics topics = config.topics();
+        Serde<String> keys = Serdes.String();
+        Serde<SendEvent> sendSerde = CourierSerdes.value(SendEvent.class, registry);
+        Serde<DeliveryAck> ackSerde = CourierSerdes.value(DeliveryAck.class, registry);
+        Serde<DeliveryStatus> statusSerde = CourierSerdes.value(DeliveryStatus.class, registry);
+        Serde<DeadLetter> deadLetterSerde = CourierSerdes.value(DeadLetter.class, registry);
+        Serde<PendingDelivery> pendingSerde = CourierSerdes.value(PendingDelivery.class, registry);
+
+        Topology topology = new Topology();
+        topology.addSource(SEND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.send());
+        topology.addSource(ACK_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.ack());
+        topology.addProcessor(TRACKER_PROCESSOR,
+                () -> new TrackerProcessor(config, topics, sendSerde.deserializer(), ackSerde.deserializer()),
+                SEND_SOURCE, ACK_SOURCE);
+        // Caching matters: a delivery sent and acknowledged within one commit interval is a put then a
+        // delete in the cache, and never reaches the changelog.
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(PENDING_STORE), keys, pendingSerde)
+                .withCachingEnabled(), TRACKER_PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(DEADLINE_INDEX_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                .withCachingEnabled(), TRACKER_PROCESSOR);
+        topology.addSink(REEMIT_SINK, topics.send(), keys.serializer(), sendSerde.serializer(), TRACKER_PROCESSOR);
+        topology.addSink(STATUS_SINK, topics.status(), keys.serializer(), statusSerde.serializer(), TRACKER_PROCESSOR);
+        topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), keys.serializer(), deadLetterSerde.serializer(),
+                TRACKER_PROCESSOR);
+        return topology;
+    }
+}

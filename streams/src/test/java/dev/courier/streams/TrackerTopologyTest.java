@@ -1,0 +1,379 @@
+package dev.courier.streams;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.schemas.AckStatus;
+import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.DeliveryState;
+import dev.courier.schemas.DeliveryStatus;
+import dev.courier.schemas.PendingDelivery;
+import dev.courier.schemas.SendEvent;
+import dev.courier.schemas.registry.SchemaRegistryClient;
+import dev.courier.schemas.registry.SchemaRegistryClients;
+import dev.courier.schemas.serde.CourierSerdes;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every branch of the tracker's protocol, on the whole topology, with a hand-driven wall clock. */
+class TrackerTopologyTest {
+
+    private static final long ACK_TIMEOUT = 1_000;
+    private static final int MAX_ATTEMPTS = 3;
+    private static final long TTL = 60_000;
+    private static final long EARLY_ACK_RETENTION = 5_000;
+    private static final Instant START = Instant.parse("2026-11-27T12:00:00Z");
+
+    @TempDir
+    Path stateDir;
+
+    private final CourierTopics topics = CourierTopics.defaults();
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, SendEvent> sends;
+    private TestInputTopic<String, byte[]> rawSends;
+    private TestInputTopic<String, DeliveryAck> acks;
+    private TestOutputTopic<String, SendEvent> reemits;
+    private TestOutputTopic<String, DeliveryStatus> statuses;
+    private TestOutputTopic<String, DeadLetter> deadLetters;
+
+    @BeforeEach
+    void start() {
+        start(Map.of());
+    }
+
+    private void start(Map<String, Object> overrides) {
+        if (driver != null) {
+            driver.close();
+        }
+        Map<String, Object> props = new HashMap<>();
+        props.put(TrackerConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(TrackerConfig.SCHEMA_REGISTRY_URL_CONFIG, "mem://tracker-test-" + UUID.randomUUID());
+        props.put(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, ACK_TIMEOUT);
+        props.put(TrackerConfig.BACKOFF_MULTIPLIER_CONFIG, 2.0);
+        props.put(TrackerConfig.BACKOFF_MAX_MS_CONFIG, 10_000L);
+        props.put(TrackerConfig.BACKOFF_JITTER_CONFIG, 0.0);
+        props.put(TrackerConfig.MAX_ATTEMPTS_CONFIG, MAX_ATTEMPTS);
+        props.put(TrackerConfig.MESSAGE_TTL_MS_CONFIG, TTL);
+        props.put(TrackerConfig.EARLY_ACK_RETENTION_MS_CONFIG, EARLY_ACK_RETENTION);
+        props.put(TrackerConfig.PUNCTUATE_INTERVAL_MS_CONFIG, 100L);
+        props.put(TrackerConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.putAll(overrides);
+        TrackerConfig config = new TrackerConfig(props);
+        SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(config.registryUrl());
+        Properties streamsProps = config.streamsProperties();
+        driver = new TopologyTestDriver(TrackerTopology.build(config, registry), streamsProps, START);
+
+        var keys = new StringSerializer();
+        sends = driver.createInputTopic(topics.send(), keys, CourierSerdes.value(SendEvent.class, registry).serializer());
+        rawSends = driver.createInputTopic(topics.send(), keys, new ByteArraySerializer());
+        acks = driver.createInputTopic(topics.ack(), keys, CourierSerdes.value(DeliveryAck.class, registry).serializer());
+        var keyDeserializer = new StringDeserializer();
+        reemits = driver.createOutputTopic(topics.send(), keyDeserializer,
+                CourierSerdes.value(SendEvent.class, registry).deserializer());
+        statuses = driver.createOutputTopic(topics.status(), keyDeserializer,
+                CourierSerdes.value(DeliveryStatus.class, registry).deserializer());
+        deadLetters = driver.createOutputTopic(topics.deadLetter(), keyDeserializer,
+                CourierSerdes.value(DeadLetter.class, registry).deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    @Test
+    void aSendIsTrackedAsPendingAndReEmittedWhenItsDeadlinePassesWithoutAck() {
+        SendEvent event = send("m1", "alice");
+
+        assertEquals(List.of(DeliveryState.PENDING), states());
+        advance(ACK_TIMEOUT - 200);
+        assertTrue(reemitted().isEmpty(), "no re-emit before the deadline");
+
+        advance(300);
+        List<SendEvent> again = reemitted();
+        assertEquals(1, again.size());
+        assertEquals(2, again.get(0).getAttempt());
+        assertEquals(event.getMessageId(), again.get(0).getMessageId());
+        assertEquals(event.getPayload(), again.get(0).getPayload());
+        DeliveryStatus status = lastStatus();
+        assertEquals(DeliveryState.PENDING, status.getState());
+        assertEquals(2, status.getAttempts());
+    }
+
+    @Test
+    void anAckSettlesTheDeliveryAndNothingIsReEmittedAfterwards() {
+        send("m1", "alice");
+        ack("m1", "alice", AckStatus.DELIVERED);
+
+        assertEquals(List.of(DeliveryState.PENDING, DeliveryState.DELIVERED), states());
+        advance(10 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty());
+        assertNull(pendingStore().get(key("m1", "alice")));
+        assertEquals(0, pendingStore().approximateNumEntries());
+    }
+
+    @Test
+    void aReadAckSettlesAsRead() {
+        send("m1", "alice");
+        ack("m1", "alice", AckStatus.READ);
+        assertEquals(DeliveryState.READ, lastStatus().getState());
+    }
+
+    @Test
+    void anAckThatArrivesBeforeItsSendSettlesTheSendOnArrival() {
+        ack("m1", "alice", AckStatus.DELIVERED);
+        assertTrue(states().isEmpty(), "an early ack publishes nothing by itself");
+
+        send("m1", "alice");
+        assertEquals(List.of(DeliveryState.DELIVERED), states());
+        advance(10 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty());
+        assertNull(pendingStore().get(key("m1", "alice")));
+    }
+
+    @Test
+    void repeatedAcksSettleOnce() {
+        send("m1", "alice");
+        ack("m1", "alice", AckStatus.DELIVERED);
+        ack("m1", "alice", AckStatus.DELIVERED);
+        ack("m1", "alice", AckStatus.DELIVERED);
+
+        assertEquals(List.of(DeliveryState.PENDING, DeliveryState.DELIVERED), states());
+        advance(EARLY_ACK_RETENTION + 100);
+        assertTrue(reemitted().isEmpty());
+        assertTrue(states().isEmpty());
+        assertNull(pendingStore().get(key("m1", "alice")), "the repeated ack is forgotten after its retention");
+    }
+
+    @Test
+    void anAckAfterAReEmitStopsFurtherReEmits() {
+        send("m1", "alice");
+        advance(ACK_TIMEOUT + 100);
+        List<SendEvent> first = reemitted();
+        assertEquals(1, first.size());
+
+        // The first attempt's ack arrives after the re-emit, then the re-emit itself comes back around.
+        ack("m1", "alice", AckStatus.DELIVERED);
+        sends.pipeInput("alice", first.get(0), START.plusMillis(ACK_TIMEOUT + 200));
+        advance(20 * ACK_TIMEOUT);
+
+        assertTrue(reemitted().isEmpty(), "no further re-emit");
+        assertEquals(DeliveryState.DELIVERED, lastStatus().getState());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void backoffGrowsBetweenAttempts() {
+        send("m1", "alice");
+        advance(ACK_TIMEOUT);          // attempt 2 emitted at t=1000, waits 2000
+        assertEquals(1, reemitted().size());
+        advance(1_900);
+        assertTrue(reemitted().isEmpty(), "attempt 2 waits twice as long as attempt 1");
+        advance(200);
+        assertEquals(3, reemitted().get(0).getAttempt());
+    }
+
+    @Test
+    void afterTheLastAttemptTheMessageIsDeadLetteredWithReasonMaxAttempts() {
+        send("m1", "alice");
+        advance(ACK_TIMEOUT + 10);         // attempt 2
+        advance(2 * ACK_TIMEOUT + 10);     // attempt 3 (the last)
+        advance(4 * ACK_TIMEOUT + 10);     // attempt 3's deadline: give up
+        assertEquals(2, reemitted().size());
+
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("MAX_ATTEMPTS", letter.getReasonCode());
+        assertEquals(MAX_ATTEMPTS, letter.getAttempts());
+        assertEquals("m1", letter.getMessageId());
+        assertEquals("m1", letter.getEvent().getMessageId());
+        assertEquals(topics.send(), letter.getOriginalTopic());
+        DeliveryStatus status = lastStatus();
+        assertEquals(DeliveryState.DEAD_LETTERED, status.getState());
+        assertEquals("MAX_ATTEMPTS", status.getReason());
+        advance(100 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty(), "nothing after the dead letter");
+        assertNull(pendingStore().get(key("m1", "alice")));
+    }
+
+    @Test
+    void aMessagePastItsTimeToLiveIsDeadLetteredAsExpired() {
+        start(Map.of(TrackerConfig.MAX_ATTEMPTS_CONFIG, 100, TrackerConfig.MESSAGE_TTL_MS_CONFIG, 2_500L));
+        send("m1", "alice");
+        advance(ACK_TIMEOUT + 10);     // attempt 2, its deadline capped at the expiry (2500)
+        advance(1_600);
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("EXPIRED", letter.getReasonCode());
+        assertEquals(2, letter.getAttempts());
+        assertEquals(1, reemitted().size());
+    }
+
+    @Test
+    void aRejectedAckDeadLettersTheMessageWithReasonRejected() {
+        send("m1", "alice");
+        acks.pipeInput("alice", DeliveryAck.newBuilder().setMessageId("m1").setRecipientId("alice")
+                .setStatus(AckStatus.REJECTED).setAckedAt(START).setDeliveredBy("c1").setReason("blocked sender")
+                .build(), START);
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("REJECTED", letter.getReasonCode());
+        assertTrue(letter.getReasonText().contains("blocked sender"));
+        assertEquals(DeliveryState.DEAD_LETTERED, lastStatus().getState());
+        advance(10 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty());
+    }
+
+    @Test
+    void aRecordWithAWrongMagicByteIsDeadLetteredWithItsCoordinatesAndTheNextRecordStillFlows() {
+        byte[] garbage = "{\"not\":\"avro\"}".getBytes();
+        rawSends.pipeInput("alice", garbage, START);
+        send("m2", "bob");
+
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("WRONG_MAGIC_BYTE", letter.getReasonCode());
+        assertEquals(topics.send(), letter.getOriginalTopic());
+        assertEquals(0, letter.getOriginalPartition());
+        assertEquals(0L, letter.getOriginalOffset());
+        assertArrayEquals(garbage, bytes(letter.getRawValue()));
+        assertEquals(List.of(DeliveryState.PENDING), states(), "the next send is tracked as usual");
+    }
+
+    @Test
+    void anUnknownSchemaIdIsDeadLetteredNotRetried() {
+        byte[] unknownId = {0, 0, 0, 0x7f, 0x7f, 1, 2, 3};
+        rawSends.pipeInput("alice", unknownId, START);
+        assertEquals("UNKNOWN_SCHEMA_ID", deadLetters.readValue().getReasonCode());
+    }
+
+    @Test
+    void aSendEventWithoutRecipientIsDeadLetteredAsInvalid() {
+        sends.pipeInput("", event("m1", "").build(), START);
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("INVALID_EVENT", letter.getReasonCode());
+        assertTrue(letter.getReasonText().contains("recipientId"), letter.getReasonText());
+        assertTrue(states().isEmpty());
+    }
+
+    @Test
+    void aStrayAckIsForgottenAfterItsRetention() {
+        ack("never-sent", "alice", AckStatus.DELIVERED);
+        assertTrue(pendingStore().get(key("never-sent", "alice")) != null);
+        advance(EARLY_ACK_RETENTION + 200);
+        assertNull(pendingStore().get(key("never-sent", "alice")));
+        assertTrue(states().isEmpty());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void aProducerRetryOfTheSameMessageIsNotTrackedTwice() {
+        SendEvent event = send("m1", "alice");
+        sends.pipeInput("alice", event, START);
+        assertEquals(List.of(DeliveryState.PENDING), states());
+        advance(ACK_TIMEOUT + 10);
+        assertEquals(1, reemitted().size());
+    }
+
+    @Test
+    void eachRecipientOfAMessageIsTrackedOnItsOwn() {
+        send("m1", "alice");
+        send("m1", "bob");
+        ack("m1", "alice", AckStatus.DELIVERED);
+        advance(ACK_TIMEOUT + 10);
+        List<SendEvent> again = reemitted();
+        assertEquals(1, again.size());
+        assertEquals("bob", again.get(0).getRecipientId());
+    }
+
+    @Test
+    void manyDueDeliveriesAreSpreadOverPunctuationsWhenTheyExceedTheLimit() {
+        start(Map.of(TrackerConfig.MAX_DUE_PER_PUNCTUATION_CONFIG, 10));
+        for (int i = 0; i < 25; i++) {
+            send("m" + i, "alice");
+        }
+        advance(ACK_TIMEOUT);
+        assertEquals(10, reemitted().size(), "one punctuation handles at most the limit");
+        advance(100);
+        advance(100);
+        assertEquals(15, reemitted().size(), "the rest follow on the next punctuations");
+    }
+
+    // --- helpers
+
+    private SendEvent send(String messageId, String recipient) {
+        SendEvent event = event(messageId, recipient).build();
+        sends.pipeInput(recipient, event, START);
+        return event;
+    }
+
+    private static SendEvent.Builder event(String messageId, String recipient) {
+        return SendEvent.newBuilder()
+                .setMessageId(messageId)
+                .setConversationId("c1")
+                .setSenderId("sender")
+                .setRecipientId(recipient)
+                .setSentAt(START)
+                .setPayload(ByteBuffer.wrap(("hello " + messageId).getBytes()))
+                .setContentType("text/plain")
+                .setAttempt(1)
+                .setHeaders(Map.of());
+    }
+
+    private void ack(String messageId, String recipient, AckStatus status) {
+        acks.pipeInput(recipient, DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId(recipient)
+                .setStatus(status).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(1).build(), START);
+    }
+
+    private void advance(long ms) {
+        driver.advanceWallClockTime(Duration.ofMillis(ms));
+    }
+
+    /** Re-emits written to the send topic (inputs piped by the test are not outputs). */
+    private List<SendEvent> reemitted() {
+        return reemits.readValuesToList().stream().filter(e -> e.getAttempt() > 1).toList();
+    }
+
+    private List<DeliveryState> states() {
+        return statuses.readValuesToList().stream().map(DeliveryStatus::getState).toList();
+    }
+
+    private DeliveryStatus lastStatus() {
+        List<DeliveryStatus> all = statuses.readValuesToList();
+        assertTrue(!all.isEmpty(), "a status was published");
+        return all.get(all.size() - 1);
+    }
+
+    private KeyValueStore<String, PendingDelivery> pendingStore() {
+        return driver.getKeyValueStore(TrackerTopology.PENDING_STORE);
+    }
+
+    private static String key(String messageId, String recipient) {
+        return CourierTopics.deliveryKey(messageId, recipient);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
+    }
+}
