@@ -1,0 +1,128 @@
+package dev.courier.consumer;
+
+import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.registry.SchemaRegistryException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rebuilds {@link DeliveredSet}s from the ack topic, the ledger of what was delivered: for each ack
+ * partition, reads (read_committed, {@code assign()}, no group) from the first offset at or after
+ * {@code now - window} up to the end offset sampled at the start (for read_committed, the last stable
+ * offset). Only committed acks are seen, so an ack from an aborted or still-open transaction never
+ * suppresses a delivery.
+ */
+final class AckLedgerReader {
+
+    private static final Logger log = LoggerFactory.getLogger(AckLedgerReader.class);
+
+    private final Supplier<Consumer<String, byte[]>> readerFactory;
+    private final Deserializer<DeliveryAck> ackDeserializer;
+    private final String ackTopic;
+    private final long windowMs;
+    private final int maxEntries;
+    private final long timeoutMs;
+    private final LongSupplier clockMs;
+
+    AckLedgerReader(Supplier<Consumer<String, byte[]>> readerFactory, Deserializer<DeliveryAck> ackDeserializer,
+                    String ackTopic, long windowMs, int maxEntries, long timeoutMs, LongSupplier clockMs) {
+        this.readerFactory = readerFactory;
+        this.ackDeserializer = ackDeserializer;
+        this.ackTopic = ackTopic;
+        this.windowMs = windowMs;
+        this.maxEntries = maxEntries;
+        this.timeoutMs = timeoutMs;
+        this.clockMs = clockMs;
+    }
+
+    /**
+     * Reads the given ack partitions back.
+     *
+     * @throws TimeoutException if the end is not reached within {@code dedupe.rebuild.timeout.ms}
+     * @throws SchemaRegistryException if the registry is unreachable (transient): retry later
+     */
+    Map<Integer, DeliveredSet> rebuild(Set<Integer> partitions) {
+        Map<Integer, DeliveredSet> sets = new HashMap<>();
+        if (partitions.isEmpty()) {
+            return sets;
+        }
+        long started = clockMs.getAsLong();
+        long from = started - windowMs;
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p : partitions) {
+            tps.add(new TopicPartition(ackTopic, p));
+            sets.put(p, new DeliveredSet(windowMs, maxEntries));
+        }
+        try (Consumer<String, byte[]> reader = readerFactory.get()) {
+            Duration timeout = Duration.ofMillis(timeoutMs);
+            reader.assign(tps);
+            Map<TopicPartition, Long> query = new HashMap<>();
+            tps.forEach(tp -> query.put(tp, from));
+            Map<TopicPartition, OffsetAndTimestamp> starts = reader.offsetsForTimes(query, timeout);
+            Map<TopicPartition, Long> ends = reader.endOffsets(tps, timeout);
+            Set<TopicPartition> remaining = new HashSet<>();
+            for (TopicPartition tp : tps) {
+                OffsetAndTimestamp start = starts.get(tp);
+                long end = ends.getOrDefault(tp, 0L);
+                long startOffset = start == null ? end : start.offset();
+                reader.seek(tp, startOffset);
+                if (startOffset < end) {
+                    remaining.add(tp);
+                }
+            }
+            long loaded = 0;
+            long deadline = started + timeoutMs;
+            while (!remaining.isEmpty()) {
+                if (clockMs.getAsLong() > deadline) {
+                    throw new TimeoutException("reading " + remaining + " back for de-duplication took over "
+                            + timeoutMs + " ms");
+                }
+                for (ConsumerRecord<String, byte[]> rec : reader.poll(Duration.ofMillis(200))) {
+                    TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+                    if (rec.offset() >= ends.get(tp)) {
+                        continue;
+                    }
+                    DeliveryAck ack = decode(rec);
+                    if (ack != null) {
+                        sets.get(rec.partition()).recordCommitted(ack.getMessageId(), ack.getRecipientId(),
+                                new DeliveredSet.Entry(ack.getStatus(), ack.getReason(), ack.getAckedAt().toEpochMilli()));
+                        loaded++;
+                    }
+                }
+                remaining.removeIf(tp -> reader.position(tp) >= ends.get(tp));
+            }
+            long now = clockMs.getAsLong();
+            sets.values().forEach(s -> s.expire(now));
+            log.info("De-duplication rebuilt from {} partitions {}: {} acks in window {} ms, read in {} ms",
+                    ackTopic, partitions, loaded, windowMs, now - started);
+            return sets;
+        }
+    }
+
+    private DeliveryAck decode(ConsumerRecord<String, byte[]> rec) {
+        try {
+            return ackDeserializer.deserialize(rec.topic(), rec.value());
+        } catch (SchemaRegistryException e) {
+            throw e;
+        } catch (SerializationException e) {
+            log.warn("Skipping unreadable ack at {}-{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.getMessage());
+            return null;
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package dev.courier.consumer;
+
+import dev.courier.schemas.CourierTopics;
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Typed configuration of a {@link DeliveryConsumer}. Keys prefixed {@code consumer.} / {@code producer.}
+ * pass through (prefix removed) to the group consumer / the transactional producer, e.g. security
+ * settings; the settings the protocol depends on (isolation level, auto-commit, transactional id,
+ * serializers, idempotence, acks) are always Courier's.
+ */
+public class DeliveryConsumerConfig extends AbstractConfig {
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    public static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to bootstrap from, host:port[,host:port...].";
+
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    public static final String SCHEMA_REGISTRY_URL_DOC =
+            "Schema registry speaking the Confluent REST API, or mem://name for a process-local in-memory one.";
+
+    public static final String TOPIC_PREFIX_CONFIG = "courier.topic.prefix";
+    public static final String TOPIC_PREFIX_DOC = "Prefix of Courier's topic names (<prefix>.send, .ack, .dead-letter).";
+
+    public static final String GROUP_ID_CONFIG = "group.id";
+    public static final String GROUP_ID_DOC = "Consumer group of the delivery consumers; the send topic's partitions are shared among its members.";
+    public static final String GROUP_ID_DEFAULT = "courier-delivery";
+
+    public static final String CONSUMER_ID_CONFIG = "consumer.id";
+    public static final String CONSUMER_ID_DOC = "Id of this instance: written to every ack (deliveredBy), used as client.id, and "
+            + "the transactional.id is <group.id>-<consumer.id>. Give each instance a stable id across restarts so a "
+            + "restarted instance fences its predecessor's open transaction at once instead of waiting for it to time "
+            + "out. Default: <hostname>-<pid>-<random>.";
+
+    public static final String DEDUPE_WINDOW_MS_CONFIG = "dedupe.window.ms";
+    public static final String DEDUPE_WINDOW_MS_DOC = "How long an ack de-duplicates later copies of the same (messageId, recipientId): "
+            + "on assignment the ack partition is read back this far. Must exceed the tracker's re-emit horizon.";
+
+    public static final String DEDUPE_MAX_ENTRIES_CONFIG = "dedupe.max.entries.per.partition";
+    public static final String DEDUPE_MAX_ENTRIES_DOC = "Memory bound of one partition's de-duplication set; beyond it the oldest entries go first.";
+
+    public static final String DEDUPE_REBUILD_TIMEOUT_MS_CONFIG = "dedupe.rebuild.timeout.ms";
+    public static final String DEDUPE_REBUILD_TIMEOUT_MS_DOC = "Longest time to read an ack partition back on assignment; on timeout the batch is "
+            + "not processed and the rebuild is retried.";
+
+    public static final String MAX_POLL_RECORDS_CONFIG = "max.poll.records";
+    public static final String MAX_POLL_RECORDS_DOC = "Records per poll, i.e. per transaction. Larger batches amortize the commit; smaller "
+            + "ones bound the work redone after an abort.";
+
+    public static final String POLL_TIMEOUT_MS_CONFIG = "poll.timeout.ms";
+    public static final String POLL_TIMEOUT_MS_DOC = "How long one poll waits for records.";
+
+    public static final String SESSION_TIMEOUT_MS_CONFIG = "session.timeout.ms";
+    public static final String SESSION_TIMEOUT_MS_DOC = "Group session timeout: a killed instance's partitions move to the others after at most this long.";
+
+    public static final String HEARTBEAT_INTERVAL_MS_CONFIG = "heartbeat.interval.ms";
+    public static final String HEARTBEAT_INTERVAL_MS_DOC = "Group heartbeat interval; keep it below a third of session.timeout.ms.";
+
+    public static final String TRANSACTION_TIMEOUT_MS_CONFIG = "transaction.timeout.ms";
+    public static final String TRANSACTION_TIMEOUT_MS_DOC = "Transaction timeout of the producer. A crashed instance's open transaction holds back "
+            + "read_committed readers of the ack topic until it is fenced or times out; one batch (all its Deliverer calls) "
+            + "must finish well within it.";
+
+    public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
+    public static final String RETRY_BACKOFF_MS_DOC = "First pause after an aborted batch (e.g. schema registry unreachable); doubles up to retry.backoff.max.ms.";
+
+    public static final String RETRY_BACKOFF_MAX_MS_CONFIG = "retry.backoff.max.ms";
+    public static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest pause between retries of an aborted batch.";
+
+    public static final String CONSUMER_PREFIX = "consumer.";
+    public static final String PRODUCER_PREFIX = "producer.";
+
+    private static final Set<String> ENFORCED_CONSUMER = Set.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+    private static final Set<String> ENFORCED_PRODUCER = Set.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+            .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX,
+                    new ConfigDef.NonEmptyStringWithoutControlChars(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
+            .define(GROUP_ID_CONFIG, Type.STRING, GROUP_ID_DEFAULT, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, GROUP_ID_DOC)
+            .define(CONSUMER_ID_CONFIG, Type.STRING, null, nullOrNonBlank(), Importance.MEDIUM, CONSUMER_ID_DOC)
+            .define(DEDUPE_WINDOW_MS_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(1000),
+                    Importance.MEDIUM, DEDUPE_WINDOW_MS_DOC)
+            .define(DEDUPE_MAX_ENTRIES_CONFIG, Type.INT, 1_000_000, Range.atLeast(1), Importance.LOW, DEDUPE_MAX_ENTRIES_DOC)
+            .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
+                    DEDUPE_REBUILD_TIMEOUT_MS_DOC)
+            .define(MAX_POLL_RECORDS_CONFIG, Type.INT, 200, Range.between(1, 100_000), Importance.MEDIUM, MAX_POLL_RECORDS_DOC)
+            .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW, POLL_TIMEOUT_MS_DOC)
+            .define(SESSION_TIMEOUT_MS_CONFIG, Type.INT, 10_000, Range.between(1_000, 300_000), Importance.MEDIUM,
+                    SESSION_TIMEOUT_MS_DOC)
+            .define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.INT, 3_000, Range.between(100, 100_000), Importance.LOW,
+                    HEARTBEAT_INTERVAL_MS_DOC)
+            .define(TRANSACTION_TIMEOUT_MS_CONFIG, Type.INT, 30_000, Range.between(1_000, 900_000), Importance.MEDIUM,
+                    TRANSACTION_TIMEOUT_MS_DOC)
+            .define(RETRY_BACKOFF_MS_CONFIG, Type.LONG, 500L, Range.atLeast(0), Importance.LOW, RETRY_BACKOFF_MS_DOC)
+            .define(RETRY_BACKOFF_MAX_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW, RETRY_BACKOFF_MAX_MS_DOC);
+
+    private final String consumerId;
+
+    public DeliveryConsumerConfig(Map<?, ?> props) {
+        super(CONFIG_DEF, props, false);
+        String id = getString(CONSUMER_ID_CONFIG);
+        this.consumerId = id != null ? id : defaultConsumerId();
+        if (getInt(HEARTBEAT_INTERVAL_MS_CONFIG) * 3 > getInt(SESSION_TIMEOUT_MS_CONFIG)) {
+            throw new org.apache.kafka.common.config.ConfigException(HEARTBEAT_INTERVAL_MS_CONFIG,
+                    getInt(HEARTBEAT_INTERVAL_MS_CONFIG), "must be at most a third of " + SESSION_TIMEOUT_MS_CONFIG);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    static String defaultConsumerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown-host";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static ConfigDef.Validator nullOrNonBlank() {
+        return (name, value) -> {
+            if (value != null && value.toString().isBlank()) {
+                throw new org.apache.kafka.common.config.ConfigException(name, value, "must not be blank");
+            }
+        };
+    }
+
+    public CourierTopics topics() {
+        return CourierTopics.withPrefix(getString(TOPIC_PREFIX_CONFIG));
+    }
+
+    public String bootstrapServers() {
+        return getString(BOOTSTRAP_SERVERS_CONFIG);
+    }
+
+    public String schemaRegistryUrl() {
+        return getString(SCHEMA_REGISTRY_URL_CONFIG);
+    }
+
+    public String groupId() {
+        return getString(GROUP_ID_CONFIG);
+    }
+
+    public String consumerId() {
+        return consumerId;
+    }
+
+    public String transactionalId() {
+        return groupId() + "-" + consumerId;
+    }
+
+    public long dedupeWindowMs() {
+        return getLong(DEDUPE_WINDOW_MS_CONFIG);
+    }
+
+    public int dedupeMaxEntries() {
+        return getInt(DEDUPE_MAX_ENTRIES_CONFIG);
+    }
+
+    public long dedupeRebuildTimeoutMs() {
+        return getLong(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG);
+    }
+
+    public int maxPollRecords() {
+        return getInt(MAX_POLL_RECORDS_CONFIG);
+    }
+
+    public long pollTimeoutMs() {
+        return getLong(POLL_TIMEOUT_MS_CONFIG);
+    }
+
+    public long retryBackoffMs() {
+        return getLong(RETRY_BACKOFF_MS_CONFIG);
+    }
+
+    public long retryBackoffMaxMs() {
+        return getLong(RETRY_BACKOFF_MAX_MS_CONFIG);
+    }
+
+    /** The group consumer of the send topic: read_committed, manual commits (through the producer's transaction). */
+    public Map<String, Object> groupConsumerProps() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // a new group must not skip sends
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, getInt(SESSION_TIMEOUT_MS_CONFIG));
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, getInt(HEARTBEAT_INTERVAL_MS_CONFIG));
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId);
+        props.putAll(originalsWithPrefix(CONSUMER_PREFIX));
+        props.keySet().removeAll(ENFORCED_CONSUMER);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return props;
+    }
+
+    /** The group-less consumer that reads an ack partition back on assignment (read_committed, assign()). */
+    public Map<String, Object> ledgerReaderProps() {
+        Map<String, Object> props = groupConsumerProps();
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        props.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
+        props.remove(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+        props.remove(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId + "-ledger-reader");
+        return props;
+    }
+
+    /** The transactional producer of acks and dead letters. */
+    public Map<String, Object> transactionalProducerProps() {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, consumerId + "-tx");
+        props.putAll(originalsWithPrefix(PRODUCER_PREFIX));
+        props.keySet().removeAll(ENFORCED_PRODUCER);
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, getInt(TRANSACTION_TIMEOUT_MS_CONFIG));
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return props;
+    }
+
+    /** Fluent construction; {@link #build()} validates. */
+    public static final class Builder {
+        private final Map<String, Object> props = new HashMap<>();
+
+        private Builder() {
+        }
+
+        public Builder bootstrapServers(String servers) {
+            return set(BOOTSTRAP_SERVERS_CONFIG, servers);
+        }
+
+        public Builder schemaRegistryUrl(String url) {
+            return set(SCHEMA_REGISTRY_URL_CONFIG, url);
+        }
+
+        public Builder topicPrefix(String prefix) {
+            return set(TOPIC_PREFIX_CONFIG, prefix);
+        }
+
+        public Builder groupId(String groupId) {
+            return set(GROUP_ID_CONFIG, groupId);
+        }
+
+        public Builder consumerId(String consumerId) {
+            return set(CONSUMER_ID_CONFIG, consumerId);
+        }
+
+        public Builder dedupeWindowMs(long ms) {
+            return set(DEDUPE_WINDOW_MS_CONFIG, ms);
+        }
+
+        public Builder maxPollRecords(int records) {
+            return set(MAX_POLL_RECORDS_CONFIG, records);
+        }
+
+        public Builder sessionTimeoutMs(int ms) {
+            return set(SESSION_TIMEOUT_MS_CONFIG, ms);
+        }
+
+        /** Any key of this config, or a {@code consumer.}/{@code producer.} passthrough. */
+        public Builder set(String key, Object value) {
+            props.put(Objects.requireNonNull(key, "key"), value);
+            return this;
+        }
+
+        public DeliveryConsumerConfig build() {
+            return new DeliveryConsumerConfig(props);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.courier.consumer;
+
+/**
+ * A snapshot of a {@link DeliveryConsumer}'s counters. Every count is of committed batches only (what the
+ * rest of Courier can see), except {@code abortedBatches}.
+ *
+ * @param delivered records acked DELIVERED or READ after a Deliverer call
+ * @param duplicatesSuppressed records not handed to the Deliverer because (messageId, recipientId) was
+ *        already acked; acked again (metric {@code duplicates_suppressed})
+ * @param retries Deliverer calls that returned RETRY or threw; no ack written
+ * @param rejected records acked REJECTED
+ * @param deadLettered poison records written to the dead-letter topic
+ * @param batches committed transactions
+ * @param abortedBatches aborted transactions (their records were processed again)
+ * @param lastDeliveryAtMs epoch ms of the last committed DELIVERED/READ ack, 0 if none
+ */
+public record DeliveryConsumerMetrics(
+        long delivered,
+        long duplicatesSuppressed,
+        long retries,
+        long rejected,
+        long deadLettered,
+        long batches,
+        long abortedBatches,
+        long lastDeliveryAtMs) {
+}
