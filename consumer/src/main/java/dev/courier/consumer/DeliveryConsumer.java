@@ -244,7 +244,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             if (!closing) {
                 throw e;
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.error("DeliveryConsumer {} stopped by an unrecoverable error", consumerId, e);
             throw e;
         } finally {
@@ -497,8 +497,9 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         if (isFatal(e)) {
             throw e;
         }
-        boolean producerLost = e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException
-                || e instanceof OutOfOrderSequenceException || e instanceof UnsupportedVersionException;
+        // the producer reports fatal errors directly or wrapped ("in an error state"): look down the chain
+        boolean producerLost = causedBy(e, ProducerFencedException.class, InvalidProducerEpochException.class,
+                OutOfOrderSequenceException.class, UnsupportedVersionException.class);
         // a timeout inside the transaction may hide a commit that went through
         boolean outcomeUnknown = producerLost || (batch.inTransaction && e instanceof TimeoutException);
         if (e instanceof RegistryUnavailable r) {
@@ -534,7 +535,19 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     }
 
     private static boolean isFatal(RuntimeException e) {
-        return e instanceof AuthenticationException || e instanceof AuthorizationException;
+        return causedBy(e, AuthenticationException.class, AuthorizationException.class);
+    }
+
+    @SafeVarargs
+    private static boolean causedBy(Throwable e, Class<? extends Throwable>... types) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (Class<? extends Throwable> type : types) {
+                if (type.isInstance(t)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Seeks every assigned partition back to its committed offset (the batch's first offset if unknown). */
