@@ -641,10 +641,13 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            Set<Integer> owned = partitionsOf(consumer.assignment());
+            dedupe.keySet().retainAll(owned); // state of partitions that moved away is not needed any more
+            needsRebuild.retainAll(owned);
             if (partitions.isEmpty()) {
-                return;
+                return; // cooperative rebalance that added nothing
             }
-            log.info("Partitions assigned: {}", partitions);
+            log.info("Partitions assigned: {} (now owning {})", partitions, owned);
             Set<Integer> ps = partitionsOf(partitions);
             for (int p : ps) {
                 flagRemaining.put(p, config.maxPollRecords());
@@ -658,14 +661,11 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 // retried before the partition's first batch is processed (ensureDedupeReady)
                 log.warn("Rebuilding de-duplication for {} failed, will retry before processing: {}", ps, e.toString());
             }
-            Set<Integer> owned = partitionsOf(consumer.assignment());
-            dedupe.keySet().retainAll(owned);
-            needsRebuild.retainAll(owned);
         }
 
         private void forget(Collection<TopicPartition> partitions) {
-            // the DeliveredSets stay until the next assignment: if a partition comes back, what this instance
-            // committed is merged into the re-read ledger
+            // the DeliveredSets stay until the assignment completes: a partition revoked and handed straight
+            // back (eager assignors) merges what this instance committed into the re-read ledger
             for (TopicPartition tp : partitions) {
                 flagRemaining.remove(tp.partition());
                 flagBelowOffset.remove(tp.partition());

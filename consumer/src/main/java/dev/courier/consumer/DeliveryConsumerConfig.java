@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -213,6 +214,9 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, getInt(SESSION_TIMEOUT_MS_CONFIG));
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, getInt(HEARTBEAT_INTERVAL_MS_CONFIG));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId);
+        // incremental rebalancing: partitions that stay put are not revoked, so their de-duplication state
+        // is not re-read from the ack topic on every rebalance (eager assignors revoke everything)
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         props.putAll(originalsWithPrefix(CONSUMER_PREFIX));
         props.keySet().removeAll(ENFORCED_CONSUMER);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -233,6 +237,7 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.remove(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG);
         props.remove(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
         props.remove(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG);
+        props.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId + "-ledger-reader");
         return props;
