@@ -276,7 +276,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             }
         }
         closeSignal.countDown();
-        if (running) {
+        if (running && stopped.getCount() > 0) {
             consumer.wakeup();
             try {
                 if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
