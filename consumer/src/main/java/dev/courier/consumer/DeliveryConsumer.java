@@ -116,9 +116,24 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads and shutdown</h2>
  * {@link #run()} runs the loop on the calling thread; {@link #close()} (any thread) sets a flag and calls
  * {@code consumer.wakeup()}. A batch in progress finishes and commits (the Deliverer is not interrupted);
- * a wakeup can only surface from {@code poll()}, between transactions. Then the producer and consumer are
- * closed, which leaves the group at once. With {@code session.timeout.ms=10000} a killed instance's
- * partitions move within about 10 s. Logs carry record coordinates and ids, never payloads.
+ * a wakeup can only surface from {@code poll()} or from the rewind after an abort, both outside a
+ * transaction. Then the producer and consumer are closed, which leaves the group at once. With
+ * {@code session.timeout.ms=10000} a killed instance's partitions move within about 10 s. Logs carry record
+ * coordinates and ids, never payloads.
+ *
+ * <h2>Known limits</h2>
+ * <ul>
+ *   <li>A killed instance leaves its transaction open until a producer with the same
+ *       {@code transactional.id} starts (stable {@code consumer.id}) or {@code transaction.timeout.ms}
+ *       (30 s) passes; until then read_committed readers of that ack partition (the tracker, a rebuild)
+ *       see nothing past it. The aborted acks are then never visible, as intended.</li>
+ *   <li>The rebuild reads to the last stable offset. If the previous owner's final commit markers are
+ *       still being written, its last acks can be missed; a re-emit of one of those arriving in the first
+ *       batch would be delivered again, flagged by the first-batch rule.</li>
+ *   <li>RETRY does not block the partition: later messages to the same recipient may be delivered before
+ *       the re-emitted one. Use {@link Delivery#seq()} to detect it.</li>
+ *   <li>De-duplication holds within {@code dedupe.window.ms} and {@code dedupe.max.entries.per.partition}.</li>
+ * </ul>
  */
 public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
