@@ -98,22 +98,22 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                     ? sendDeserializer.deserialize(source.topic(), record.value())
                     : ackDeserializer.deserialize(source.topic(), record.value());
         } catch (WireFormatException e) {
-            deadLetterPoison(record, source, e.reason().name(), e.getMessage());
+            unprocessable(record, source, isSend, e.reason().name(), e.getMessage());
             return;
         } catch (SchemaRegistryException e) {
             if (e.isTransient()) {
                 throw e; // registry down: fail the task, Streams retries from the committed offsets
             }
-            deadLetterPoison(record, source, "UNKNOWN_SCHEMA_ID", e.getMessage());
+            unprocessable(record, source, isSend, "UNKNOWN_SCHEMA_ID", e.getMessage());
             return;
         }
         if (value == null) {
-            deadLetterPoison(record, source, "NULL_VALUE", "record has no value (tombstone) on " + source.topic());
+            unprocessable(record, source, isSend, "NULL_VALUE", "record has no value (tombstone)");
             return;
         }
         String invalid = isSend ? EventValidation.checkSend((SendEvent) value) : EventValidation.checkAck((DeliveryAck) value);
         if (invalid != null) {
-            deadLetterPoison(record, source, "INVALID_EVENT", invalid);
+            unprocessable(record, source, isSend, "INVALID_EVENT", invalid);
             return;
         }
         if (isSend) {
@@ -270,8 +270,18 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 event.getRecipientId(), reasonCode, attempts);
     }
 
-    private void deadLetterPoison(Record<String, byte[]> record, RecordMetadata source, String reasonCode,
-                                  String reasonText) {
+    /**
+     * A record the tracker cannot use. A poison send event is the delivery consumers' to dead-letter (they
+     * own the send topic's hand-off and do it in their transaction), so here it is only logged: one
+     * dead letter per poison record, not two. A poison ack is dead-lettered here, its only reader.
+     */
+    private void unprocessable(Record<String, byte[]> record, RecordMetadata source, boolean isSend,
+                               String reasonCode, String reasonText) {
+        if (isSend) {
+            log.warn("skipped unprocessable send record topic={} partition={} offset={} reason={}: {}",
+                    source.topic(), source.partition(), source.offset(), reasonCode, reasonText);
+            return;
+        }
         long now = context.currentSystemTimeMs();
         DeadLetter letter = DeadLetter.newBuilder()
                 .setRawValue(record.value() == null ? null : java.nio.ByteBuffer.wrap(record.value()))

@@ -55,6 +55,7 @@ class TrackerTopologyTest {
     private TestInputTopic<String, SendEvent> sends;
     private TestInputTopic<String, byte[]> rawSends;
     private TestInputTopic<String, DeliveryAck> acks;
+    private TestInputTopic<String, byte[]> rawAcks;
     private TestOutputTopic<String, SendEvent> reemits;
     private TestOutputTopic<String, DeliveryStatus> statuses;
     private TestOutputTopic<String, DeadLetter> deadLetters;
@@ -90,6 +91,7 @@ class TrackerTopologyTest {
         sends = driver.createInputTopic(topics.send(), keys, CourierSerdes.value(SendEvent.class, registry).serializer());
         rawSends = driver.createInputTopic(topics.send(), keys, new ByteArraySerializer());
         acks = driver.createInputTopic(topics.ack(), keys, CourierSerdes.value(DeliveryAck.class, registry).serializer());
+        rawAcks = driver.createInputTopic(topics.ack(), keys, new ByteArraySerializer());
         var keyDeserializer = new StringDeserializer();
         reemits = driver.createOutputTopic(topics.send(), keyDeserializer,
                 CourierSerdes.value(SendEvent.class, registry).deserializer());
@@ -245,34 +247,45 @@ class TrackerTopologyTest {
     }
 
     @Test
-    void aRecordWithAWrongMagicByteIsDeadLetteredWithItsCoordinatesAndTheNextRecordStillFlows() {
+    void aPoisonAckIsDeadLetteredWithItsCoordinatesAndRawBytesAndTheNextRecordStillFlows() {
+        send("m1", "alice");
         byte[] garbage = "{\"not\":\"avro\"}".getBytes();
-        rawSends.pipeInput("alice", garbage, START);
-        send("m2", "bob");
+        rawAcks.pipeInput("alice", garbage, START);
+        ack("m1", "alice", AckStatus.DELIVERED);
 
         DeadLetter letter = deadLetters.readValue();
         assertEquals("WRONG_MAGIC_BYTE", letter.getReasonCode());
-        assertEquals(topics.send(), letter.getOriginalTopic());
+        assertEquals(topics.ack(), letter.getOriginalTopic());
         assertEquals(0, letter.getOriginalPartition());
         assertEquals(0L, letter.getOriginalOffset());
         assertArrayEquals(garbage, bytes(letter.getRawValue()));
-        assertEquals(List.of(DeliveryState.PENDING), states(), "the next send is tracked as usual");
+        assertEquals(List.of(DeliveryState.PENDING, DeliveryState.DELIVERED), states(), "the next ack settles as usual");
     }
 
     @Test
-    void anUnknownSchemaIdIsDeadLetteredNotRetried() {
-        byte[] unknownId = {0, 0, 0, 0x7f, 0x7f, 1, 2, 3};
-        rawSends.pipeInput("alice", unknownId, START);
+    void anAckWithAnUnknownSchemaIdIsDeadLetteredNotRetried() {
+        rawAcks.pipeInput("alice", new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}, START);
         assertEquals("UNKNOWN_SCHEMA_ID", deadLetters.readValue().getReasonCode());
     }
 
     @Test
-    void aSendEventWithoutRecipientIsDeadLetteredAsInvalid() {
-        sends.pipeInput("", event("m1", "").build(), START);
+    void anAckWithoutMessageIdIsDeadLetteredAsInvalid() {
+        acks.pipeInput("alice", DeliveryAck.newBuilder().setMessageId("").setRecipientId("alice")
+                .setStatus(AckStatus.DELIVERED).setAckedAt(START).setDeliveredBy("c1").build(), START);
         DeadLetter letter = deadLetters.readValue();
         assertEquals("INVALID_EVENT", letter.getReasonCode());
-        assertTrue(letter.getReasonText().contains("recipientId"), letter.getReasonText());
-        assertTrue(states().isEmpty());
+        assertTrue(letter.getReasonText().contains("messageId"), letter.getReasonText());
+    }
+
+    @Test
+    void poisonOnTheSendTopicIsLeftToTheDeliveryConsumersAndDoesNotStopTracking() {
+        // The delivery consumers dead-letter poison send records in their own transaction; the tracker
+        // skips them, so each poison record is dead-lettered once, and keeps going.
+        rawSends.pipeInput("alice", "garbage".getBytes(), START);
+        sends.pipeInput("", event("m0", "").build(), START);
+        send("m1", "bob");
+        assertTrue(deadLetters.isEmpty());
+        assertEquals(List.of(DeliveryState.PENDING), states(), "the next send is tracked as usual");
     }
 
     @Test
