@@ -1,0 +1,111 @@
+package dev.courier.deploy;
+
+import dev.courier.schemas.TopicSpec;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates Courier's topics with the replication its promise needs ({@link Durability}): replication
+ * factor {@code min(3, n)} and {@code min.insync.replicas = min(2, n)} on every topic, plus each spec's own
+ * configs. Idempotent: an existing topic is left as it is if its partition count matches the spec, and is
+ * an error otherwise (send and ack must stay co-partitioned).
+ */
+public final class TopicCreator {
+
+    private static final Logger log = LoggerFactory.getLogger(TopicCreator.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final Admin admin;
+    private final int clusterSize;
+
+    /** @param clusterSize number of nodes in the cluster, which decides replication */
+    public TopicCreator(Admin admin, int clusterSize) {
+        if (clusterSize < 1) {
+            throw new IllegalArgumentException("cluster size must be >= 1, got " + clusterSize);
+        }
+        this.admin = admin;
+        this.clusterSize = clusterSize;
+    }
+
+    /** Creates the missing topics and waits until every partition of every spec has a leader. */
+    public void create(List<TopicSpec> specs) {
+        Set<String> existing = Poll.get(admin.listTopics().names(), TIMEOUT, "list topics");
+        List<NewTopic> missing = specs.stream()
+                .filter(spec -> !existing.contains(spec.name()))
+                .map(this::newTopic)
+                .toList();
+        if (!missing.isEmpty()) {
+            admin.createTopics(missing).values().forEach(this::awaitCreated);
+        }
+        List<String> names = specs.stream().map(TopicSpec::name).toList();
+        // The broker answering may learn of a new topic from the metadata log a moment after the controller
+        // created it, and say UNKNOWN_TOPIC_OR_PARTITION until then: poll.
+        String[] problem = {"no answer yet"};
+        Poll.until("leaders of all partitions of " + names, TIMEOUT, () -> {
+            try {
+                return allPartitionsLed(names);
+            } catch (IllegalStateException e) {
+                if (!(e.getCause() instanceof RetriableException)) {
+                    throw e;
+                }
+                problem[0] = e.getMessage();
+                return false;
+            }
+        }, () -> problem[0]);
+        checkPartitionCounts(specs);
+    }
+
+    NewTopic newTopic(TopicSpec spec) {
+        Map<String, String> configs = new HashMap<>(spec.configs());
+        // The cluster, not the spec, decides durability (see TopicSpec).
+        configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Durability.minInsyncReplicas(clusterSize)));
+        return new NewTopic(spec.name(), spec.partitions(), Durability.replicationFactor(clusterSize)).configs(configs);
+    }
+
+    private void awaitCreated(String topic, KafkaFuture<Void> future) {
+        try {
+            Poll.get(future, TIMEOUT, "create topic " + topic);
+            log.info("Created topic {}", topic);
+        } catch (IllegalStateException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+            log.info("Topic {} was created concurrently by someone else", topic);
+        }
+    }
+
+    private void checkPartitionCounts(List<TopicSpec> specs) {
+        Map<String, TopicDescription> described = describe(specs.stream().map(TopicSpec::name).toList());
+        String mismatches = specs.stream()
+                .filter(spec -> described.get(spec.name()).partitions().size() != spec.partitions())
+                .map(spec -> spec.name() + " has " + described.get(spec.name()).partitions().size()
+                        + " partitions, spec wants " + spec.partitions())
+                .collect(Collectors.joining("; "));
+        if (!mismatches.isEmpty()) {
+            throw new IllegalStateException("existing topics do not match their specs: " + mismatches);
+        }
+    }
+
+    private boolean allPartitionsLed(List<String> names) {
+        return describe(names).values().stream()
+                .flatMap(topic -> topic.partitions().stream())
+                .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+    }
+
+    private Map<String, TopicDescription> describe(List<String> names) {
+        return Poll.get(admin.describeTopics(names).allTopicNames(), TIMEOUT, "describe topics " + names);
+    }
+}
