@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -189,29 +188,39 @@ final class KafkaNode {
         }
     }
 
-    /** The end of the node's server log and of its stderr, for error messages. */
+    /**
+     * For error messages: the last warnings and errors ({@code stdout.log}), the last lines of the full
+     * server log and of stderr, and where the whole log is.
+     */
     String logTail() {
+        Path serverLog = dir.resolve("logs").resolve("server.log");
         StringBuilder tail = new StringBuilder();
-        for (Path file : List.of(dir.resolve("logs").resolve("server.log"), dir.resolve("stderr.log"))) {
-            tail(file).ifPresent(text -> tail.append("\n--- tail of ").append(file).append(" ---\n").append(text));
-        }
-        return tail.length() == 0 ? "\n(node " + index() + " has written no log yet)" : tail.toString();
+        appendTail(tail, dir.resolve("stdout.log"), "warnings and errors", 40);
+        appendTail(tail, serverLog, "server log", 15);
+        appendTail(tail, dir.resolve("stderr.log"), "stderr", 15);
+        return tail.append("\n(full log of ").append(this).append(": ").append(serverLog).append(')').toString();
     }
 
-    private static Optional<String> tail(Path file) {
+    private static void appendTail(StringBuilder out, Path file, String what, int lines) {
         if (!Files.isRegularFile(file)) {
-            return Optional.empty();
+            return;
         }
         try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
             long start = Math.max(0, in.length() - LOG_TAIL_BYTES);
             byte[] bytes = new byte[(int) (in.length() - start)];
             in.seek(start);
             in.readFully(bytes);
-            String text = new String(bytes, StandardCharsets.UTF_8);
-            // Drop the first, probably partial, line of a cut-off file.
-            return text.isBlank() ? Optional.empty() : Optional.of(start > 0 ? text.substring(text.indexOf('\n') + 1) : text);
+            List<String> text = new String(bytes, StandardCharsets.UTF_8).lines().toList();
+            if (start > 0 && !text.isEmpty()) {
+                text = text.subList(1, text.size()); // the first line is probably cut
+            }
+            if (!text.isEmpty()) {
+                out.append("\n--- ").append(what).append(", last ").append(Math.min(lines, text.size()))
+                        .append(" lines of ").append(file).append(" ---\n")
+                        .append(String.join("\n", text.subList(Math.max(0, text.size() - lines), text.size())));
+            }
         } catch (IOException e) {
-            return Optional.of("(cannot read: " + e + ")");
+            out.append("\n(cannot read ").append(file).append(": ").append(e).append(')');
         }
     }
 

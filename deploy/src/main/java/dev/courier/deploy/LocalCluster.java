@@ -77,6 +77,8 @@ public final class LocalCluster implements AutoCloseable {
     private final boolean ownsNodes;
     private final Duration readyTimeout;
     private boolean initialized;
+    /** Guards {@link #admin} apart from the cluster's monitor, so admin calls go on while a node restarts. */
+    private final Object adminLock = new Object();
     private Admin admin;
     private Thread shutdownHook;
 
@@ -242,13 +244,15 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /** An admin client for this cluster, shared, closed by {@link #close()}. */
-    public synchronized Admin admin() {
-        if (admin == null) {
-            admin = Admin.create(Map.of(
-                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                    AdminClientConfig.CLIENT_ID_CONFIG, "courier-local-cluster"));
+    public Admin admin() {
+        synchronized (adminLock) {
+            if (admin == null) {
+                admin = Admin.create(Map.of(
+                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                        AdminClientConfig.CLIENT_ID_CONFIG, "courier-local-cluster"));
+            }
+            return admin;
         }
-        return admin;
     }
 
     /**
@@ -264,9 +268,11 @@ public final class LocalCluster implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-            admin = null;
+        synchronized (adminLock) {
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(5));
+                admin = null;
+            }
         }
         if (ownsNodes) {
             stopAll(STOP_TIMEOUT);
