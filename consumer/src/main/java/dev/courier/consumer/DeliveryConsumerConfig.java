@@ -84,6 +84,9 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest pause between retries of an aborted batch.";
 
     public static final String CONSUMER_PREFIX = "consumer.";
+    /** Producer retry back-off for transactional writers (see {@link #transactionalProducerProps()}). */
+    public static final long TRANSACTION_RETRY_BACKOFF_MS = 10;
+    public static final long TRANSACTION_RETRY_BACKOFF_MAX_MS = 250;
     public static final String PRODUCER_PREFIX = "producer.";
 
     private static final Set<String> ENFORCED_CONSUMER = Set.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
@@ -248,6 +251,10 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, consumerId + "-tx");
+        // Back-to-back transactions often meet CONCURRENT_TRANSACTIONS while the previous commit's markers
+        // are still being written; the default back-off (100 ms, growing to 1 s) would stall every batch.
+        props.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MS);
+        props.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, TRANSACTION_RETRY_BACKOFF_MAX_MS);
         props.putAll(originalsWithPrefix(PRODUCER_PREFIX));
         props.keySet().removeAll(ENFORCED_PRODUCER);
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());

@@ -4,6 +4,7 @@ import dev.courier.schemas.CourierTopics;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -133,6 +134,10 @@ public final class TrackerConfig extends AbstractConfig {
         // pending deliveries) move to a live instance sooner.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
+        // Back-to-back transactions (one per 100 ms commit) often meet CONCURRENT_TRANSACTIONS while the
+        // previous commit's markers are written; the default back-off (100 ms growing to 1 s) stalls them.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), 250);
         p.putAll(originalsWithPrefix(STREAMS_PREFIX));
         return p;
     }

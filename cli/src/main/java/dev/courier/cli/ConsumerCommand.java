@@ -1,0 +1,95 @@
+package dev.courier.cli;
+
+import dev.courier.consumer.Delivery;
+import dev.courier.consumer.DeliveryConsumer;
+import dev.courier.consumer.DeliveryConsumerConfig;
+import dev.courier.consumer.SimulatedDevices;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code courier consumer}: runs one delivery consumer with the reference simulated-devices Deliverer. */
+@Command(name = "consumer", mixinStandardHelpOptions = true,
+        description = {"Run a delivery consumer against an existing cluster, delivering to simulated devices.",
+                "Run several with the same --group to share the partitions; stop with Ctrl-C."})
+public final class ConsumerCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--group", defaultValue = DeliveryConsumerConfig.GROUP_ID_DEFAULT, description = "Consumer group (default: ${DEFAULT-VALUE}).")
+    String group;
+
+    @Option(names = "--consumer-id", description = "Instance id, written to every ack (default: host-pid-random).")
+    String consumerId;
+
+    @Option(names = "--latency-ms", defaultValue = "1", description = "Simulated delivery latency per message, ms (default: ${DEFAULT-VALUE}).")
+    long latencyMs;
+
+    @Option(names = "--drop-rate", defaultValue = "0", description = "Fraction of deliveries that fail and are retried later (default: ${DEFAULT-VALUE}).")
+    double dropRate;
+
+    @Option(names = "--offline-rate", defaultValue = "0", description = "Chance per delivery that its recipient goes offline for a while (default: ${DEFAULT-VALUE}).")
+    double offlineRate;
+
+    @Option(names = "--hand-log", description = "Append 'messageId recipientId attempt epochMs' for every message handed to the devices.")
+    Path handLog;
+
+    @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE", description = "Any DeliveryConsumerConfig setting.")
+    Map<String, String> properties = new HashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> props = new HashMap<>(properties);
+        props.put(DeliveryConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers);
+        props.put(DeliveryConsumerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
+        props.put(DeliveryConsumerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
+        props.put(DeliveryConsumerConfig.GROUP_ID_CONFIG, group);
+        TrackerCommand.putIfSet(props, DeliveryConsumerConfig.CONSUMER_ID_CONFIG, consumerId);
+
+        OutputStream hands = handLog == null ? OutputStream.nullOutputStream() : new FileOutputStream(handLog.toFile(), true);
+        SimulatedDevices devices = SimulatedDevices.builder()
+                .latency(Duration.ofMillis(latencyMs), Duration.ZERO)
+                .dropRate(dropRate)
+                .offlineRate(offlineRate)
+                .onDelivered(d -> record(hands, d))
+                .build();
+        try (hands; DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), devices)) {
+            Thread worker = new Thread(consumer, "delivery-consumer");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                consumer.close();
+                try {
+                    worker.join(30_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "consumer-shutdown"));
+            worker.start();
+            System.err.println("delivery consumer running (group=" + group + ")");
+            worker.join();
+        }
+        return 0;
+    }
+
+    /** One unbuffered write per delivery: what reached the devices survives a SIGKILL of this process. */
+    private static void record(OutputStream out, Delivery d) {
+        String line = d.messageId() + " " + d.recipientId() + " " + d.attempt() + " " + System.currentTimeMillis() + "\n";
+        try {
+            synchronized (out) {
+                out.write(line.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to the hand log", e);
+        }
+    }
+}

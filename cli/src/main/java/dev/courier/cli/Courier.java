@@ -1,0 +1,36 @@
+package dev.courier.cli;
+
+import dev.courier.deploy.ClusterCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bin/courier}: one entry point for every Courier component. */
+@Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0",
+        description = "Guaranteed message delivery on Apache Kafka.",
+        subcommands = {
+                DemoCommand.class,
+                ClusterCommand.class,
+                RegistryServerCommand.class,
+                TrackerCommand.class,
+                ConsumerCommand.class,
+                SendCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Courier implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new Courier()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+}

@@ -1,0 +1,271 @@
+package dev.courier.cli;
+
+import dev.courier.deploy.LocalCluster;
+import dev.courier.producer.CourierProducer;
+import dev.courier.producer.CourierProducerConfig;
+import dev.courier.producer.OutgoingMessage;
+import dev.courier.registry.SchemaRegistryServer;
+import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.registry.SchemaRegistryClient;
+import dev.courier.schemas.registry.SchemaRegistryClients;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code courier demo}: the whole pipeline on a local 3-node cluster, under faults, with a verdict.
+ *
+ * <p>It starts the cluster, the registry, two trackers and three delivery consumers (each tracker and
+ * consumer in its own JVM, so a fault is a real SIGKILL), publishes messages at a steady rate, injects the
+ * chosen faults while they flow, waits until every message the brokers acknowledged is delivered or
+ * dead-lettered, and reconciles: the producer's ledger of acknowledged sends against what was committed
+ * downstream. It exits 0 only if nothing was lost and the application saw no duplicate.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the whole pipeline on a local 3-node cluster under faults, then reconcile.",
+                "Exit code 0 only if nothing was lost and the application saw no duplicate."})
+public final class DemoCommand implements Callable<Integer> {
+
+    enum Fault { BROKER, CONSUMER, TRACKER, NONE }
+
+    @Option(names = "--messages", defaultValue = "20000", description = "Messages to publish (default: ${DEFAULT-VALUE}).")
+    int messages;
+
+    @Option(names = "--recipients", defaultValue = "200", description = "Distinct recipients (default: ${DEFAULT-VALUE}).")
+    int recipients;
+
+    @Option(names = "--chaos", defaultValue = "broker,consumer", split = ",",
+            description = "Faults to inject, comma-separated: broker, consumer, tracker, or none (default: ${DEFAULT-VALUE}).")
+    List<Fault> chaos;
+
+    @Option(names = "--report", description = "Write the JSON report here.")
+    Path report;
+
+    @Option(names = "--rate", defaultValue = "1000", description = "Messages published per second (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--consumers", defaultValue = "3", description = "Delivery consumer processes (default: ${DEFAULT-VALUE}).")
+    int consumerCount;
+
+    @Option(names = "--trackers", defaultValue = "2", description = "Tracker processes (default: ${DEFAULT-VALUE}).")
+    int trackerCount;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the send and ack topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--drop-rate", defaultValue = "0.01",
+            description = "Fraction of deliveries the simulated devices drop, to be redelivered (default: ${DEFAULT-VALUE}).")
+    double dropRate;
+
+    @Option(names = "--device-latency-ms", defaultValue = "0",
+            description = "Simulated time to hand one message to a device, ms (default: ${DEFAULT-VALUE}).")
+    long deviceLatencyMs;
+
+    @Option(names = "--ack-timeout-ms", defaultValue = "10000", description = "Tracker's first ack deadline (default: ${DEFAULT-VALUE}).")
+    long ackTimeoutMs;
+
+    @Option(names = "--timeout-s", defaultValue = "600", description = "Give up waiting for deliveries after this long (default: ${DEFAULT-VALUE}).")
+    long timeoutS;
+
+    @Option(names = "--dir", defaultValue = "work/demo", description = "Work directory; each run gets a fresh subdirectory (default: ${DEFAULT-VALUE}).")
+    Path baseDir;
+
+    @Override
+    public Integer call() throws Exception {
+        Set<Fault> faults = chaos.contains(Fault.NONE) ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(chaos);
+        Path dir = baseDir.resolve("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        Progress progress = new Progress();
+        progress.say("work directory: " + dir.toAbsolutePath());
+        CourierTopics topics = CourierTopics.defaults();
+        long started = System.currentTimeMillis();
+
+        List<ChildJvm> children = new ArrayList<>();
+        try (LocalCluster cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).build()) {
+            progress.say("starting a 3-node KRaft cluster...");
+            cluster.start();
+            cluster.createTopics(topics.specs(partitions));
+            progress.say("cluster up: " + cluster.bootstrapServers());
+
+            ExecutorService background = Executors.newCachedThreadPool();
+            try (SchemaRegistryServer registryServer = SchemaRegistryServer.builder()
+                    .bootstrapServers(cluster.bootstrapServers()).port(0).build()) {
+                registryServer.start();
+                String registryUrl = registryServer.url();
+                progress.say("schema registry: " + registryUrl);
+
+                List<ChildJvm> trackers = new ArrayList<>();
+                for (int i = 0; i < trackerCount; i++) {
+                    trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", List.of(
+                            "tracker", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registryUrl,
+                            "--state-dir", dir.resolve("tracker-" + i + "-state").toString(),
+                            "--ack-timeout-ms", String.valueOf(ackTimeoutMs))));
+                }
+                List<ChildJvm> consumers = new ArrayList<>();
+                for (int i = 0; i < consumerCount; i++) {
+                    consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", List.of(
+                            "consumer", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registryUrl,
+                            "--consumer-id", "consumer-" + i, "--drop-rate", String.valueOf(dropRate),
+                            "--latency-ms", String.valueOf(deviceLatencyMs),
+                            "--hand-log", dir.resolve("consumer-" + i + ".deliveries").toString())));
+                }
+                children.addAll(trackers);
+                children.addAll(consumers);
+                progress.say("waiting for " + trackerCount + " trackers and " + consumerCount + " consumers to join...");
+                awaitGroup(cluster, "courier-tracker", trackerCount);
+                awaitGroup(cluster, "courier-delivery", consumerCount);
+
+                SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(registryUrl);
+                FaultLog faultLog = new FaultLog(started);
+                Map<String, Long> ledger = new ConcurrentHashMap<>();
+                AtomicLong sendFailed = new AtomicLong();
+                try (DeliveryObserver observer = new DeliveryObserver(cluster.bootstrapServers(), registry, topics)) {
+                    background.submit(observer);
+                    ChaosPlan plan = new ChaosPlan(faults, cluster, topics, trackers, consumers, faultLog, progress);
+                    long sendStart = System.currentTimeMillis();
+                    publish(cluster.bootstrapServers(), registryUrl, ledger, sendFailed, plan, background, progress, observer);
+                    progress.say(String.format("published %d messages in %.1f s; waiting for deliveries...",
+                            messages, (System.currentTimeMillis() - sendStart) / 1000.0));
+                    boolean settled = awaitSettled(ledger, observer, progress, plan, started);
+                    plan.awaitRecoveries();
+                    DemoReport result = DemoReport.reconcile(messages, ledger, sendFailed.get(), observer,
+                            handLogs(dir, consumerCount), faultLog.faults(), started, sendStart, settled);
+                    progress.finish();
+                    System.out.println(result.table());
+                    if (report != null) {
+                        result.write(report);
+                        System.out.println("report: " + report.toAbsolutePath());
+                    }
+                    System.out.println(result.passed() ? "PASS: nothing lost, no duplicate to the application"
+                            : "FAIL: " + result.failure());
+                    return result.passed() ? 0 : 1;
+                } finally {
+                    registry.close();
+                }
+            } finally {
+                background.shutdownNow();
+                for (ChildJvm child : children) {
+                    child.close();
+                }
+            }
+        }
+    }
+
+    private void publish(String bootstrap, String registryUrl, Map<String, Long> ledger, AtomicLong sendFailed,
+                         ChaosPlan plan, ExecutorService background, Progress progress, DeliveryObserver observer)
+            throws InterruptedException {
+        CourierProducerConfig config = new CourierProducerConfig(Map.of(
+                CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl));
+        Semaphore inFlight = new Semaphore(5_000);
+        long[] seqByConversation = new long[recipients];
+        try (CourierProducer producer = new CourierProducer(config)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < messages; i++) {
+                long due = start + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                plan.maybeInject((double) i / messages, background);
+                int r = i % recipients;
+                String recipient = "user-" + r;
+                OutgoingMessage message = OutgoingMessage.builder()
+                        .senderId("demo-sender")
+                        .recipients(recipient)
+                        .conversationId("conv-" + r)
+                        .seq(seqByConversation[r]++)
+                        .payload(("message " + i + " to " + recipient).getBytes(StandardCharsets.UTF_8))
+                        .build();
+                inFlight.acquire();
+                long sentAt = System.currentTimeMillis();
+                producer.send(message).whenComplete((receipt, error) -> {
+                    inFlight.release();
+                    if (error != null) {
+                        sendFailed.incrementAndGet();
+                    } else {
+                        ledger.put(CourierTopics.deliveryKey(receipt.messageId(), recipient), sentAt);
+                    }
+                });
+                if (i % 200 == 0) {
+                    progress.bar(observer.deliveredAt().size(), messages, "publishing " + i + "/" + messages
+                            + plan.activeFaults());
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    private boolean awaitSettled(Map<String, Long> ledger, DeliveryObserver observer, Progress progress,
+                                 ChaosPlan plan, long started) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutS * 1000;
+        while (System.currentTimeMillis() < deadline) {
+            long settled = settledCount(ledger.keySet(), observer);
+            progress.bar(observer.deliveredAt().size(), ledger.size(), String.format("re-emits %d, elapsed %ds%s",
+                    observer.reemits(), (System.currentTimeMillis() - started) / 1000, plan.activeFaults()));
+            if (settled >= ledger.size() && plan.allRecovered()) {
+                return true;
+            }
+            Thread.sleep(500);
+        }
+        return false;
+    }
+
+    private static long settledCount(Collection<String> keys, DeliveryObserver observer) {
+        return keys.stream().filter(k -> observer.deliveredAt().containsKey(k)
+                || observer.deadLettered().containsKey(k)).count();
+    }
+
+    private static List<Path> handLogs(Path dir, int consumers) {
+        List<Path> logs = new ArrayList<>();
+        for (int i = 0; i < consumers; i++) {
+            logs.add(dir.resolve("consumer-" + i + ".deliveries"));
+        }
+        return logs;
+    }
+
+    private static void awaitGroup(LocalCluster cluster, String group, int members) throws Exception {
+        long deadline = System.currentTimeMillis() + 180_000;
+        String seen = "not created yet";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                ConsumerGroupDescription d = cluster.admin().describeConsumerGroups(List.of(group))
+                        .describedGroups().get(group).get(10, TimeUnit.SECONDS);
+                if (d.groupState() == GroupState.STABLE && d.members().size() >= members) {
+                    return;
+                }
+                seen = d.groupState() + " with " + d.members().size() + " members";
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
+            }
+            Thread.sleep(500);
+        }
+        throw new IOException("group " + group + " did not reach " + members + " stable members in 180 s (" + seen
+                + "); see the process logs in the work directory");
+    }
+}

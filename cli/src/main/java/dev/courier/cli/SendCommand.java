@@ -1,0 +1,59 @@
+package dev.courier.cli;
+
+import dev.courier.producer.CourierProducer;
+import dev.courier.producer.CourierProducerConfig;
+import dev.courier.producer.OutgoingMessage;
+import dev.courier.producer.SendReceipt;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code courier send}: publish one message from the command line and print its receipt. */
+@Command(name = "send", mixinStandardHelpOptions = true,
+        description = {"Publish one message (to one or more recipients) and print the receipt as JSON:",
+                "{\"messageId\":...,\"placements\":[{\"recipientId\":...,\"partition\":...,\"offset\":...}]}"})
+public final class SendCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--from", required = true, description = "Sender id.")
+    String sender;
+
+    @Option(names = "--to", required = true, split = ",", description = "Recipient ids, comma-separated.")
+    List<String> recipients;
+
+    @Option(names = "--conversation", description = "Conversation id (default: <from>-<first recipient>).")
+    String conversation;
+
+    @Option(names = "--text", required = true, description = "Message text (sent as text/plain UTF-8).")
+    String text;
+
+    @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "Application header, repeatable.")
+    Map<String, String> headers = Map.of();
+
+    @Override
+    public Integer call() throws Exception {
+        CourierProducerConfig config = new CourierProducerConfig(Map.of(
+                CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers,
+                CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl,
+                CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix));
+        try (CourierProducer producer = new CourierProducer(config)) {
+            OutgoingMessage message = OutgoingMessage.builder()
+                    .senderId(sender)
+                    .recipients(recipients)
+                    .conversationId(conversation != null ? conversation : sender + "-" + recipients.get(0))
+                    .payload(text.getBytes(StandardCharsets.UTF_8))
+                    .headers(headers)
+                    .build();
+            SendReceipt receipt = producer.send(message).get(60, TimeUnit.SECONDS);
+            System.out.println(Json.MAPPER.writeValueAsString(receipt));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.courier.cli;
+
+import dev.courier.streams.DeliveryTracker;
+import dev.courier.streams.TrackerConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code courier tracker}: runs one delivery tracker instance until interrupted. */
+@Command(name = "tracker", mixinStandardHelpOptions = true,
+        description = {"Run a delivery tracker (Kafka Streams, exactly-once) against an existing cluster.",
+                "Run several with the same --application-id to share the work; stop with Ctrl-C."})
+public final class TrackerCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--application-id", defaultValue = "courier-tracker", description = "Streams application id (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--state-dir", description = "Directory of the RocksDB state (default: a temporary directory).")
+    String stateDir;
+
+    @Option(names = "--ack-timeout-ms", description = "Wait for the first attempt's ack before re-emitting (default 10000).")
+    Long ackTimeoutMs;
+
+    @Option(names = "--max-attempts", description = "Attempts before dead-lettering with MAX_ATTEMPTS (default 10).")
+    Integer maxAttempts;
+
+    @Option(names = "--replication-factor", description = "Replication of internal topics (default 3).")
+    Integer replicationFactor;
+
+    @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE",
+            description = "Any tracker setting (see TrackerConfig), or a Kafka Streams one prefixed streams.")
+    Map<String, String> properties = new HashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> props = new HashMap<>(properties);
+        props.put(TrackerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers);
+        props.put(TrackerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
+        props.put(TrackerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
+        props.put(TrackerConfig.APPLICATION_ID_CONFIG, applicationId);
+        putIfSet(props, TrackerConfig.STATE_DIR_CONFIG, stateDir);
+        putIfSet(props, TrackerConfig.ACK_TIMEOUT_MS_CONFIG, ackTimeoutMs);
+        putIfSet(props, TrackerConfig.MAX_ATTEMPTS_CONFIG, maxAttempts);
+        putIfSet(props, TrackerConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (DeliveryTracker tracker = new DeliveryTracker(new TrackerConfig(props))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                tracker.close();
+                stopped.countDown();
+            }, "tracker-shutdown"));
+            tracker.start();
+            tracker.awaitRunning(Duration.ofMinutes(5));
+            System.err.println("tracker running (application.id=" + applicationId + ")");
+            stopped.await();
+        }
+        return 0;
+    }
+
+    static void putIfSet(Map<String, Object> props, String key, Object value) {
+        if (value != null) {
+            props.put(key, value);
+        }
+    }
+}
