@@ -28,7 +28,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "cluster",
         description = "Run a local Apache Kafka cluster for Courier: real KRaft nodes (broker and controller"
                 + " in one JVM each), data and logs under --dir.",
-        mixinStandardHelpOptions = true,
         subcommands = {
                 ClusterCommand.Start.class,
                 ClusterCommand.Stop.class,
@@ -53,6 +52,9 @@ public class ClusterCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     /** Without a subcommand: print the usage. */
     @Override
     public Integer call() {
@@ -69,6 +71,9 @@ public class ClusterCommand implements Callable<Integer> {
 
         @Spec
         CommandSpec spec;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+        boolean help;
 
         @Override
         public final Integer call() {
@@ -98,7 +103,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true,
+    @Command(name = "start",
             description = {
                     "Start a cluster in --dir and leave it running: format and start a new one, or start the"
                             + " stopped nodes of the one already there. Creates Courier's topics unless --no-topics.",
@@ -207,7 +212,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true,
+    @Command(name = "stop",
             description = "Stop every node (SIGTERM, kill -9 after 30 s). Data is kept: `start` resumes the cluster.")
     static final class Stop extends ClusterSubcommand {
 
@@ -222,7 +227,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
+    @Command(name = "status",
             description = "Show each node: pid, running, ports, role in the metadata quorum. Exit code 1 if any node is down.")
     static final class Status extends ClusterSubcommand {
 
@@ -236,7 +241,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "kill", mixinStandardHelpOptions = true,
+    @Command(name = "kill",
             description = "kill -9 a node, as in a crash, and wait until it is gone. Data is kept: `restart` brings it back.")
     static final class Kill extends ClusterSubcommand {
 
@@ -259,7 +264,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "restart", mixinStandardHelpOptions = true,
+    @Command(name = "restart",
             description = "Stop a node gracefully if it runs, start it with its data and ports, and wait until it is"
                     + " back in the cluster. After a kill -9 this takes the broker session timeout (9 s by default).")
     static final class Restart extends ClusterSubcommand {

@@ -55,7 +55,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
 
-    static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration SHUTDOWN_HOOK_STOP_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
