@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,6 +52,7 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
     private final Deserializer<DeadLetter> deadLetters;
     private final Deserializer<SendEvent> sends;
     private volatile boolean running = true;
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     DeliveryObserver(String bootstrapServers, SchemaRegistryClient registry, CourierTopics topics) {
         this.topics = topics;
@@ -90,6 +93,7 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
             // closing
         } finally {
             consumer.close();
+            stopped.countDown();
         }
     }
 
@@ -143,8 +147,9 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws InterruptedException {
         running = false;
         consumer.wakeup();
+        stopped.await(30, TimeUnit.SECONDS);
     }
 }
