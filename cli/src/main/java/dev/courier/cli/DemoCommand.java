@@ -154,6 +154,7 @@ public final class DemoCommand implements Callable<Integer> {
                     DemoReport result = DemoReport.reconcile(messages, ledger, sendFailed.get(), observer,
                             handLogs(dir, consumerCount), faultLog.faults(), started, sendStart, settled);
                     progress.finish();
+                    writeLedger(dir.resolve("ledger.tsv"), ledger, observer);
                     System.out.println(result.table());
                     if (report != null) {
                         result.write(report);
@@ -232,6 +233,20 @@ public final class DemoCommand implements Callable<Integer> {
             Thread.sleep(500);
         }
         return false;
+    }
+
+    /** The reconciliation, key by key, for whoever wants to check the verdict: key, sent, outcome. */
+    private static void writeLedger(Path file, Map<String, Long> ledger, DeliveryObserver observer) throws IOException {
+        StringBuilder out = new StringBuilder("# messageId/recipientId\tsent_at_ms\toutcome\tat_ms_or_reason\n");
+        ledger.forEach((key, sentAt) -> {
+            Long deliveredAt = observer.deliveredAt().get(key);
+            String reason = observer.deadLettered().get(key);
+            out.append(key).append('\t').append(sentAt).append('\t')
+                    .append(deliveredAt != null ? "DELIVERED\t" + deliveredAt
+                            : reason != null ? "DEAD_LETTERED\t" + reason : "LOST\t-")
+                    .append('\n');
+        });
+        Files.writeString(file, out);
     }
 
     private static long settledCount(Collection<String> keys, DeliveryObserver observer) {

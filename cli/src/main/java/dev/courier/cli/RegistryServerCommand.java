@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 
 /** {@code courier registry}: runs a Confluent-compatible schema registry until interrupted. */
 @Command(name = "registry", mixinStandardHelpOptions = true,
-        description = {"Run the schema registry (Confluent Schema Registry REST API), storing schemas in a",
-                "compacted Kafka topic. Run several against the same topic: they agree on every id."})
+        description = {"Run the schema registry (Confluent Schema Registry REST API) on a Kafka topic.",
+                "Schemas are stored in a compacted topic and replayed on start, so ids survive restarts;",
+                "several instances on the same topic agree on every id. Prints registry.url=... when ready."})
 public final class RegistryServerCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers holding the schemas topic.")

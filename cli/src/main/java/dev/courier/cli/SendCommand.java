@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /** {@code courier send}: publish one message from the command line and print its receipt. */
 @Command(name = "send", mixinStandardHelpOptions = true,
-        description = {"Publish one message (to one or more recipients) and print the receipt as JSON:",
-                "{\"messageId\":...,\"placements\":[{\"recipientId\":...,\"partition\":...,\"offset\":...}]}"})
+        description = {"Publish one message (to one or more recipients) and print its receipt.",
+                "The receipt is JSON: {\"messageId\":...,\"placements\":[{\"recipientId\":...,\"partition\":...,\"offset\":...}]}"})
 public final class SendCommand implements Callable<Integer> {
 
     @Mixin
