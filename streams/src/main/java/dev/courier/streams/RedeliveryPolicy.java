@@ -9,12 +9,23 @@ import java.util.random.RandomGenerator;
  * for its ack, plus a random jitter of up to {@code jitter} times that wait. Jitter only ever delays, so a
  * re-emit never comes before the nominal deadline. A wait never runs past the message's expiry, so an
  * expired message is dead-lettered on time rather than one long backoff later.
+ *
+ * <p>The backoff grows with the real attempt number, outage attempts included: while the pipeline is down,
+ * waiting longer between re-emits is what spares it (and the send topic) a pile of duplicates to chew
+ * through when it comes back. Only the give-up decision uses the counted attempts (see {@link #onDeadline}).
  */
 public record RedeliveryPolicy(long ackTimeoutMs, double multiplier, long maxBackoffMs, double jitter,
                                int maxAttempts, long ttlMs) {
 
     /** What to do with a delivery whose deadline has passed. */
-    public enum Verdict { REEMIT, DEAD_LETTER_MAX_ATTEMPTS, DEAD_LETTER_EXPIRED }
+    public enum Verdict {
+        /** Re-emit; the new attempt counts toward {@code maxAttempts}. */
+        REEMIT,
+        /** Re-emit during an outage; the new attempt does not count toward {@code maxAttempts}. */
+        REEMIT_UNCOUNTED,
+        DEAD_LETTER_MAX_ATTEMPTS,
+        DEAD_LETTER_EXPIRED
+    }
 
     public RedeliveryPolicy {
         if (ackTimeoutMs < 1 || maxBackoffMs < 1 || ttlMs < 1) {
@@ -52,12 +63,21 @@ public record RedeliveryPolicy(long ackTimeoutMs, double multiplier, long maxBac
         return expiry < sentAt ? Long.MAX_VALUE : expiry;
     }
 
-    /** The verdict on {@code attempt}, whose deadline passed at {@code now} without an ack. */
-    public Verdict onDeadline(int attempt, long sentAt, long now) {
+    /**
+     * The verdict on a delivery whose latest attempt's deadline passed at {@code now} without an ack.
+     * Expiry applies first and always, outage or not: a message past its time-to-live is dead-lettered.
+     * While the pipeline is unavailable nothing is dead-lettered for attempts: the message is re-emitted and
+     * that attempt is not counted. Otherwise it is dead-lettered once {@code countedAttempts} (its attempts
+     * made while the pipeline was available) reach {@code maxAttempts}.
+     */
+    public Verdict onDeadline(int countedAttempts, long sentAt, long now, boolean pipelineUnavailable) {
         if (now >= expiresAt(sentAt)) {
             return Verdict.DEAD_LETTER_EXPIRED;
         }
-        if (attempt >= maxAttempts) {
+        if (pipelineUnavailable) {
+            return Verdict.REEMIT_UNCOUNTED;
+        }
+        if (countedAttempts >= maxAttempts) {
             return Verdict.DEAD_LETTER_MAX_ATTEMPTS;
         }
         return Verdict.REEMIT;

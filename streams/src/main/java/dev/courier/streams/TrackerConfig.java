@@ -10,6 +10,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -64,6 +65,32 @@ public final class TrackerConfig extends AbstractConfig {
     private static final String MAX_DUE_PER_PUNCTUATION_DOC =
             "At most this many due deliveries are handled per punctuation; the rest wait for the next one. Bounds one transaction's size.";
 
+    public static final String REDELIVERY_MAX_PER_SECOND_CONFIG = "redelivery.max.per.second";
+    private static final String REDELIVERY_MAX_PER_SECOND_DOC =
+            "Most re-emits per second made by ONE tracker task, i.e. for one partition of the send/ack topics. Tasks are "
+            + "throttled independently, so the whole tracker re-emits at most this times the number of partitions per "
+            + "second (e.g. 1000/s x 12 partitions = 12000/s), spread over the instances that host them; to cap the total "
+            + "at R, set R / partitions. Fractions are allowed (0.5 = one every 2 s). A task may send up to two "
+            + "punctuation intervals' worth at once (at least one). Due re-emits beyond the budget are not dropped: "
+            + "they wait in the deadline index and go out oldest deadline first, at this rate, so a backlog of N "
+            + "drains in N / rate seconds rather than in one wave. Dead-lettering is not throttled.";
+
+    public static final String OUTAGE_SILENCE_MS_CONFIG = "outage.silence.ms";
+    private static final String OUTAGE_SILENCE_MS_DOC =
+            "A tracker task judges the pipeline unavailable once its deliveries have been timing out for this long with "
+            + "no ack at all arriving in between, and at least outage.min.deliveries different deliveries timed out. "
+            + "While it is, due deliveries are still re-emitted (attempt+1, the backoff still growing, which spares the "
+            + "recovering system) but those attempts do not count toward max.attempts, and nothing is dead-lettered "
+            + "with MAX_ATTEMPTS. EXPIRED (message.ttl.ms) applies regardless, outage or not. Any ack ends it; a task "
+            + "that starts or moves starts with no outage. Unset: 2 x ack.timeout.ms.";
+
+    public static final String OUTAGE_MIN_DELIVERIES_CONFIG = "outage.min.deliveries";
+    private static final String OUTAGE_MIN_DELIVERIES_DOC =
+            "How many different deliveries must have timed out, with no ack since, before a task judges the pipeline "
+            + "unavailable (see outage.silence.ms). Above 1 so that one undeliverable message on a quiet partition "
+            + "still runs out of attempts rather than looking like an outage; the other side is that a partition with "
+            + "fewer deliveries in flight than this counts attempts through an outage as before.";
+
     public static final String STATE_DIR_CONFIG = "state.dir";
     private static final String STATE_DIR_DOC = "Directory of the tracker's RocksDB state.";
 
@@ -90,6 +117,9 @@ public final class TrackerConfig extends AbstractConfig {
             .define(EARLY_ACK_RETENTION_MS_CONFIG, Type.LONG, 15L * 60 * 1000, Range.atLeast(1), Importance.LOW, EARLY_ACK_RETENTION_MS_DOC)
             .define(PUNCTUATE_INTERVAL_MS_CONFIG, Type.LONG, 100L, Range.atLeast(1), Importance.LOW, PUNCTUATE_INTERVAL_MS_DOC)
             .define(MAX_DUE_PER_PUNCTUATION_CONFIG, Type.INT, 5_000, Range.atLeast(1), Importance.LOW, MAX_DUE_PER_PUNCTUATION_DOC)
+            .define(REDELIVERY_MAX_PER_SECOND_CONFIG, Type.DOUBLE, 1_000.0, Range.between(0.001, 1_000_000.0), Importance.MEDIUM, REDELIVERY_MAX_PER_SECOND_DOC)
+            .define(OUTAGE_SILENCE_MS_CONFIG, Type.LONG, null, nullOrAtLeast(1), Importance.MEDIUM, OUTAGE_SILENCE_MS_DOC)
+            .define(OUTAGE_MIN_DELIVERIES_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.LOW, OUTAGE_MIN_DELIVERIES_DOC)
             .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/courier-tracker", Importance.MEDIUM, STATE_DIR_DOC)
             .define(REPLICATION_FACTOR_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, REPLICATION_FACTOR_DOC)
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM, STANDBY_REPLICAS_DOC);
@@ -114,6 +144,35 @@ public final class TrackerConfig extends AbstractConfig {
         return new RedeliveryPolicy(getLong(ACK_TIMEOUT_MS_CONFIG), getDouble(BACKOFF_MULTIPLIER_CONFIG),
                 getLong(BACKOFF_MAX_MS_CONFIG), getDouble(BACKOFF_JITTER_CONFIG), getInt(MAX_ATTEMPTS_CONFIG),
                 getLong(MESSAGE_TTL_MS_CONFIG));
+    }
+
+    /** The re-emit budget of one tracker task, full at {@code now}. */
+    public ReemitBudget reemitBudget(long now) {
+        return ReemitBudget.perPunctuation(getDouble(REDELIVERY_MAX_PER_SECOND_CONFIG),
+                getLong(PUNCTUATE_INTERVAL_MS_CONFIG), now);
+    }
+
+    /** {@code outage.silence.ms}, or 2 x {@code ack.timeout.ms} when unset. */
+    public long outageSilenceMs() {
+        Long silence = getLong(OUTAGE_SILENCE_MS_CONFIG);
+        if (silence != null) {
+            return silence;
+        }
+        long ackTimeout = getLong(ACK_TIMEOUT_MS_CONFIG);
+        return ackTimeout > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * ackTimeout;
+    }
+
+    /** A fresh outage detector for one tracker task. */
+    public OutageDetector outageDetector() {
+        return new OutageDetector(outageSilenceMs(), getInt(OUTAGE_MIN_DELIVERIES_CONFIG));
+    }
+
+    private static ConfigDef.Validator nullOrAtLeast(long min) {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            if (value != null && ((Number) value).longValue() < min) {
+                throw new ConfigException(name, value, "must be unset or at least " + min);
+            }
+        }, () -> "unset, or [" + min + ",...]");
     }
 
     /**

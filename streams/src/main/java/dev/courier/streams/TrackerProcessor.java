@@ -10,6 +10,7 @@ import dev.courier.schemas.PendingDelivery;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryException;
 import dev.courier.schemas.serde.WireFormatException;
+import dev.courier.streams.RedeliveryPolicy.Verdict;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +19,6 @@ import java.util.SplittableRandom;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -41,9 +41,18 @@ import org.slf4j.LoggerFactory;
  *   <li>An ack with no state: the send event has not been seen yet (acks and sends are separate
  *       topics), or the delivery was settled already. Remember it as an early ack until
  *       {@code early.ack.retention.ms}; a send event arriving meanwhile is settled at once.</li>
- *   <li>Wall-clock punctuation: scan the deadline index up to now. A pending event past its deadline is
- *       re-emitted to the send topic with attempt+1 and a longer deadline, or dead-lettered
- *       (MAX_ATTEMPTS, EXPIRED). An early ack past its retention is forgotten.</li>
+ *   <li>Wall-clock punctuation: scan the deadline index up to now, oldest deadline first. A pending event
+ *       past its deadline is re-emitted to the send topic with attempt+1 and a longer deadline, or
+ *       dead-lettered (MAX_ATTEMPTS, EXPIRED). An early ack past its retention is forgotten.</li>
+ *   <li>Re-emits are rate-limited per task ({@link ReemitBudget}). When the budget is spent the scan
+ *       stops: that delivery and every later one stay in the index untouched and are first in line at the
+ *       next punctuation, so a backlog drains oldest first at the budgeted rate, and each punctuation reads
+ *       only what it handles. Dead-lettering and forgetting need no budget.</li>
+ *   <li>Outages ({@link OutageDetector}): every ack tells the detector the pipeline works; every missed
+ *       deadline tells it one more delivery timed out. While it judges the pipeline unavailable, a due
+ *       delivery is re-emitted (attempt+1, backoff still growing) but the attempt is recorded in
+ *       {@code outageAttempts} and not counted toward max.attempts, and nothing is dead-lettered for
+ *       MAX_ATTEMPTS. EXPIRED applies regardless.</li>
  *   <li>A send event with attempt &gt; 1 is the tracker's own re-emit coming back: the state already
  *       holds it (same attempt), or the delivery was settled after it was emitted. Either way it needs
  *       nothing; that is why an ack arriving after a re-emit causes no further re-emit.</li>
@@ -64,13 +73,19 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final Deserializer<SendEvent> sendDeserializer;
     private final Deserializer<DeliveryAck> ackDeserializer;
     private final SplittableRandom random = new SplittableRandom();
+    private final TrackerConfig config;
 
     private ProcessorContext<String, SpecificRecord> context;
+    private ReemitBudget budget;
+    private OutageDetector outage;
+    private boolean inOutage;
+    private TrackerMetrics metrics;
     private KeyValueStore<String, PendingDelivery> pending;
     private KeyValueStore<Bytes, byte[]> deadlines;
 
     TrackerProcessor(TrackerConfig config, CourierTopics topics, Deserializer<SendEvent> sendDeserializer,
                      Deserializer<DeliveryAck> ackDeserializer) {
+        this.config = config;
         this.topics = topics;
         this.policy = config.redeliveryPolicy();
         this.earlyAckRetentionMs = config.getLong(TrackerConfig.EARLY_ACK_RETENTION_MS_CONFIG);
@@ -85,6 +100,9 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.context = context;
         this.pending = context.getStateStore(TrackerTopology.PENDING_STORE);
         this.deadlines = context.getStateStore(TrackerTopology.DEADLINE_INDEX_STORE);
+        this.budget = config.reemitBudget(context.currentSystemTimeMs());
+        this.outage = config.outageDetector();
+        this.metrics = new TrackerMetrics(context.metrics(), context.taskId().toString());
         context.schedule(Duration.ofMillis(punctuateIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::onTick);
     }
 
@@ -132,7 +150,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 return; // our own re-emit of a delivery settled since: nothing to do
             }
             long deadline = policy.deadline(1, event.getSentAt().toEpochMilli(), now, random);
-            put(key, new PendingDelivery(event, null, deadline, now));
+            put(key, new PendingDelivery(event, null, deadline, now, 0));
             publishStatus(event, DeliveryState.PENDING, 1, now, deadline, null, timestamp);
         } else if (state.getEvent() == null) {
             if (event.getAttempt() > 1) {
@@ -149,8 +167,9 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
         PendingDelivery state = pending.get(key);
         long now = context.currentSystemTimeMs();
+        ackSeen(ack);
         if (state == null) {
-            put(key, new PendingDelivery(null, ack.getStatus(), now + earlyAckRetentionMs, now));
+            put(key, new PendingDelivery(null, ack.getStatus(), now + earlyAckRetentionMs, now, 0));
         } else if (state.getEvent() != null) {
             remove(key, state);
             SendEvent event = state.getEvent();
@@ -170,47 +189,114 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         publishStatus(event, state, attempts, now, null, null, timestamp);
     }
 
-    private void onTick(long now) {
-        List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it =
-                     deadlines.range(Bytes.wrap(DeadlineIndex.first()), Bytes.wrap(DeadlineIndex.upTo(now)))) {
-            while (it.hasNext() && due.size() < maxDuePerPunctuation) {
-                due.add(it.next());
-            }
-        }
-        for (KeyValue<Bytes, byte[]> entry : due) {
-            byte[] indexKey = entry.key.get();
-            deadlines.delete(entry.key);
-            String key = DeadlineIndex.deliveryKey(indexKey);
-            PendingDelivery state = pending.get(key);
-            if (state == null || state.getDeadline() != DeadlineIndex.deadline(indexKey)) {
-                continue; // settled or rescheduled: a stale index entry
-            }
-            onDeadline(key, state, now);
+    @Override
+    public void close() {
+        if (metrics != null) {
+            metrics.close();
         }
     }
 
-    private void onDeadline(String key, PendingDelivery state, long now) {
+    /** Any ack, of any delivery, shows the pipeline works: an outage, if there was one, is over. */
+    private void ackSeen(DeliveryAck ack) {
+        outage.ackSeen();
+        if (inOutage) {
+            inOutage = false;
+            log.info("ack for messageId={} recipient={} arrived: pipeline available again, re-emits count toward "
+                    + "max.attempts again (task {})", ack.getMessageId(), ack.getRecipientId(), context.taskId());
+        }
+    }
+
+    /**
+     * One deadline-index entry read by a punctuation, and what it calls for: {@code state} is null for a
+     * stale entry (settled or rescheduled since it was indexed); {@code verdict} is null for an early ack.
+     */
+    private record Due(Bytes indexKey, String key, PendingDelivery state, Verdict verdict) {
+
+        boolean stale() {
+            return state == null;
+        }
+
+        boolean needsBudget() {
+            return verdict == Verdict.REEMIT || verdict == Verdict.REEMIT_UNCOUNTED;
+        }
+    }
+
+    private void onTick(long now) {
+        // Read first, act after: the index is not modified while it is being iterated.
+        List<Due> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it =
+                     deadlines.range(Bytes.wrap(DeadlineIndex.first()), Bytes.wrap(DeadlineIndex.upTo(now)))) {
+            while (it.hasNext() && due.size() < maxDuePerPunctuation) {
+                Due next = examine(it.next().key, now);
+                if (next.needsBudget() && !budget.tryTake(now)) {
+                    // This delivery and all later ones stay indexed as they are, first in line next time.
+                    metrics.budgetExhausted();
+                    log.debug("re-emit budget spent; due re-emits wait from deadline {} (task {})",
+                            next.state().getDeadline(), context.taskId());
+                    break;
+                }
+                due.add(next);
+            }
+        }
+        for (Due entry : due) {
+            deadlines.delete(entry.indexKey());
+            if (entry.stale()) {
+                continue;
+            }
+            if (entry.verdict() == null) {
+                pending.delete(entry.key()); // an early ack whose send never came (a stray or repeated ack)
+                continue;
+            }
+            onDeadline(entry.key(), entry.state(), entry.verdict(), now);
+        }
+    }
+
+    /** Looks up the state behind an index entry and, for a pending delivery, decides its verdict. */
+    private Due examine(Bytes indexKey, long now) {
+        String key = DeadlineIndex.deliveryKey(indexKey.get());
+        PendingDelivery state = pending.get(key);
+        if (state == null || state.getDeadline() != DeadlineIndex.deadline(indexKey.get())) {
+            return new Due(indexKey, key, null, null); // settled or rescheduled: a stale index entry
+        }
         SendEvent event = state.getEvent();
         if (event == null) {
-            pending.delete(key); // an early ack whose send never came (a stray or repeated ack)
-            return;
+            return new Due(indexKey, key, state, null);
         }
+        outage.deadlineMissed(key, now);
+        boolean unavailable = outage.unavailable(now);
+        if (unavailable && !inOutage) {
+            inOutage = true;
+            log.warn("deliveries keep timing out with no ack at all: pipeline judged unavailable; re-emits no longer "
+                    + "count toward max.attempts until an ack arrives (task {})", context.taskId());
+        }
+        int counted = event.getAttempt() - state.getOutageAttempts();
+        return new Due(indexKey, key, state, policy.onDeadline(counted, event.getSentAt().toEpochMilli(), now, unavailable));
+    }
+
+    private void onDeadline(String key, PendingDelivery state, Verdict verdict, long now) {
+        SendEvent event = state.getEvent();
         int attempt = event.getAttempt();
-        switch (policy.onDeadline(attempt, event.getSentAt().toEpochMilli(), now)) {
-            case REEMIT -> {
+        switch (verdict) {
+            case REEMIT, REEMIT_UNCOUNTED -> {
+                boolean duringOutage = verdict == Verdict.REEMIT_UNCOUNTED;
+                int outageAttempts = state.getOutageAttempts() + (duringOutage ? 1 : 0);
                 SendEvent next = SendEvent.newBuilder(event).setAttempt(attempt + 1).build();
+                // The backoff follows the real attempt: during an outage, waiting longer spares the pipeline.
                 long deadline = policy.deadline(attempt + 1, event.getSentAt().toEpochMilli(), now, random);
-                put(key, new PendingDelivery(next, null, deadline, now));
+                put(key, new PendingDelivery(next, null, deadline, now, outageAttempts));
                 context.forward(new Record<String, SpecificRecord>(next.getRecipientId(), next, now),
                         TrackerTopology.REEMIT_SINK);
                 publishStatus(next, DeliveryState.PENDING, attempt + 1, now, deadline, null, now);
-                log.debug("re-emitted messageId={} recipient={} attempt={}", event.getMessageId(),
-                        event.getRecipientId(), attempt + 1);
+                metrics.reemitted(duringOutage);
+                log.debug("re-emitted messageId={} recipient={} attempt={} counted={}", event.getMessageId(),
+                        event.getRecipientId(), attempt + 1, !duringOutage);
             }
             case DEAD_LETTER_MAX_ATTEMPTS -> {
                 pending.delete(key);
-                deadLetter(event, "MAX_ATTEMPTS", "no ack after " + attempt + " attempts", attempt, now, now);
+                int outageAttempts = state.getOutageAttempts();
+                deadLetter(event, "MAX_ATTEMPTS", "no ack after " + attempt + " attempts" + (outageAttempts == 0 ? ""
+                        : " (" + (attempt - outageAttempts) + " counted toward max.attempts, " + outageAttempts
+                        + " made while the pipeline was unavailable)"), attempt, now, now);
             }
             case DEAD_LETTER_EXPIRED -> {
                 pending.delete(key);

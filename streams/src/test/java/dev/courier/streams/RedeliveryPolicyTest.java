@@ -43,10 +43,21 @@ class RedeliveryPolicyTest {
 
     @Test
     void verdictsGivenAttemptAndAge() {
-        assertEquals(Verdict.REEMIT, policy.onDeadline(1, 0, 1_000));
-        assertEquals(Verdict.REEMIT, policy.onDeadline(4, 0, 30_000));
-        assertEquals(Verdict.DEAD_LETTER_MAX_ATTEMPTS, policy.onDeadline(5, 0, 30_000));
-        assertEquals(Verdict.DEAD_LETTER_EXPIRED, policy.onDeadline(2, 0, 60_000));
+        assertEquals(Verdict.REEMIT, policy.onDeadline(1, 0, 1_000, false));
+        assertEquals(Verdict.REEMIT, policy.onDeadline(4, 0, 30_000, false));
+        assertEquals(Verdict.DEAD_LETTER_MAX_ATTEMPTS, policy.onDeadline(5, 0, 30_000, false));
+        assertEquals(Verdict.DEAD_LETTER_EXPIRED, policy.onDeadline(2, 0, 60_000, false));
+    }
+
+    @Test
+    void givenAnOutageWhenTheCountedAttemptsAreSpentThenTheMessageIsReEmittedUncountedNotDeadLettered() {
+        assertEquals(Verdict.REEMIT_UNCOUNTED, policy.onDeadline(5, 0, 30_000, true));
+        assertEquals(Verdict.REEMIT_UNCOUNTED, policy.onDeadline(1, 0, 1_000, true));
+    }
+
+    @Test
+    void givenAnOutageWhenTheMessageIsPastItsTimeToLiveThenItExpiresAnyway() {
+        assertEquals(Verdict.DEAD_LETTER_EXPIRED, policy.onDeadline(2, 0, 60_000, true));
     }
 
     @Test

@@ -20,10 +20,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -331,6 +334,125 @@ class TrackerTopologyTest {
         assertEquals(15, reemitted().size(), "the rest follow on the next punctuations");
     }
 
+    // --- outage-aware redelivery: rate limit, outage detection, counted attempts
+
+    @Test
+    void aBacklogDueAllAtOnceIsReEmittedWithinTheBudgetPerSecondAndAllOfItEventually() {
+        start(Map.of(TrackerConfig.REDELIVERY_MAX_PER_SECOND_CONFIG, 100.0)); // burst: 2 x 100 ms = 20
+        int backlog = 2_000;
+        for (int i = 0; i < backlog; i++) {
+            send("m" + i, "r" + (i % 50));
+        }
+        advance(ACK_TIMEOUT - 100);
+        List<Integer> perTick = new ArrayList<>();
+        Set<String> reEmitted = new HashSet<>();
+        for (int tick = 0; tick < 250; tick++) {
+            advance(100);
+            List<SendEvent> now = reemitted();
+            perTick.add(now.size());
+            for (SendEvent e : now) {
+                assertTrue(reEmitted.add(e.getMessageId()), "each re-emitted once: " + e.getMessageId());
+                ack(e.getMessageId(), e.getRecipientId(), AckStatus.DELIVERED); // the recovered pipeline acks
+            }
+        }
+        for (int from = 0; from + 10 <= perTick.size(); from++) {
+            int inOneSecond = perTick.subList(from, from + 10).stream().mapToInt(Integer::intValue).sum();
+            assertTrue(inOneSecond <= 100 + 20, "re-emits in the second from tick " + from + ": " + inOneSecond);
+        }
+        assertEquals(backlog, reEmitted.size(), "every due delivery re-emitted in the end");
+        int lastBusyTick = perTick.size() - 1;
+        while (perTick.get(lastBusyTick) == 0) {
+            lastBusyTick--;
+        }
+        assertTrue(lastBusyTick < 200, "drained at the budgeted rate (~20 s), took " + (lastBusyTick + 1) + " ticks");
+        assertTrue(deadLetters.isEmpty());
+        assertEquals(backlog, metric(TrackerMetrics.REEMIT + "-total"));
+        assertEquals(0, metric(TrackerMetrics.OUTAGE_REEMIT + "-total"), "acks kept flowing: no outage");
+        assertTrue(metric(TrackerMetrics.BUDGET_EXHAUSTED + "-total") > 150, "the budget, not the scan, set the pace");
+    }
+
+    @Test
+    void duringAnOutageNothingIsDeadLetteredForAttemptsAndCountingResumesOnceAcksFlowAgain() {
+        // max.attempts 3, ack timeout 1 s doubling to 10 s, outage.silence.ms 2 s (default), ttl 60 s.
+        List<String> ids = List.of("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+        ids.forEach(id -> send(id, "alice"));
+
+        // Outage: no ack at all for 30 s. Attempt 2 (t=1 s) counts; from t=3 s the pipeline is judged
+        // unavailable and attempts 3..6 (t=3, 7, 15, 25 s) do not, though far more than max.attempts deadlines pass.
+        List<Long> m0ReEmittedAt = new ArrayList<>();
+        for (long t = 100; t <= 30_000; t += 100) {
+            advance(100);
+            reemits.readRecordsToList().stream()
+                    .filter(r -> r.value().getAttempt() > 1 && r.value().getMessageId().equals("m0"))
+                    .forEach(r -> m0ReEmittedAt.add(r.timestamp() - START.toEpochMilli()));
+        }
+        assertEquals(List.of(1_000L, 3_000L, 7_000L, 15_000L, 25_000L), m0ReEmittedAt,
+                "five re-emits of m0 (attempts 2..6), the backoff still growing through the outage");
+        assertTrue(deadLetters.isEmpty(), "nothing dead-lettered during the outage");
+        PendingDelivery m9 = pendingStore().get(key("m9", "alice"));
+        assertEquals(6, m9.getEvent().getAttempt());
+        assertEquals(4, m9.getOutageAttempts(), "attempts 3..6 were made while the pipeline was unavailable");
+        assertEquals(50, metric(TrackerMetrics.REEMIT + "-total"));
+        assertEquals(40, metric(TrackerMetrics.OUTAGE_REEMIT + "-total"));
+
+        // Recovery at t=30 s: m0..m6 get through; m7..m9 are undeliverable. Live traffic is acked every 500 ms.
+        ids.subList(0, 7).forEach(id -> ack(id, "alice", AckStatus.DELIVERED));
+        for (long t = 30_100; t <= 50_000; t += 100) {
+            advance(100);
+            if (t % 500 == 0) {
+                String live = "live-" + t;
+                sends.pipeInput("bob", event(live, "bob").setSentAt(START.plusMillis(t)).build(), START.plusMillis(t));
+                ack(live, "bob", AckStatus.DELIVERED);
+            }
+        }
+        // t=35 s: attempt 6 times out with acks flowing, so attempt 7 counts (3rd counted); t=45 s: give up.
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertEquals(List.of("m7", "m8", "m9"), letters.stream().map(DeadLetter::getMessageId).sorted().toList());
+        for (DeadLetter letter : letters) {
+            assertEquals("MAX_ATTEMPTS", letter.getReasonCode());
+            assertEquals(7, letter.getAttempts(), "attempts on the dead letter are the real ones");
+            assertTrue(letter.getReasonText().contains("3 counted toward max.attempts, 4 made while the pipeline was unavailable"),
+                    letter.getReasonText());
+            assertEquals(START.plusMillis(45_000), letter.getDeadLetteredAt());
+        }
+        for (String id : ids.subList(0, 7)) {
+            assertNull(pendingStore().get(key(id, "alice")), id + " settled by its ack");
+        }
+        assertEquals(40, metric(TrackerMetrics.OUTAGE_REEMIT + "-total"), "no outage re-emits after the recovery");
+    }
+
+    @Test
+    void anOutageDoesNotStopExpiryAMessagePastItsTimeToLiveIsDeadLetteredAnyway() {
+        start(Map.of(TrackerConfig.MESSAGE_TTL_MS_CONFIG, 20_000L));
+        for (int i = 0; i < 5; i++) {
+            send("m" + i, "alice");
+        }
+        for (int tick = 0; tick < 250; tick++) {
+            advance(100); // no ack at all: from t=3 s the pipeline is judged unavailable
+        }
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertEquals(5, letters.size());
+        for (DeadLetter letter : letters) {
+            assertEquals("EXPIRED", letter.getReasonCode(), "not MAX_ATTEMPTS though attempts passed max.attempts");
+            assertEquals(5, letter.getAttempts());
+            assertEquals(START.plusMillis(20_000), letter.getDeadLetteredAt());
+        }
+    }
+
+    @Test
+    void fewerDeliveriesThanTheOutageMinimumTimingOutAreNotAnOutageAndRunOutOfAttempts() {
+        send("m1", "alice");
+        send("m2", "alice"); // two, below outage.min.deliveries (3): a quiet partition, not a dead pipeline
+        advance(ACK_TIMEOUT + 10);
+        advance(2 * ACK_TIMEOUT + 10);
+        advance(4 * ACK_TIMEOUT + 10);
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertEquals(2, letters.size());
+        letters.forEach(l -> assertEquals("MAX_ATTEMPTS", l.getReasonCode()));
+        letters.forEach(l -> assertEquals("no ack after 3 attempts", l.getReasonText()));
+        assertEquals(0, metric(TrackerMetrics.OUTAGE_REEMIT + "-total"));
+    }
+
     // --- helpers
 
     private SendEvent send(String messageId, String recipient) {
@@ -374,6 +496,15 @@ class TrackerTopologyTest {
         List<DeliveryStatus> all = statuses.readValuesToList();
         assertTrue(!all.isEmpty(), "a status was published");
         return all.get(all.size() - 1);
+    }
+
+    /** A tracker metric of this (only) task, by name. */
+    private double metric(String name) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals("stream-" + TrackerMetrics.SCOPE + "-metrics")
+                        && e.getKey().name().equals(name))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .sum();
     }
 
     private KeyValueStore<String, PendingDelivery> pendingStore() {
