@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 TrackerCommand.class,
                 ConsumerCommand.class,
                 SendCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Courier implements Runnable {

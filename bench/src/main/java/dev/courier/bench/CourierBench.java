@@ -1,0 +1,200 @@
+package dev.courier.bench;
+
+import dev.courier.deploy.LocalCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * The bench as a library: raw Kafka vs a share group vs Courier on the same topic settings, then Courier's
+ * redelivery lateness and its recovery from a broker kill. {@code bin/courier bench} is a thin wrapper.
+ *
+ * <p>Order: Courier's max rate first (the fixed rates of every pipeline are 50% and 80% of it), then for
+ * each of courier, raw, share: max rate, 50%, 80%; then Courier's redelivery lateness; the broker kill
+ * last (it leaves the cluster degraded).
+ */
+public final class CourierBench {
+
+    private final BenchOptions options;
+    private final Consumer<String> progress;
+
+    public CourierBench(BenchOptions options, Consumer<String> progress) {
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public BenchReport run() throws Exception {
+        Path dir = options.workDir().resolve("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        LocalCluster cluster = null;
+        String bootstrap = options.bootstrapServers();
+        try {
+            if (bootstrap == null) {
+                progress.accept("starting a local 3-node KRaft cluster in " + dir + " ...");
+                cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).brokerHeap("512m").build();
+                cluster.start();
+                bootstrap = cluster.bootstrapServers();
+            }
+            progress.accept("cluster: " + bootstrap);
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                return runPhases(bootstrap, admin, cluster, dir);
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+    }
+
+    private BenchReport runPhases(String bootstrap, Admin admin, LocalCluster cluster, Path dir) throws Exception {
+        BenchReport report = new BenchReport();
+        report.detail("mode", options.quick() ? "quick" : "full");
+        report.detail("partitions", options.partitions());
+        report.detail("payload_bytes", options.payloadBytes());
+        report.detail("consumers_per_pipeline", options.consumers());
+        report.detail("max_rate_method", "closed loop, window " + options.window() + " messages between send and delivery");
+        String run = "bench" + System.currentTimeMillis() % 100_000_000;
+        PhaseProbe.Slot slot = new PhaseProbe.Slot();
+        PhaseRunner runner = new PhaseRunner(slot, options.payloadBytes(), options.partitions(), options.warmup(),
+                options.quick() ? Duration.ofSeconds(12) : Duration.ofSeconds(30));
+        int p = options.partitions();
+        int c = options.consumers();
+
+        try (CourierPipeline courier = new CourierPipeline(bootstrap, admin, run, p, c, options.ackTimeoutMs(),
+                dir.resolve("tracker-state"), slot)) {
+            progress.accept("courier: starting producer, tracker and " + c + " delivery consumers ...");
+            courier.start();
+            PhaseResult courierMax = phase(report, runner.maxRate(courier, options.maxPhase(), options.window()));
+            double max = courierMax.deliveredPerSecond();
+            double at50 = Math.max(1, 0.5 * max);
+            double at80 = Math.max(1, 0.8 * max);
+            PhaseResult c50 = phase(report, runner.fixedRate(courier, "courier @50%", at50, options.fixedPhase()));
+            PhaseResult c80 = phase(report, runner.fixedRate(courier, "courier @80%", at80, options.fixedPhase()));
+            report.put("courier_per_s", max);
+            report.put("p50_ms", c50.latency().p50Ms());
+            report.put("p99_ms", c50.latency().p99Ms());
+            report.put("p999_ms", c50.latency().p999Ms());
+            report.put("p99_ms_at_80", c80.latency().p99Ms());
+
+            for (Pipeline other : List.<Pipeline>of(
+                    new RawPipeline(bootstrap, admin, run + "-raw", p, c, slot),
+                    new SharePipeline(bootstrap, admin, run + "-share", p, c, slot))) {
+                try (other) {
+                    progress.accept(other.name() + ": starting ...");
+                    other.start();
+                    PhaseResult m = phase(report, runner.maxRate(other, options.maxPhase(), options.window()));
+                    phase(report, runner.fixedRate(other, other.name() + " @50%", at50, options.fixedPhase()));
+                    phase(report, runner.fixedRate(other, other.name() + " @80%", at80, options.fixedPhase()));
+                    report.put(other.name() + "_per_s", m.deliveredPerSecond());
+                    if (m.deliveredPerSecond() > 0) {
+                        report.put("courier_vs_" + other.name(), max / m.deliveredPerSecond());
+                    }
+                } catch (Exception e) {
+                    progress.accept(other.name() + " failed: " + e);
+                    report.detail(other.name() + "_error", e.toString());
+                }
+            }
+
+            redelivery(bootstrap, courier, runner, report, 0.3 * max);
+            if (cluster != null) {
+                recovery(cluster, admin, courier, runner, report, at50);
+            } else {
+                report.detail("recovery_note", "not measured: --bootstrap-servers given, the bench kills only brokers it started");
+            }
+        }
+        report.detail("bytes_per_pending_note", "not measured yet: needs the tracker in its own JVM to sample heap-after-GC");
+        return report;
+    }
+
+    private PhaseResult phase(BenchReport report, PhaseResult result) {
+        report.phase(result);
+        progress.accept(String.format("  %-16s %8.0f msg/s delivered%s%s", result.label(), result.deliveredPerSecond(),
+                result.targetPerSecond() > 0 ? String.format(", p50 %.1f ms, p99 %.1f ms", result.latency().p50Ms(),
+                        result.latency().p99Ms()) : "",
+                result.lagGrowing() ? ", LAG GROWING" : ""));
+        return result;
+    }
+
+    private void redelivery(String bootstrap, CourierPipeline courier, PhaseRunner runner, BenchReport report,
+                            double rate) throws Exception {
+        progress.accept("courier: redelivery lateness (dropping " + options.dropFraction() * 100 + "% of first attempts) ...");
+        try (StatusWatcher watcher = new StatusWatcher(bootstrap, courier.topics(), courier.registryUrl())) {
+            watcher.start();
+            courier.dropFraction(options.dropFraction());
+            PhaseResult r = runner.fixedRate(courier, "courier drop", Math.max(1, rate), options.redeliveryPhase());
+            courier.dropFraction(0);
+            report.phase(r);
+            // deadline = ack timeout + up to 20% jitter after the tracker saw the send; then a commit interval
+            Thread.sleep((long) (courier.ackTimeoutMs() * 1.2) + 3000);
+            RedeliveryLateness.Result result = watcher.lateness().result();
+            progress.accept("  re-emits " + result.reemits() + ", early " + result.early() + ", spurious " + result.spurious()
+                    + ", lateness p99 " + result.p99Ms() + " ms");
+            if (result.reemits() > 0) {
+                report.put("redelivery_lateness_p99_ms", result.p99Ms());
+                report.put("early_redeliveries", result.early());
+            }
+            report.detail("redelivery_reemits", result.reemits());
+            report.detail("redelivery_lateness_p50_ms", result.p50Ms());
+            report.detail("redelivery_lateness_max_ms", result.maxMs());
+            report.detail("spurious_redeliveries", result.spurious());
+            report.detail("redelivery_unmatched", result.unmatched());
+        }
+    }
+
+    private void recovery(LocalCluster cluster, Admin admin, CourierPipeline courier, PhaseRunner runner,
+                          BenchReport report, double rate) throws Exception {
+        String sendTopic = courier.topics().send();
+        int controller = cluster.activeControllerNode();
+        int victim = cluster.leaderOf(sendTopic, 0);
+        for (int part = 0; part < options.partitions(); part++) {
+            int leader = cluster.leaderOf(sendTopic, part);
+            if (leader != controller) {
+                victim = leader;
+                break;
+            }
+        }
+        List<Integer> affected = new ArrayList<>();
+        for (int part = 0; part < options.partitions(); part++) {
+            if (cluster.leaderOf(sendTopic, part) == victim) {
+                affected.add(part);
+            }
+        }
+        int node = victim;
+        double killAt = options.recoveryPhase().toSeconds() / 3.0;
+        progress.accept("courier: kill -9 of node " + node + " (leads send partitions " + affected + ") at "
+                + String.format("%.0f", killAt) + " s of a " + options.recoveryPhase().toSeconds() + " s run at "
+                + String.format("%.0f", rate) + " msg/s ...");
+        long[] killNanos = new long[1];
+        PhaseResult r = runner.fixedRateWithAction(courier, "courier kill -9", rate, options.recoveryPhase(), now -> {
+            killNanos[0] = now;
+            runner.lastProbe().mark(now);
+            cluster.killNode(node);
+        }, killAt);
+        report.phase(r);
+        PhaseProbe probe = runner.lastProbe();
+        List<Long> firsts = affected.stream().map(probe::firstDeliveryAfterMark).toList();
+        OptionalDouble resume = RecoveryAnalysis.resumeSeconds(killNanos[0], firsts);
+        int killBucket = probe.rates.bucketOf(killNanos[0]);
+        double offset = (killNanos[0] - probe.rates.startNanos()) / 1e9 - killBucket * r.rateBucketSeconds();
+        int steady = (int) Math.ceil(options.warmup().toMillis() / 1000.0 / r.rateBucketSeconds());
+        OptionalDouble back = RecoveryAnalysis.backTo90Seconds(r.rates(), r.rateBucketSeconds(), steady, killBucket, offset);
+        report.killAtSeconds((killNanos[0] - probe.rates.startNanos()) / 1e9);
+        if (resume.isPresent()) {
+            report.put("recovery_s", resume.getAsDouble());
+        }
+        report.detail("killed_node", node);
+        report.detail("affected_partitions", affected);
+        report.detail("recovery_rate_back_to_90pct_s", back.isPresent() ? back.getAsDouble() : null);
+        progress.accept("  affected partitions resumed after " + (resume.isPresent() ? String.format("%.2f s", resume.getAsDouble()) : "never")
+                + "; rate back to 90% after " + (back.isPresent() ? String.format("%.2f s", back.getAsDouble()) : "never"));
+    }
+}

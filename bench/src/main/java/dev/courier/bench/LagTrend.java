@@ -1,0 +1,51 @@
+package dev.courier.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Is consumer lag growing? Samples (time, lag) are fitted with a least-squares line; lag is growing when
+ * the slope exceeds {@code tolerance} of the delivery rate (e.g. 0.02 = lag grows by more than 2% of a
+ * second's deliveries per second) and the lag at the end is above a floor (a few batches in flight is not
+ * growth).
+ */
+public final class LagTrend {
+
+    private final double tolerance;
+    private final long floor;
+    private final List<double[]> samples = new ArrayList<>();
+
+    public LagTrend(double tolerance, long floor) {
+        this.tolerance = tolerance;
+        this.floor = floor;
+    }
+
+    public synchronized void add(long timeMs, long lag) {
+        samples.add(new double[] {timeMs / 1000.0, lag});
+    }
+
+    /** Lag growth in messages per second (least squares), 0 with fewer than 3 samples. */
+    public synchronized double slopePerSecond() {
+        int n = samples.size();
+        if (n < 3) {
+            return 0;
+        }
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (double[] s : samples) {
+            sx += s[0];
+            sy += s[1];
+            sxx += s[0] * s[0];
+            sxy += s[0] * s[1];
+        }
+        double denominator = n * sxx - sx * sx;
+        return denominator == 0 ? 0 : (n * sxy - sx * sy) / denominator;
+    }
+
+    public synchronized long lastLag() {
+        return samples.isEmpty() ? 0 : (long) samples.get(samples.size() - 1)[1];
+    }
+
+    public boolean growing(double deliveryRatePerSecond) {
+        return slopePerSecond() > tolerance * Math.max(1, deliveryRatePerSecond) && lastLag() > floor;
+    }
+}

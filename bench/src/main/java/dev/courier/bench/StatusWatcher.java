@@ -1,0 +1,95 @@
+package dev.courier.bench;
+
+import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.DeliveryState;
+import dev.courier.schemas.DeliveryStatus;
+import dev.courier.schemas.registry.SchemaRegistryClients;
+import dev.courier.schemas.serde.CourierSerdes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads the tracker's status topic and the ack topic (read_committed) from their current end, feeding a
+ * {@link RedeliveryLateness}: deadlines and re-emit times from PENDING statuses, ack times from acks.
+ */
+final class StatusWatcher implements AutoCloseable {
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final CourierTopics topics;
+    private final Deserializer<DeliveryStatus> statuses;
+    private final Deserializer<DeliveryAck> acks;
+    private final RedeliveryLateness lateness = new RedeliveryLateness();
+    private final Workers workers = new Workers();
+
+    StatusWatcher(String bootstrap, CourierTopics topics, String registryUrl) {
+        this.topics = topics;
+        var registry = SchemaRegistryClients.fromUrl(registryUrl);
+        this.statuses = CourierSerdes.value(DeliveryStatus.class, registry).deserializer();
+        this.acks = CourierSerdes.value(DeliveryAck.class, registry).deserializer();
+        this.consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(topics.status(), topics.ack())) {
+            for (PartitionInfo p : consumer.partitionsFor(topic)) {
+                partitions.add(new TopicPartition(topic, p.partition()));
+            }
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position);
+    }
+
+    void start() {
+        workers.start("status-watcher", running -> {
+            while (running.get()) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    observe(r);
+                }
+            }
+            consumer.close();
+        });
+    }
+
+    private void observe(ConsumerRecord<String, byte[]> r) {
+        if (r.topic().equals(topics.ack())) {
+            DeliveryAck ack = acks.deserialize(r.topic(), r.value());
+            if (!ack.getDuplicate()) {
+                lateness.acked(CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId()), r.timestamp());
+            }
+            return;
+        }
+        DeliveryStatus s = statuses.deserialize(r.topic(), r.value());
+        if (s.getState() != DeliveryState.PENDING) {
+            return;
+        }
+        String key = CourierTopics.deliveryKey(s.getMessageId(), s.getRecipientId());
+        if (s.getNextDeadline() != null) {
+            lateness.deadline(key, s.getAttempts(), s.getNextDeadline().toEpochMilli());
+        }
+        if (s.getAttempts() > 1) {
+            lateness.reemitted(key, s.getAttempts(), s.getLastAttemptAt().toEpochMilli());
+        }
+    }
+
+    RedeliveryLateness lateness() {
+        return lateness;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        workers.close();
+    }
+}
