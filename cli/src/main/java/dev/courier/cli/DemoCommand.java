@@ -103,75 +103,39 @@ public final class DemoCommand implements Callable<Integer> {
         CourierTopics topics = CourierTopics.defaults();
         long started = System.currentTimeMillis();
 
-        List<ChildJvm> children = new ArrayList<>();
-        try (LocalCluster cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).build()) {
-            progress.say("starting a 3-node KRaft cluster...");
-            cluster.start();
-            cluster.createTopics(topics.specs(partitions));
-            progress.say("cluster up: " + cluster.bootstrapServers());
-
-            ExecutorService background = Executors.newCachedThreadPool();
-            try (SchemaRegistryServer registryServer = SchemaRegistryServer.builder()
-                    .bootstrapServers(cluster.bootstrapServers()).port(0).build()) {
-                registryServer.start();
-                String registryUrl = registryServer.url();
-                progress.say("schema registry: " + registryUrl);
-
-                List<ChildJvm> trackers = new ArrayList<>();
-                for (int i = 0; i < trackerCount; i++) {
-                    trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", List.of(
-                            "tracker", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registryUrl,
-                            "--state-dir", dir.resolve("tracker-" + i + "-state").toString(),
-                            "--ack-timeout-ms", String.valueOf(ackTimeoutMs))));
-                }
-                List<ChildJvm> consumers = new ArrayList<>();
-                for (int i = 0; i < consumerCount; i++) {
-                    consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", List.of(
-                            "consumer", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registryUrl,
-                            "--consumer-id", "consumer-" + i, "--drop-rate", String.valueOf(dropRate),
-                            "--latency-ms", String.valueOf(deviceLatencyMs),
-                            "--hand-log", dir.resolve("consumer-" + i + ".deliveries").toString())));
-                }
-                children.addAll(trackers);
-                children.addAll(consumers);
-                progress.say("waiting for " + trackerCount + " trackers and " + consumerCount + " consumers to join...");
-                awaitGroup(cluster, "courier-tracker", trackerCount);
-                awaitGroup(cluster, "courier-delivery", consumerCount);
-
-                SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(registryUrl);
-                FaultLog faultLog = new FaultLog(started);
-                Map<String, Long> ledger = new ConcurrentHashMap<>();
-                AtomicLong sendFailed = new AtomicLong();
-                try (DeliveryObserver observer = new DeliveryObserver(cluster.bootstrapServers(), registry, topics)) {
-                    background.submit(observer);
-                    ChaosPlan plan = new ChaosPlan(faults, cluster, topics, trackers, consumers, faultLog, progress);
-                    long sendStart = System.currentTimeMillis();
-                    publish(cluster.bootstrapServers(), registryUrl, ledger, sendFailed, plan, background, progress, observer);
-                    progress.say(String.format("published %d messages in %.1f s; waiting for deliveries...",
-                            messages, (System.currentTimeMillis() - sendStart) / 1000.0));
-                    boolean settled = awaitSettled(ledger, observer, progress, plan, started);
-                    plan.awaitRecoveries();
-                    DemoReport result = DemoReport.reconcile(messages, ledger, sendFailed.get(), observer,
-                            handLogs(dir, consumerCount), faultLog.faults(), started, sendStart, settled);
-                    progress.finish();
-                    writeLedger(dir.resolve("ledger.tsv"), ledger, observer);
-                    System.out.println(result.table());
-                    if (report != null) {
-                        result.write(report);
-                        System.out.println("report: " + report.toAbsolutePath());
-                    }
-                    System.out.println(result.passed() ? "PASS: nothing lost, no duplicate to the application"
-                            : "FAIL: " + result.failure());
-                    return result.passed() ? 0 : 1;
-                } finally {
-                    registry.close();
-                }
-            } finally {
-                background.shutdownNow();
-                for (ChildJvm child : children) {
-                    child.close();
-                }
+        ExecutorService background = Executors.newCachedThreadPool();
+        LocalPipeline.Settings settings = new LocalPipeline.Settings(partitions, trackerCount, consumerCount,
+                ackTimeoutMs, dropRate, deviceLatencyMs);
+        try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, progress);
+             SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
+             DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, topics)) {
+            background.submit(observer);
+            FaultLog faultLog = new FaultLog(started);
+            Map<String, Long> ledger = new ConcurrentHashMap<>();
+            AtomicLong sendFailed = new AtomicLong();
+            ChaosPlan plan = new ChaosPlan(faults, pipeline.cluster(), topics, pipeline.trackers(),
+                    pipeline.consumers(), faultLog, progress);
+            long sendStart = System.currentTimeMillis();
+            publish(pipeline.bootstrapServers(), pipeline.registryUrl(), ledger, sendFailed, plan, background,
+                    progress, observer);
+            progress.say(String.format("published %d messages in %.1f s; waiting for deliveries...",
+                    messages, (System.currentTimeMillis() - sendStart) / 1000.0));
+            boolean settled = awaitSettled(ledger, observer, progress, plan, started);
+            plan.awaitRecoveries();
+            DemoReport result = DemoReport.reconcile(messages, ledger, sendFailed.get(), observer,
+                    pipeline.handLogs(), faultLog.faults(), started, sendStart, settled);
+            progress.finish();
+            writeLedger(dir.resolve("ledger.tsv"), ledger, observer);
+            System.out.println(result.table());
+            if (report != null) {
+                result.write(report);
+                System.out.println("report: " + report.toAbsolutePath());
             }
+            System.out.println(result.passed() ? "PASS: nothing lost, no duplicate to the application"
+                    : "FAIL: " + result.failure());
+            return result.passed() ? 0 : 1;
+        } finally {
+            background.shutdownNow();
         }
     }
 
@@ -252,35 +216,5 @@ public final class DemoCommand implements Callable<Integer> {
     private static long settledCount(Collection<String> keys, DeliveryObserver observer) {
         return keys.stream().filter(k -> observer.deliveredAt().containsKey(k)
                 || observer.deadLettered().containsKey(k)).count();
-    }
-
-    private static List<Path> handLogs(Path dir, int consumers) {
-        List<Path> logs = new ArrayList<>();
-        for (int i = 0; i < consumers; i++) {
-            logs.add(dir.resolve("consumer-" + i + ".deliveries"));
-        }
-        return logs;
-    }
-
-    private static void awaitGroup(LocalCluster cluster, String group, int members) throws Exception {
-        long deadline = System.currentTimeMillis() + 180_000;
-        String seen = "not created yet";
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                ConsumerGroupDescription d = cluster.admin().describeConsumerGroups(List.of(group))
-                        .describedGroups().get(group).get(10, TimeUnit.SECONDS);
-                if (d.groupState() == GroupState.STABLE && d.members().size() >= members) {
-                    return;
-                }
-                seen = d.groupState() + " with " + d.members().size() + " members";
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                    throw e;
-                }
-            }
-            Thread.sleep(500);
-        }
-        throw new IOException("group " + group + " did not reach " + members + " stable members in 180 s (" + seen
-                + "); see the process logs in the work directory");
     }
 }

@@ -140,6 +140,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryConsumer.class);
 
     public static final String INVALID_EVENT = "INVALID_EVENT";
+    public static final String OVERSIZED_PAYLOAD = "OVERSIZED_PAYLOAD";
 
     private final DeliveryConsumerConfig config;
     private final Deliverer deliverer;
@@ -364,6 +365,12 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         String invalid = invalidReason(event);
         if (invalid != null) {
             deadLetter(rec, event, INVALID_EVENT, invalid, batch);
+            return;
+        }
+        int payloadBytes = event.getPayload().remaining();
+        if (payloadBytes > config.maxPayloadBytes()) {
+            deadLetter(rec, event, OVERSIZED_PAYLOAD, "payload of " + payloadBytes + " bytes exceeds "
+                    + DeliveryConsumerConfig.MAX_PAYLOAD_BYTES_CONFIG + "=" + config.maxPayloadBytes(), batch);
             return;
         }
         String messageId = event.getMessageId();

@@ -83,6 +83,10 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF_MAX_MS_CONFIG = "retry.backoff.max.ms";
     public static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest pause between retries of an aborted batch.";
 
+    public static final String MAX_PAYLOAD_BYTES_CONFIG = "courier.max.payload.bytes";
+    public static final String MAX_PAYLOAD_BYTES_DOC = "Largest payload handed to the Deliverer; a bigger one (written around "
+            + "CourierProducer, which enforces the same key) is dead-lettered with reason OVERSIZED_PAYLOAD.";
+
     public static final String CONSUMER_PREFIX = "consumer.";
     /** Producer retry back-off for transactional writers (see {@link #transactionalProducerProps()}). */
     public static final long TRANSACTION_RETRY_BACKOFF_MS = 10;
@@ -113,6 +117,7 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(DEDUPE_MAX_ENTRIES_CONFIG, Type.INT, 1_000_000, Range.atLeast(1), Importance.LOW, DEDUPE_MAX_ENTRIES_DOC)
             .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
                     DEDUPE_REBUILD_TIMEOUT_MS_DOC)
+            .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, 256 * 1024, Range.atLeast(1), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC)
             .define(MAX_POLL_RECORDS_CONFIG, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM, MAX_POLL_RECORDS_DOC)
             .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW, POLL_TIMEOUT_MS_DOC)
             .define(SESSION_TIMEOUT_MS_CONFIG, Type.INT, 10_000, Range.between(1_000, 300_000), Importance.MEDIUM,
@@ -192,6 +197,10 @@ public class DeliveryConsumerConfig extends AbstractConfig {
 
     public long dedupeRebuildTimeoutMs() {
         return getLong(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG);
+    }
+
+    public int maxPayloadBytes() {
+        return getInt(MAX_PAYLOAD_BYTES_CONFIG);
     }
 
     public int maxPollRecords() {

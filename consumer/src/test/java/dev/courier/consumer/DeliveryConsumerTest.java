@@ -176,6 +176,24 @@ class DeliveryConsumerTest {
     }
 
     @Test
+    void aPayloadOverTheLimitIsDeadLetteredNotDelivered() {
+        SendEvent big = SendEvent.newBuilder().setMessageId("big").setConversationId("c").setSenderId("s")
+                .setRecipientId("bob").setSentAt(Instant.ofEpochMilli(1))
+                .setPayload(ByteBuffer.wrap(new byte[256 * 1024 + 1])).setContentType("text/plain").build();
+        byte[] value = CourierSerdes.value(SendEvent.class, registry.delegate).serializer().serialize(SEND, big);
+        start(d -> DeliveryOutcome.DELIVERED, List.of(new ConsumerRecord<>(SEND, 2, 0, "bob", value), send(1, "m1", "bob", 1)));
+
+        await("both records committed").atMost(Duration.ofSeconds(10)).until(() -> delivery.metrics().batches() == 1);
+        var dl = CourierSerdes.value(DeadLetter.class, registry.delegate).deserializer();
+        List<DeadLetter> letters = producers.get(0).history().stream().filter(r -> r.topic().equals("courier.dead-letter"))
+                .map(r -> dl.deserialize(r.topic(), r.value())).toList();
+        assertEquals(1, letters.size());
+        assertEquals(DeliveryConsumer.OVERSIZED_PAYLOAD, letters.get(0).getReasonCode());
+        assertTrue(letters.get(0).getReasonText().contains("262145 bytes"), letters.get(0).getReasonText());
+        assertEquals(List.of("m1"), handed.stream().map(Delivery::messageId).toList(), "the next record is delivered");
+    }
+
+    @Test
     void aFailedCommitAbortsRewindsAndRedeliversFlaggedWithoutKeepingTheAbortedAcks() {
         AtomicInteger calls = new AtomicInteger();
         start(d -> {
