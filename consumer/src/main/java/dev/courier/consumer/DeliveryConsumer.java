@@ -4,6 +4,7 @@ import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
@@ -139,8 +140,6 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryConsumer.class);
 
-    public static final String INVALID_EVENT = "INVALID_EVENT";
-    public static final String OVERSIZED_PAYLOAD = "OVERSIZED_PAYLOAD";
 
     private final DeliveryConsumerConfig config;
     private final Deliverer deliverer;
@@ -362,15 +361,14 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             deadLetter(rec, null, WireFormatException.Reason.UNDECODABLE.name(), e.getMessage(), batch);
             return;
         }
-        String invalid = invalidReason(event);
+        String invalid = EventChecks.checkSend(event);
         if (invalid != null) {
-            deadLetter(rec, event, INVALID_EVENT, invalid, batch);
+            deadLetter(rec, event, EventChecks.INVALID_EVENT, invalid, batch);
             return;
         }
-        int payloadBytes = event.getPayload().remaining();
-        if (payloadBytes > config.maxPayloadBytes()) {
-            deadLetter(rec, event, OVERSIZED_PAYLOAD, "payload of " + payloadBytes + " bytes exceeds "
-                    + DeliveryConsumerConfig.MAX_PAYLOAD_BYTES_CONFIG + "=" + config.maxPayloadBytes(), batch);
+        String oversized = EventChecks.checkPayloadSize(event, config.maxPayloadBytes());
+        if (oversized != null) {
+            deadLetter(rec, event, EventChecks.OVERSIZED_PAYLOAD, oversized, batch);
             return;
         }
         String messageId = event.getMessageId();
@@ -466,32 +464,6 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         } catch (SchemaRegistryException e) {
             throw new RegistryUnavailable(rec, e);
         }
-    }
-
-    static String invalidReason(SendEvent e) {
-        if (e == null) {
-            return "null value (tombstone) on the send topic";
-        }
-        if (blank(e.getMessageId())) {
-            return "messageId is missing or blank";
-        }
-        if (blank(e.getRecipientId())) {
-            return "recipientId is missing or blank";
-        }
-        if (blank(e.getConversationId())) {
-            return "conversationId is missing or blank";
-        }
-        if (blank(e.getSenderId())) {
-            return "senderId is missing or blank";
-        }
-        if (e.getPayload() == null) {
-            return "payload is missing";
-        }
-        return null;
-    }
-
-    private static boolean blank(String s) {
-        return s == null || s.isBlank();
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -1,6 +1,7 @@
 package dev.courier.consumer;
 
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.EventChecks;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -117,7 +118,7 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(DEDUPE_MAX_ENTRIES_CONFIG, Type.INT, 1_000_000, Range.atLeast(1), Importance.LOW, DEDUPE_MAX_ENTRIES_DOC)
             .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
                     DEDUPE_REBUILD_TIMEOUT_MS_DOC)
-            .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, 256 * 1024, Range.atLeast(1), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC)
+            .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC)
             .define(MAX_POLL_RECORDS_CONFIG, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM, MAX_POLL_RECORDS_DOC)
             .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW, POLL_TIMEOUT_MS_DOC)
             .define(SESSION_TIMEOUT_MS_CONFIG, Type.INT, 10_000, Range.between(1_000, 300_000), Importance.MEDIUM,

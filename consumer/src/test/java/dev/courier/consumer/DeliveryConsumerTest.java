@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.InMemorySchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClient;
@@ -188,8 +189,8 @@ class DeliveryConsumerTest {
         List<DeadLetter> letters = producers.get(0).history().stream().filter(r -> r.topic().equals("courier.dead-letter"))
                 .map(r -> dl.deserialize(r.topic(), r.value())).toList();
         assertEquals(1, letters.size());
-        assertEquals(DeliveryConsumer.OVERSIZED_PAYLOAD, letters.get(0).getReasonCode());
-        assertTrue(letters.get(0).getReasonText().contains("262145 bytes"), letters.get(0).getReasonText());
+        assertEquals(EventChecks.OVERSIZED_PAYLOAD, letters.get(0).getReasonCode());
+        assertTrue(letters.get(0).getReasonText().contains("payload of 262145 bytes"), letters.get(0).getReasonText());
         assertEquals(List.of("m1"), handed.stream().map(Delivery::messageId).toList(), "the next record is delivered");
     }
 

@@ -1,6 +1,7 @@
 package dev.courier.producer;
 
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.EventChecks;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -48,7 +49,7 @@ public class CourierProducerConfig extends AbstractConfig {
             "Largest payload accepted by send(), in bytes; larger payloads are refused with an "
                     + "InvalidMessageException before anything is sent. Keep it well below the broker's "
                     + "message.max.bytes and the producer's max.request.size (1 MiB by default).";
-    public static final int MAX_PAYLOAD_BYTES_DEFAULT = 256 * 1024;
+    public static final int MAX_PAYLOAD_BYTES_DEFAULT = EventChecks.DEFAULT_MAX_PAYLOAD_BYTES;
 
     public static final String PRODUCER_PREFIX = "producer.";
 

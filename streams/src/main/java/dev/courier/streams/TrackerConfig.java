@@ -1,6 +1,7 @@
 package dev.courier.streams;
 
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.EventChecks;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -91,6 +92,10 @@ public final class TrackerConfig extends AbstractConfig {
             + "still runs out of attempts rather than looking like an outage; the other side is that a partition with "
             + "fewer deliveries in flight than this counts attempts through an outage as before.";
 
+    public static final String MAX_PAYLOAD_BYTES_CONFIG = "courier.max.payload.bytes";
+    private static final String MAX_PAYLOAD_BYTES_DOC =
+            "Send events with a bigger payload are not tracked (the delivery consumers dead-letter them); keep it equal to the consumers' setting.";
+
     public static final String STATE_DIR_CONFIG = "state.dir";
     private static final String STATE_DIR_DOC = "Directory of the tracker's RocksDB state.";
 
@@ -120,6 +125,7 @@ public final class TrackerConfig extends AbstractConfig {
             .define(REDELIVERY_MAX_PER_SECOND_CONFIG, Type.DOUBLE, 1_000.0, Range.between(0.001, 1_000_000.0), Importance.MEDIUM, REDELIVERY_MAX_PER_SECOND_DOC)
             .define(OUTAGE_SILENCE_MS_CONFIG, Type.LONG, null, nullOrAtLeast(1), Importance.MEDIUM, OUTAGE_SILENCE_MS_DOC)
             .define(OUTAGE_MIN_DELIVERIES_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.LOW, OUTAGE_MIN_DELIVERIES_DOC)
+            .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.LOW, MAX_PAYLOAD_BYTES_DOC)
             .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/courier-tracker", Importance.MEDIUM, STATE_DIR_DOC)
             .define(REPLICATION_FACTOR_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, REPLICATION_FACTOR_DOC)
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM, STANDBY_REPLICAS_DOC);

@@ -6,6 +6,7 @@ import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
+import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.PendingDelivery;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryException;
@@ -68,6 +69,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final CourierTopics topics;
     private final RedeliveryPolicy policy;
     private final long earlyAckRetentionMs;
+    private final int maxPayloadBytes;
     private final long punctuateIntervalMs;
     private final int maxDuePerPunctuation;
     private final Deserializer<SendEvent> sendDeserializer;
@@ -89,6 +91,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.topics = topics;
         this.policy = config.redeliveryPolicy();
         this.earlyAckRetentionMs = config.getLong(TrackerConfig.EARLY_ACK_RETENTION_MS_CONFIG);
+        this.maxPayloadBytes = config.getInt(TrackerConfig.MAX_PAYLOAD_BYTES_CONFIG);
         this.punctuateIntervalMs = config.getLong(TrackerConfig.PUNCTUATE_INTERVAL_MS_CONFIG);
         this.maxDuePerPunctuation = config.getInt(TrackerConfig.MAX_DUE_PER_PUNCTUATION_CONFIG);
         this.sendDeserializer = sendDeserializer;
@@ -129,9 +132,15 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             unprocessable(record, source, isSend, "NULL_VALUE", "record has no value (tombstone)");
             return;
         }
-        String invalid = isSend ? EventValidation.checkSend((SendEvent) value) : EventValidation.checkAck((DeliveryAck) value);
+        String invalid = isSend ? EventChecks.checkSend((SendEvent) value) : EventChecks.checkAck((DeliveryAck) value);
         if (invalid != null) {
-            unprocessable(record, source, isSend, "INVALID_EVENT", invalid);
+            unprocessable(record, source, isSend, EventChecks.INVALID_EVENT, invalid);
+            return;
+        }
+        // The delivery consumers dead-letter an oversized payload; tracking it would only re-emit it.
+        String oversized = isSend ? EventChecks.checkPayloadSize((SendEvent) value, maxPayloadBytes) : null;
+        if (oversized != null) {
+            unprocessable(record, source, true, EventChecks.OVERSIZED_PAYLOAD, oversized);
             return;
         }
         if (isSend) {

@@ -286,9 +286,11 @@ class TrackerTopologyTest {
         // skips them, so each poison record is dead-lettered once, and keeps going.
         rawSends.pipeInput("alice", "garbage".getBytes(), START);
         sends.pipeInput("", event("m0", "").build(), START);
+        sends.pipeInput("carol", event("big", "carol").setPayload(ByteBuffer.wrap(new byte[256 * 1024 + 1])).build(), START);
         send("m1", "bob");
         assertTrue(deadLetters.isEmpty());
         assertEquals(List.of(DeliveryState.PENDING), states(), "the next send is tracked as usual");
+        assertNull(pendingStore().get(key("big", "carol")), "an oversized payload is not tracked");
     }
 
     @Test

@@ -1,0 +1,73 @@
+package dev.courier.schemas;
+
+/**
+ * What makes a decoded event usable, in one place: the delivery consumers and the tracker must agree, or
+ * the tracker would keep re-emitting an event the consumers dead-letter. Each check returns what is wrong,
+ * naming the field, or null.
+ */
+public final class EventChecks {
+
+    /** Largest payload Courier delivers by default (the producer refuses bigger, consumers dead-letter them). */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+
+    /** Reason code of a dead letter for an event that fails {@link #checkSend}. */
+    public static final String INVALID_EVENT = "INVALID_EVENT";
+    /** Reason code of a dead letter for a payload over the limit. */
+    public static final String OVERSIZED_PAYLOAD = "OVERSIZED_PAYLOAD";
+
+    private EventChecks() {
+    }
+
+    /** What is wrong with a send event's fields, or null if nothing. */
+    public static String checkSend(SendEvent e) {
+        if (e == null) {
+            return "null value (tombstone) on the send topic";
+        }
+        if (blank(e.getMessageId())) {
+            return "messageId is missing or blank";
+        }
+        if (blank(e.getRecipientId())) {
+            return "recipientId is missing or blank (messageId " + e.getMessageId() + ")";
+        }
+        if (blank(e.getConversationId())) {
+            return "conversationId is missing or blank (messageId " + e.getMessageId() + ")";
+        }
+        if (blank(e.getSenderId())) {
+            return "senderId is missing or blank (messageId " + e.getMessageId() + ")";
+        }
+        if (e.getPayload() == null) {
+            return "payload is missing (messageId " + e.getMessageId() + ")";
+        }
+        if (e.getAttempt() < 1) {
+            return "attempt " + e.getAttempt() + " is below 1 (messageId " + e.getMessageId() + ")";
+        }
+        if (e.getSentAt() == null || e.getSentAt().toEpochMilli() <= 0) {
+            return "sentAt " + e.getSentAt() + " is not a time (messageId " + e.getMessageId() + ")";
+        }
+        return null;
+    }
+
+    /** What is wrong with a payload's size, or null if it is within {@code maxPayloadBytes}. */
+    public static String checkPayloadSize(SendEvent e, int maxPayloadBytes) {
+        int size = e.getPayload().remaining();
+        return size > maxPayloadBytes
+                ? "payload of " + size + " bytes exceeds the limit of " + maxPayloadBytes + " bytes (messageId "
+                        + e.getMessageId() + ")"
+                : null;
+    }
+
+    /** What is wrong with an ack's fields, or null if nothing. */
+    public static String checkAck(DeliveryAck a) {
+        if (blank(a.getMessageId())) {
+            return "ack without messageId";
+        }
+        if (blank(a.getRecipientId())) {
+            return "ack for " + a.getMessageId() + " without recipientId";
+        }
+        return null;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}
