@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Guaranteed message delivery on Apache Kafka.",
         subcommands = {
                 DemoCommand.class,
+                ChaosCommand.class,
                 ClusterCommand.class,
                 RegistryServerCommand.class,
                 TrackerCommand.class,

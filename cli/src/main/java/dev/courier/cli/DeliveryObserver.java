@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,10 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
     /** Committed non-duplicate acks per delivery key; more than one is a duplicate seen by the application. */
     private final Map<String, Integer> appDeliveries = new ConcurrentHashMap<>();
     private final Map<String, String> deadLettered = new ConcurrentHashMap<>();
+    /** Every dead letter by reason code, poison records (no delivery key) included. */
+    private final Map<String, AtomicLong> deadLettersByReason = new ConcurrentHashMap<>();
+    /** "topic/partition/offset" of every dead-lettered record whose origin is known. */
+    private final Set<String> deadLetteredOrigins = ConcurrentHashMap.newKeySet();
     private final AtomicLong reemits = new AtomicLong();
     private final AtomicLong duplicateAcks = new AtomicLong();
     private final AtomicLong unreadable = new AtomicLong();
@@ -109,6 +114,11 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
             }
         } else if (record.topic().equals(topics.deadLetter())) {
             DeadLetter letter = deadLetters.deserialize(record.topic(), record.value());
+            deadLettersByReason.computeIfAbsent(letter.getReasonCode(), r -> new AtomicLong()).incrementAndGet();
+            if (letter.getOriginalOffset() != null) {
+                deadLetteredOrigins.add(origin(letter.getOriginalTopic(), letter.getOriginalPartition(),
+                        letter.getOriginalOffset()));
+            }
             if (letter.getMessageId() != null && letter.getRecipientId() != null) {
                 deadLettered.put(CourierTopics.deliveryKey(letter.getMessageId(), letter.getRecipientId()),
                         letter.getReasonCode());
@@ -123,6 +133,20 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
 
     Map<String, Long> deliveredAt() {
         return deliveredAt;
+    }
+
+    static String origin(String topic, int partition, long offset) {
+        return topic + "/" + partition + "/" + offset;
+    }
+
+    Map<String, Long> deadLettersByReason() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        deadLettersByReason.forEach((reason, n) -> out.put(reason, n.get()));
+        return out;
+    }
+
+    Set<String> deadLetteredOrigins() {
+        return deadLetteredOrigins;
     }
 
     Map<String, String> deadLettered() {

@@ -113,8 +113,7 @@ public final class DemoCommand implements Callable<Integer> {
             FaultLog faultLog = new FaultLog(started);
             Map<String, Long> ledger = new ConcurrentHashMap<>();
             AtomicLong sendFailed = new AtomicLong();
-            ChaosPlan plan = new ChaosPlan(faults, pipeline.cluster(), topics, pipeline.trackers(),
-                    pipeline.consumers(), faultLog, progress);
+            ChaosPlan plan = new ChaosPlan(faults, new FaultInjector(pipeline, faultLog, progress));
             long sendStart = System.currentTimeMillis();
             publish(pipeline.bootstrapServers(), pipeline.registryUrl(), ledger, sendFailed, plan, background,
                     progress, observer);

@@ -1,16 +1,12 @@
 package dev.courier.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The demo's verdict. {@code lost} comes from the producer's ledger (every send the brokers acknowledged)
@@ -61,7 +57,7 @@ final class DemoReport {
         v.put("lost", lost);
         v.put("duplicates_to_app", duplicates);
         v.put("redelivered", observer.reemits());
-        v.put("raw_redeliveries", rawRedeliveries(handLogs));
+        v.put("raw_redeliveries", HandLogs.read(handLogs).rawRedeliveries());
         v.put("duplicate_acks", observer.duplicateAcks());
         v.put("dead_lettered", dead);
         v.put("p50_ms", percentile(sorted, 0.50));
@@ -93,30 +89,7 @@ final class DemoReport {
         return new DemoReport(v, failure);
     }
 
-    /** Deliverer invocations beyond the first per delivery key, from the consumers' hand logs. */
-    static long rawRedeliveries(List<Path> handLogs) {
-        long lines = 0;
-        Set<String> distinct = new HashSet<>();
-        for (Path log : handLogs) {
-            if (!Files.exists(log)) {
-                continue;
-            }
-            try (Stream<String> s = Files.lines(log)) {
-                for (String line : (Iterable<String>) s::iterator) {
-                    String[] f = line.split(" ");
-                    if (f.length >= 2) {
-                        lines++;
-                        distinct.add(f[0] + "/" + f[1]);
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read hand log " + log, e);
-            }
-        }
-        return lines - distinct.size();
-    }
-
-    private static long percentile(long[] sorted, double q) {
+    static long percentile(long[] sorted, double q) {
         if (sorted.length == 0) {
             return 0;
         }

@@ -1,0 +1,133 @@
+package dev.courier.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The verdict of a chaos run. {@code lost} = sends the brokers acknowledged that are neither delivered nor
+ * dead-lettered with a reason, found key by key from the ledger; never from counters.
+ */
+final class ChaosReport {
+
+    private final Map<String, Object> values;
+    private final String failure;
+
+    private ChaosReport(Map<String, Object> values, String failure) {
+        this.values = values;
+        this.failure = failure;
+    }
+
+    static ChaosReport reconcile(ChaosCommand.SendLedger ledger, DeliveryObserver observer, PoisonInjector poison,
+                                 HandLogs hands, List<FaultLog.Entry> faults, Timeline timeline, long startedMs,
+                                 boolean settled) {
+        long delivered = 0;
+        long lost = 0;
+        long[] latencies = new long[ledger.acked().size()];
+        int n = 0;
+        for (Map.Entry<String, Long> sent : ledger.acked().entrySet()) {
+            Long at = observer.deliveredAt().get(sent.getKey());
+            if (at != null) {
+                delivered++;
+                latencies[n++] = Math.max(0, at - sent.getValue());
+            } else if (!observer.deadLettered().containsKey(sent.getKey())) {
+                lost++;
+            }
+        }
+        long[] sorted = Arrays.copyOf(latencies, n);
+        Arrays.sort(sorted);
+        long poisonMissing = poison.poisonOrigins().stream()
+                .filter(o -> !observer.deadLetteredOrigins().contains(o)).count();
+        long duplicates = observer.duplicatesToApp();
+        long orderViolations = hands.orderViolations();
+
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("sent", ledger.intents());
+        v.put("kafka_acked", ledger.acked().size());
+        v.put("send_failed", ledger.failed().get());
+        v.put("indeterminate", ledger.indeterminate().get());
+        v.put("delivered", delivered);
+        v.put("lost", lost);
+        v.put("duplicates_to_app", duplicates);
+        v.put("raw_redeliveries", hands.rawRedeliveries());
+        v.put("order_violations", orderViolations);
+        v.put("redelivered", observer.reemits());
+        v.put("dead_lettered_by_reason", observer.deadLettersByReason());
+        v.put("poison_records", poison.written());
+        v.put("poison_not_dead_lettered", poisonMissing);
+        v.put("stray_acks", poison.strayAcks());
+        List<Map<String, Object>> faultList = new ArrayList<>();
+        double recoverMax = 0;
+        long slack = Math.max(50, ledger.acked().size() / 1000);
+        for (FaultLog.Entry f : faults) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", f.type);
+            m.put("target", f.target);
+            m.put("at_s", f.atS);
+            m.put("recovered_at_s", f.recoveredAtS);
+            double recover = f.recoveredAtS == null ? -1 : timeline.recoverySeconds(f.atS, f.recoveredAtS, slack);
+            m.put("recover_s", recover);
+            recoverMax = Math.max(recoverMax, recover);
+            faultList.add(m);
+        }
+        v.put("faults", faultList);
+        v.put("unavailable_s_max", timeline.longestStall());
+        v.put("recover_s_max", recoverMax);
+        v.put("p50_ms", DemoReport.percentile(sorted, 0.50));
+        v.put("p99_ms", DemoReport.percentile(sorted, 0.99));
+        v.put("max_ms", sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
+        v.put("settled", settled);
+        v.put("duration_s", Math.round((System.currentTimeMillis() - startedMs) / 100.0) / 10.0);
+
+        String failure = null;
+        if (lost > 0) {
+            failure = lost + " acknowledged message(s) neither delivered nor dead-lettered";
+        } else if (duplicates > 0) {
+            failure = duplicates + " duplicate deliveries committed to the application";
+        } else if (orderViolations > 0) {
+            failure = orderViolations + " message(s) received out of order within their conversation";
+        } else if (poisonMissing > 0) {
+            failure = poisonMissing + " poison record(s) not dead-lettered";
+        }
+        return new ChaosReport(v, failure);
+    }
+
+    boolean passed() {
+        return failure == null;
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    String table() {
+        StringBuilder out = new StringBuilder(String.format("%n%-26s %s%n", "metric", "value"));
+        out.append("-".repeat(40)).append('\n');
+        for (String key : List.of("sent", "kafka_acked", "send_failed", "indeterminate", "delivered", "lost",
+                "duplicates_to_app", "raw_redeliveries", "order_violations", "redelivered", "dead_lettered_by_reason",
+                "poison_records", "stray_acks", "unavailable_s_max", "recover_s_max", "p50_ms", "p99_ms", "max_ms",
+                "duration_s")) {
+            out.append(String.format("%-26s %s%n", key, values.get(key)));
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> faults = (List<Map<String, Object>>) values.get("faults");
+        for (Map<String, Object> f : faults) {
+            out.append(String.format("fault at %6.1fs  %-22s %s, back at %ss, recovered in %ss%n", (Double) f.get("at_s"),
+                    f.get("type"), f.get("target"), f.get("recovered_at_s"), f.get("recover_s")));
+        }
+        return out.toString();
+    }
+
+    void write(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Json.MAPPER.writeValue(file.toFile(), values);
+    }
+}
