@@ -18,7 +18,11 @@ final class TrackerMetrics {
     /** Punctuations that left due re-emits waiting because the task's re-emit budget was spent. */
     static final String BUDGET_EXHAUSTED = "budget-exhausted";
 
+    /** Acks whose send event never arrived within early.ack.retention.ms: counted and dropped. */
+    static final String STRAY_ACK = "stray-ack";
+
     private final StreamsMetrics metrics;
+    private final Sensor strayAcks;
     private final Sensor reemits;
     private final Sensor outageReemits;
     private final Sensor budgetExhausted;
@@ -28,6 +32,11 @@ final class TrackerMetrics {
         this.reemits = metrics.addRateTotalSensor(SCOPE, taskId, REEMIT, Sensor.RecordingLevel.INFO);
         this.outageReemits = metrics.addRateTotalSensor(SCOPE, taskId, OUTAGE_REEMIT, Sensor.RecordingLevel.INFO);
         this.budgetExhausted = metrics.addRateTotalSensor(SCOPE, taskId, BUDGET_EXHAUSTED, Sensor.RecordingLevel.INFO);
+        this.strayAcks = metrics.addRateTotalSensor(SCOPE, taskId, STRAY_ACK, Sensor.RecordingLevel.INFO);
+    }
+
+    void strayAck() {
+        strayAcks.record();
     }
 
     void reemitted(boolean duringOutage) {
@@ -45,5 +54,6 @@ final class TrackerMetrics {
         metrics.removeSensor(reemits);
         metrics.removeSensor(outageReemits);
         metrics.removeSensor(budgetExhausted);
+        metrics.removeSensor(strayAcks);
     }
 }

@@ -177,6 +177,11 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         PendingDelivery state = pending.get(key);
         long now = context.currentSystemTimeMs();
         ackSeen(ack);
+        if (state == null && ack.getDuplicate()) {
+            // A consumer's re-ack of a re-emit: the original ack came first on this partition and settled
+            // the delivery (or is remembered as early). Nothing to remember.
+            return;
+        }
         if (state == null) {
             put(key, new PendingDelivery(null, ack.getStatus(), now + earlyAckRetentionMs, now, 0));
         } else if (state.getEvent() != null) {
@@ -253,7 +258,10 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 continue;
             }
             if (entry.verdict() == null) {
-                pending.delete(entry.key()); // an early ack whose send never came (a stray or repeated ack)
+                // An ack whose send never came within early.ack.retention.ms: a stray ack. Counted, dropped.
+                pending.delete(entry.key());
+                metrics.strayAck();
+                log.debug("dropped stray ack for {}", entry.key());
                 continue;
             }
             onDeadline(entry.key(), entry.state(), entry.verdict(), now);

@@ -174,6 +174,27 @@ class TrackerTopologyTest {
     }
 
     @Test
+    void aConsumersReAckOfASettledDeliveryLeavesNoState() {
+        send("m1", "alice");
+        ack("m1", "alice", AckStatus.DELIVERED);
+        acks.pipeInput("alice", DeliveryAck.newBuilder().setMessageId("m1").setRecipientId("alice")
+                .setStatus(AckStatus.DELIVERED).setAckedAt(START).setDeliveredBy("c2").setAttempt(2)
+                .setDuplicate(true).build(), START);
+        assertNull(pendingStore().get(key("m1", "alice")), "a duplicate=true ack is not remembered as early");
+        assertEquals(List.of(DeliveryState.PENDING, DeliveryState.DELIVERED), states());
+    }
+
+    @Test
+    void aStrayAckIsCountedWhenItIsDropped() {
+        ack("never-sent", "alice", AckStatus.DELIVERED);
+        advance(EARLY_ACK_RETENTION + 200);
+        double strays = driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(TrackerMetrics.STRAY_ACK + "-total"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+        assertEquals(1.0, strays);
+    }
+
+    @Test
     void anAckAfterAReEmitStopsFurtherReEmits() {
         send("m1", "alice");
         advance(ACK_TIMEOUT + 100);
