@@ -40,12 +40,13 @@ import picocli.CommandLine.Option;
                 "Exit code 0 only if lost, duplicates_to_app and order_violations are all 0."})
 public final class ChaosCommand implements Callable<Integer> {
 
-    enum FaultType { LEADER, CONTROLLER, FREEZE, MAJORITY, CONSUMER, TRACKER, POISON }
+    enum FaultType { LEADER, CONTROLLER, FREEZE, MAJORITY, CONSUMER, TRACKER, OUTAGE, POISON }
 
-    @Option(names = "--faults", split = ",", defaultValue = "leader,controller,freeze,majority,consumer,tracker,poison",
+    @Option(names = "--faults", split = ",", defaultValue = "leader,controller,freeze,majority,consumer,tracker,outage,poison",
             description = "Faults, comma-separated: leader (kill -9 a busy partition's leader, twice, chasing it), "
                     + "controller, freeze (SIGSTOP a broker 15 s), majority (kill 2 of 3 brokers 20 s), consumer, "
-                    + "tracker, poison (bad records among the load). Default: all.")
+                    + "tracker, outage (every consumer down for --outage-s), poison (bad records among the load). "
+                    + "Default: all.")
     List<FaultType> faults;
 
     @Option(names = "--duration", defaultValue = "600", description = "Seconds of load (default: ${DEFAULT-VALUE}).")
@@ -63,6 +64,14 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--poison-rate", defaultValue = "0.01", description = "Share of records that are poison, with --faults poison (default: ${DEFAULT-VALUE}).")
     double poisonRate;
 
+    @Option(names = "--outage-s", defaultValue = "120", description = "Length of the all-consumers outage (default: ${DEFAULT-VALUE}).")
+    int outageS;
+
+    @Option(names = "--reemit-budget", defaultValue = "20",
+            description = "Tracker re-emits per second per partition (redelivery.max.per.second), low enough that the "
+                    + "limit shows after an outage (default: ${DEFAULT-VALUE}).")
+    double reemitBudget;
+
     @Option(names = "--report", description = "Write the JSON report here; the timeline PNG goes next to it.")
     Path report;
 
@@ -75,8 +84,9 @@ public final class ChaosCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (ci) {
-            durationS = 170;
+            durationS = 200;
             rate = 150;
+            outageS = 30;
         }
         long total = messages > 0 ? messages : (long) durationS * rate;
         Set<FaultType> chosen = EnumSet.copyOf(faults);
@@ -87,7 +97,9 @@ public final class ChaosCommand implements Callable<Integer> {
         long started = System.currentTimeMillis();
         ExecutorService background = Executors.newCachedThreadPool();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-        LocalPipeline.Settings settings = new LocalPipeline.Settings(6, 2, 2, 10_000, 0.0, 1);
+        int partitions = 6;
+        LocalPipeline.Settings settings = new LocalPipeline.Settings(partitions, 2, 2, 10_000, 0.0, 1,
+                Map.of("redelivery.max.per.second", String.valueOf(reemitBudget)));
         try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, progress);
              SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
              DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, pipeline.topics());
@@ -101,7 +113,7 @@ public final class ChaosCommand implements Callable<Integer> {
                     () -> ledger.acked().size() - settled(ledger, observer)), 1, 1, TimeUnit.SECONDS);
 
             Future<?> faultRun = background.submit(() -> {
-                runFaults(chosen, injector, durationS);
+                runFaults(chosen, injector, durationS, outageS * 1000L);
                 return null;
             });
             long loadStart = System.currentTimeMillis();
@@ -114,7 +126,7 @@ public final class ChaosCommand implements Callable<Integer> {
             timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
                     () -> ledger.acked().size() - settled(ledger, observer));
             ChaosReport result = ChaosReport.reconcile(ledger, observer, poison, HandLogs.read(pipeline.handLogs()),
-                    faultLog.faults(), timeline, started, settled);
+                    faultLog.faults(), timeline, started, settled, reemitBudget * partitions);
             System.out.println(result.table());
             Path out = report != null ? report : dir.resolve("chaos-report.json");
             result.write(out);
@@ -138,7 +150,8 @@ public final class ChaosCommand implements Callable<Integer> {
     }
 
     /** Faults one after another, spread over the load, each given time to recover before the next. */
-    private static void runFaults(Set<FaultType> chosen, FaultInjector injector, int durationS) throws Exception {
+    private static void runFaults(Set<FaultType> chosen, FaultInjector injector, int durationS, long outageMs)
+            throws Exception {
         List<FaultType> ordered = chosen.stream().filter(f -> f != FaultType.POISON).sorted().toList();
         if (ordered.isEmpty()) {
             return;
@@ -154,6 +167,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 case MAJORITY -> injector.killMajority();
                 case CONSUMER -> injector.killConsumer(0);
                 case TRACKER -> injector.killTracker(0);
+                case OUTAGE -> injector.consumerOutage(outageMs);
                 case POISON -> {
                 }
             }

@@ -25,7 +25,7 @@ final class ChaosReport {
 
     static ChaosReport reconcile(ChaosCommand.SendLedger ledger, DeliveryObserver observer, PoisonInjector poison,
                                  HandLogs hands, List<FaultLog.Entry> faults, Timeline timeline, long startedMs,
-                                 boolean settled) {
+                                 boolean settled, double reemitLimitPerS) {
         long delivered = 0;
         long lost = 0;
         long[] latencies = new long[ledger.acked().size()];
@@ -70,13 +70,15 @@ final class ChaosReport {
             m.put("target", f.target);
             m.put("at_s", f.atS);
             m.put("recovered_at_s", f.recoveredAtS);
-            double recover = f.recoveredAtS == null ? -1 : timeline.recoverySeconds(f.atS, f.recoveredAtS, slack);
+            double recover = timeline.recoverySeconds(f.atS, slack);
             m.put("recover_s", recover);
             recoverMax = Math.max(recoverMax, recover);
             faultList.add(m);
         }
         v.put("faults", faultList);
         v.put("unavailable_s_max", timeline.longestStall());
+        v.put("reemits_per_s_max", timeline.maxReemitRate(5));
+        v.put("reemit_limit_per_s", reemitLimitPerS);
         v.put("recover_s_max", recoverMax);
         v.put("p50_ms", DemoReport.percentile(sorted, 0.50));
         v.put("p99_ms", DemoReport.percentile(sorted, 0.99));
@@ -110,7 +112,7 @@ final class ChaosReport {
         out.append("-".repeat(40)).append('\n');
         for (String key : List.of("sent", "kafka_acked", "send_failed", "indeterminate", "delivered", "lost",
                 "duplicates_to_app", "raw_redeliveries", "order_violations", "redelivered", "dead_lettered_by_reason",
-                "poison_records", "stray_acks", "unavailable_s_max", "recover_s_max", "p50_ms", "p99_ms", "max_ms",
+                "poison_records", "stray_acks", "unavailable_s_max", "recover_s_max", "reemits_per_s_max", "reemit_limit_per_s", "p50_ms", "p99_ms", "max_ms",
                 "duration_s")) {
             out.append(String.format("%-26s %s%n", key, values.get(key)));
         }

@@ -105,7 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         ExecutorService background = Executors.newCachedThreadPool();
         LocalPipeline.Settings settings = new LocalPipeline.Settings(partitions, trackerCount, consumerCount,
-                ackTimeoutMs, dropRate, deviceLatencyMs);
+                ackTimeoutMs, dropRate, deviceLatencyMs, Map.of());
         try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, progress);
              SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
              DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, topics)) {

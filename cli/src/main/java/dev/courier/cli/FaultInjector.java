@@ -84,6 +84,22 @@ final class FaultInjector {
         active = "";
     }
 
+    /** Every delivery consumer down at once (SIGKILL) for {@code downMs}: an outage of the delivery side. */
+    void consumerOutage(long downMs) throws Exception {
+        List<ChildJvm> consumers = pipeline.consumers();
+        FaultLog.Entry e = log.begin("all consumers down", consumers.size() + " consumers for " + downMs / 1000 + " s");
+        down("every delivery consumer", "killed with SIGKILL");
+        for (ChildJvm c : consumers) {
+            c.kill();
+        }
+        TimeUnit.MILLISECONDS.sleep(downMs);
+        for (ChildJvm c : consumers) {
+            c.restart();
+        }
+        log.recovered(e);
+        active = "";
+    }
+
     void killConsumer(int index) throws Exception {
         killProcess("consumer kill -9", pipeline.consumers().get(index % pipeline.consumers().size()));
     }

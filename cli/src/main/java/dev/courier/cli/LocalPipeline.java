@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -23,7 +24,7 @@ final class LocalPipeline implements AutoCloseable {
 
     /** How the pipeline is made up. */
     record Settings(int partitions, int trackers, int consumers, long ackTimeoutMs, double dropRate,
-                    long deviceLatencyMs) {
+                    long deviceLatencyMs, Map<String, String> trackerProperties) {
     }
 
     private final Path dir;
@@ -58,10 +59,12 @@ final class LocalPipeline implements AutoCloseable {
         registry.start();
         progress.say("schema registry: " + registry.url());
         for (int i = 0; i < s.trackers(); i++) {
-            trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", List.of(
+            List<String> args = new ArrayList<>(List.of(
                     "tracker", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registry.url(),
                     "--state-dir", dir.resolve("tracker-" + i + "-state").toString(),
-                    "--ack-timeout-ms", String.valueOf(s.ackTimeoutMs()))));
+                    "--ack-timeout-ms", String.valueOf(s.ackTimeoutMs())));
+            s.trackerProperties().forEach((k, v) -> args.addAll(List.of("--property", k + "=" + v)));
+            trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", args));
         }
         for (int i = 0; i < s.consumers(); i++) {
             consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", List.of(

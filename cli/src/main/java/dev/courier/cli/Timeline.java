@@ -17,9 +17,13 @@ final class Timeline {
         this.startMs = startMs;
     }
 
-    synchronized void sample(LongSupplier delivered, LongSupplier reemits, LongSupplier pending) {
-        samples.add(new Sample((System.currentTimeMillis() - startMs) / 1000.0, delivered.getAsLong(),
+    void sample(LongSupplier delivered, LongSupplier reemits, LongSupplier pending) {
+        add(new Sample((System.currentTimeMillis() - startMs) / 1000.0, delivered.getAsLong(),
                 reemits.getAsLong(), pending.getAsLong()));
+    }
+
+    synchronized void add(Sample sample) {
+        samples.add(sample);
     }
 
     synchronized List<Sample> samples() {
@@ -48,21 +52,44 @@ final class Timeline {
     }
 
     /**
-     * Seconds from {@code recoveredAtS} (the victim is back) until the backlog is down to what it was just
-     * before the fault at {@code faultAtS}, plus {@code slack}; -1 if it never got there.
+     * Seconds from a fault's injection at {@code faultAtS} until the pipeline caught up: the backlog, once
+     * it grew past its level just before the fault plus {@code slack}, is back under that line. 0 when the
+     * fault never pushed the backlog over it; -1 when the backlog never came back.
      */
-    synchronized double recoverySeconds(double faultAtS, double recoveredAtS, long slack) {
-        long before = 0;
+    synchronized double recoverySeconds(double faultAtS, long slack) {
+        long line = slack;
         for (Sample s : samples) {
             if (s.atS() <= faultAtS) {
-                before = s.pending();
+                line = s.pending() + slack;
             }
         }
+        boolean over = false;
         for (Sample s : samples) {
-            if (s.atS() >= recoveredAtS && s.pending() <= before + slack) {
-                return Math.round((s.atS() - recoveredAtS) * 10) / 10.0;
+            if (s.atS() <= faultAtS) {
+                continue;
+            }
+            if (s.pending() > line) {
+                over = true;
+            } else if (over) {
+                return Math.round((s.atS() - faultAtS) * 10) / 10.0;
             }
         }
-        return -1;
+        return over ? -1 : 0;
+    }
+
+    /** The highest re-emit rate over any {@code windowS}-second window (commits arrive in bursts). */
+    synchronized double maxReemitRate(double windowS) {
+        double max = 0;
+        int from = 0;
+        for (int to = 0; to < samples.size(); to++) {
+            while (samples.get(to).atS() - samples.get(from).atS() > windowS) {
+                from++;
+            }
+            double span = samples.get(to).atS() - samples.get(from).atS();
+            if (span >= windowS * 0.8) {
+                max = Math.max(max, (samples.get(to).reemits() - samples.get(from).reemits()) / span);
+            }
+        }
+        return Math.round(max * 10) / 10.0;
     }
 }
