@@ -1,10 +1,8 @@
 package dev.courier.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,21 +24,8 @@ final class ChaosReport {
     static ChaosReport reconcile(ChaosCommand.SendLedger ledger, DeliveryObserver observer, PoisonInjector poison,
                                  HandLogs hands, List<FaultLog.Entry> faults, Timeline timeline, long startedMs,
                                  boolean settled, double reemitLimitPerS) {
-        long delivered = 0;
-        long lost = 0;
-        long[] latencies = new long[ledger.acked().size()];
-        int n = 0;
-        for (Map.Entry<String, Long> sent : ledger.acked().entrySet()) {
-            Long at = observer.deliveredAt().get(sent.getKey());
-            if (at != null) {
-                delivered++;
-                latencies[n++] = Math.max(0, at - sent.getValue());
-            } else if (!observer.deadLettered().containsKey(sent.getKey())) {
-                lost++;
-            }
-        }
-        long[] sorted = Arrays.copyOf(latencies, n);
-        Arrays.sort(sorted);
+        Reconciliation r = Reconciliation.of(ledger.acked(), observer);
+        long lost = r.lost;
         long poisonMissing = poison.poisonOrigins().stream()
                 .filter(o -> !observer.deadLetteredOrigins().contains(o)).count();
         long duplicates = observer.duplicatesToApp();
@@ -51,7 +36,7 @@ final class ChaosReport {
         v.put("kafka_acked", ledger.acked().size());
         v.put("send_failed", ledger.failed().get());
         v.put("indeterminate", ledger.indeterminate().get());
-        v.put("delivered", delivered);
+        v.put("delivered", r.delivered);
         v.put("lost", lost);
         v.put("duplicates_to_app", duplicates);
         v.put("raw_redeliveries", hands.rawRedeliveries());
@@ -65,11 +50,7 @@ final class ChaosReport {
         double recoverMax = 0;
         long slack = Math.max(50, ledger.acked().size() / 1000);
         for (FaultLog.Entry f : faults) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("type", f.type);
-            m.put("target", f.target);
-            m.put("at_s", f.atS);
-            m.put("recovered_at_s", f.recoveredAtS);
+            Map<String, Object> m = Reconciliation.fault(f);
             double recover = timeline.recoverySeconds(f.atS, slack);
             m.put("recover_s", recover);
             recoverMax = Math.max(recoverMax, recover);
@@ -80,11 +61,9 @@ final class ChaosReport {
         v.put("reemits_per_s_max", timeline.maxReemitRate(5));
         v.put("reemit_limit_per_s", reemitLimitPerS);
         v.put("recover_s_max", recoverMax);
-        v.put("p50_ms", DemoReport.percentile(sorted, 0.50));
-        v.put("p99_ms", DemoReport.percentile(sorted, 0.99));
-        v.put("max_ms", sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
+        r.putLatencies(v);
         v.put("settled", settled);
-        v.put("duration_s", Math.round((System.currentTimeMillis() - startedMs) / 100.0) / 10.0);
+        v.put("duration_s", Reconciliation.secondsSince(startedMs));
 
         String failure = null;
         if (lost > 0) {
@@ -108,28 +87,13 @@ final class ChaosReport {
     }
 
     String table() {
-        StringBuilder out = new StringBuilder(String.format("%n%-26s %s%n", "metric", "value"));
-        out.append("-".repeat(40)).append('\n');
-        for (String key : List.of("sent", "kafka_acked", "send_failed", "indeterminate", "delivered", "lost",
-                "duplicates_to_app", "raw_redeliveries", "order_violations", "redelivered", "dead_lettered_by_reason",
-                "poison_records", "stray_acks", "unavailable_s_max", "recover_s_max", "reemits_per_s_max", "reemit_limit_per_s", "p50_ms", "p99_ms", "max_ms",
-                "duration_s")) {
-            out.append(String.format("%-26s %s%n", key, values.get(key)));
-        }
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> faults = (List<Map<String, Object>>) values.get("faults");
-        for (Map<String, Object> f : faults) {
-            out.append(String.format("fault at %6.1fs  %-22s %s, back at %ss, recovered in %ss%n", (Double) f.get("at_s"),
-                    f.get("type"), f.get("target"), f.get("recovered_at_s"), f.get("recover_s")));
-        }
-        return out.toString();
+        return Reconciliation.table(values, List.of("sent", "kafka_acked", "send_failed", "indeterminate", "delivered",
+                "lost", "duplicates_to_app", "raw_redeliveries", "order_violations", "redelivered",
+                "dead_lettered_by_reason", "poison_records", "stray_acks", "unavailable_s_max", "recover_s_max",
+                "reemits_per_s_max", "reemit_limit_per_s", "p50_ms", "p99_ms", "max_ms", "duration_s"));
     }
 
     void write(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Json.MAPPER.writeValue(file.toFile(), values);
+        Reconciliation.write(values, file);
     }
 }
