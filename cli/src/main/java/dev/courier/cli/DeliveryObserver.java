@@ -88,8 +88,9 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
                     try {
                         observe(record);
                     } catch (SerializationException e) {
+                        // Poison records (the consumers dead-letter them) are expected here: counted, not logged loud.
                         unreadable.incrementAndGet();
-                        log.warn("observer could not read topic={} partition={} offset={}: {}", record.topic(),
+                        log.debug("observer could not read topic={} partition={} offset={}: {}", record.topic(),
                                 record.partition(), record.offset(), e.getMessage());
                     }
                 }
