@@ -72,17 +72,40 @@ import org.slf4j.LoggerFactory;
  *   <li>De-duplicate on (messageId, recipientId) against the partition's {@link DeliveredSet} (committed
  *       acks plus those of this batch). A duplicate is not handed to the Deliverer; it is acked again with
  *       the recorded status and {@code duplicate=true} (so a tracker that re-emitted it settles) and
- *       counted.</li>
+ *       counted; it is settled in the partition's {@link ConversationGate} too.</li>
+ *   <li>Order hold ({@code order.hold.enabled}): ask the partition's {@link ConversationGate}. If an
+ *       earlier message (lower seq) of the same (recipientId, conversationId) is owed, the record is
+ *       <b>held</b>: not handed to the Deliverer, treated like RETRY (no ack, the offset still advances, the
+ *       tracker re-emits it after its deadline), remembered as owed, and counted ({@code held}).</li>
  *   <li>Otherwise call the Deliverer. DELIVERED / READ / REJECTED: send the ack to <b>partition p of the
  *       ack topic, p being the send record's partition</b> (explicit partition; the topics are
- *       co-partitioned, checked at start), key recipientId, and stage the key in the DeliveredSet.
- *       RETRY or an exception: no ack; the offset still advances and the tracker re-emits after its
- *       deadline.</li>
+ *       co-partitioned, checked at start), key recipientId, stage the key in the DeliveredSet, and stage
+ *       the message as settled in the gate. RETRY or an exception: no ack; the offset still advances and
+ *       the tracker re-emits after its deadline; a message with a seq is staged as owed in the gate, which
+ *       holds the later messages of its conversation.</li>
  *   <li>{@code sendOffsetsToTransaction(next offsets, consumer.groupMetadata())}, then
  *       {@code commitTransaction()}: acks, dead letters and the consumed offsets become visible together,
- *       or not at all. Only then are the staged keys promoted to committed in the DeliveredSets and the
- *       metrics counted.</li>
+ *       or not at all. Only then are the staged keys promoted to committed in the DeliveredSets, the
+ *       staged gate changes applied, and the metrics counted. On an abort both are dropped.</li>
  * </ol>
+ *
+ * <h2>Ordering</h2>
+ * A recipient's records are in one partition, so the Deliverer sees them in publish order; the one thing
+ * that reorders is RETRY, whose message comes back by re-emit behind later ones. The order hold closes
+ * that: a message with a {@link Delivery#seq()} is handed over only when no message of its conversation
+ * with a lower seq is owed (answered RETRY, or held, and not yet acked), so the Deliverer sees each
+ * conversation in seq order even when re-emits arrive shuffled. It costs latency: a held message waits
+ * for its own re-emit deadline after the blocker is delivered, and each hold spends one of its tracker
+ * attempts. The rule is in {@link ConversationGate}; its limits:
+ * <ul>
+ *   <li>A conversation without progress for {@code order.hold.max.ms} (default 10 min) is released: its
+ *       messages flow again and order for it is given up ({@code holdsExpired}, logged), so one
+ *       undeliverable message cannot wedge it.</li>
+ *   <li>The hold is in memory, per partition, and dropped when the partition is revoked or lost: right
+ *       after a rebalance or restart the new owner does not know the block, and a held message's re-emit
+ *       can be delivered before the owed message it waited for.</li>
+ *   <li>Messages without a seq are never held; neither are older ones (lower seq than the owed one).</li>
+ * </ul>
  *
  * <h2>Why nothing is lost</h2>
  * An offset is committed only in the transaction that carries the outcome of every record below it (an
@@ -131,8 +154,8 @@ import org.slf4j.LoggerFactory;
  *   <li>The rebuild reads to the last stable offset. If the previous owner's final commit markers are
  *       still being written, its last acks can be missed; a re-emit of one of those arriving in the first
  *       batch would be delivered again, flagged by the first-batch rule.</li>
- *   <li>RETRY does not block the partition: later messages to the same recipient may be delivered before
- *       the re-emitted one. Use {@link Delivery#seq()} to detect it.</li>
+ *   <li>RETRY never blocks the partition, only the later messages of the same conversation (see
+ *       Ordering, and its limits).</li>
  *   <li>De-duplication holds within {@code dedupe.window.ms} and {@code dedupe.max.entries.per.partition}.</li>
  * </ul>
  */
@@ -161,6 +184,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private final Set<Integer> needsRebuild = new HashSet<>();
     private final Map<Integer, Integer> flagRemaining = new HashMap<>();
     private final Map<Integer, Long> flagBelowOffset = new HashMap<>();
+    private final Map<Integer, ConversationGate> gates = new HashMap<>(); // empty if order.hold.enabled=false
     private long backoffMs;
 
     private final AtomicLong delivered = new AtomicLong();
@@ -171,6 +195,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong aborted = new AtomicLong();
     private final AtomicLong lastDeliveryAtMs = new AtomicLong();
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong holdsExpired = new AtomicLong();
 
     private final Object lifecycle = new Object();
     private volatile boolean closing;
@@ -212,7 +238,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     /** The counters so far; safe from any thread. */
     public DeliveryConsumerMetrics metrics() {
         return new DeliveryConsumerMetrics(delivered.get(), duplicates.get(), retries.get(), rejected.get(),
-                deadLettered.get(), batches.get(), aborted.get(), lastDeliveryAtMs.get());
+                deadLettered.get(), batches.get(), aborted.get(), lastDeliveryAtMs.get(), held.get(), holdsExpired.get());
     }
 
     public String consumerId() {
@@ -237,8 +263,9 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             }
         }
         log.info("DeliveryConsumer {} starting: group={} transactionalId={} send={} ack={} deadLetter={} "
-                        + "dedupeWindowMs={} maxPollRecords={}", consumerId, config.groupId(), config.transactionalId(),
-                topics.send(), topics.ack(), topics.deadLetter(), config.dedupeWindowMs(), config.maxPollRecords());
+                        + "dedupeWindowMs={} maxPollRecords={} orderHoldEnabled={} orderHoldMaxMs={}", consumerId,
+                config.groupId(), config.transactionalId(), topics.send(), topics.ack(), topics.deadLetter(),
+                config.dedupeWindowMs(), config.maxPollRecords(), config.orderHoldEnabled(), config.orderHoldMaxMs());
         try {
             checkCoPartitioned();
             producer = newProducer();
@@ -309,14 +336,16 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         Batch batch = new Batch();
         try {
             ensureDedupeReady(records.partitions());
+            expireHolds(records.partitions());
             producer.beginTransaction();
             batch.inTransaction = true;
             for (TopicPartition tp : records.partitions()) {
                 DeliveredSet set = dedupe.get(tp.partition());
+                ConversationGate gate = gate(tp.partition());
                 List<ConsumerRecord<String, byte[]>> recs = records.records(tp);
                 batch.flagRemainingAtStart.put(tp.partition(), flagRemaining.getOrDefault(tp.partition(), 0));
                 for (ConsumerRecord<String, byte[]> rec : recs) {
-                    handle(rec, set, batch);
+                    handle(rec, set, gate, batch);
                 }
                 batch.offsets.put(tp, new OffsetAndMetadata(recs.get(recs.size() - 1).offset() + 1));
             }
@@ -332,12 +361,17 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             DeliveredSet set = dedupe.get(tp.partition());
             set.commitBatch();
             set.expire(clockMs.getAsLong());
+            ConversationGate gate = gates.get(tp.partition());
+            if (gate != null) {
+                gate.commitBatch();
+            }
         }
         delivered.addAndGet(batch.delivered);
         duplicates.addAndGet(batch.duplicates);
         retries.addAndGet(batch.retries);
         rejected.addAndGet(batch.rejected);
         deadLettered.addAndGet(batch.deadLettered);
+        held.addAndGet(batch.held);
         if (batch.lastDeliveryAtMs > 0) {
             lastDeliveryAtMs.set(batch.lastDeliveryAtMs);
         }
@@ -346,7 +380,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         log.debug("Committed batch: {} records, offsets {}", records.count(), batch.offsets);
     }
 
-    private void handle(ConsumerRecord<String, byte[]> rec, DeliveredSet set, Batch batch) {
+    private void handle(ConsumerRecord<String, byte[]> rec, DeliveredSet set, ConversationGate gate, Batch batch) {
         boolean possibleRedelivery = flagged(rec);
         SendEvent event;
         try {
@@ -373,17 +407,28 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
         String messageId = event.getMessageId();
         String recipientId = event.getRecipientId();
+        String conversationId = event.getConversationId();
         var prior = set.find(messageId, recipientId);
         if (prior.isPresent()) {
             DeliveredSet.Entry entry = prior.get();
             log.debug("Duplicate suppressed at {}-{}@{} messageId={} recipientId={} attempt={}: re-acking {}",
                     rec.topic(), rec.partition(), rec.offset(), messageId, recipientId, event.getAttempt(), entry.status());
             set.recordPending(messageId, recipientId, ack(rec, event, entry.status(), entry.reason(), true));
+            if (gate != null) {
+                gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong()); // its ack is on record
+            }
             batch.duplicates++;
             return;
         }
-        Delivery delivery = new Delivery(messageId, recipientId, event.getConversationId(), event.getSenderId(),
-                event.getSeq() == null ? OptionalLong.empty() : OptionalLong.of(event.getSeq()),
+        OptionalLong seq = event.getSeq() == null ? OptionalLong.empty() : OptionalLong.of(event.getSeq());
+        if (gate != null && gate.hold(recipientId, conversationId, messageId, seq)) {
+            log.debug("Held {}-{}@{} messageId={} recipientId={} conversationId={} seq={} attempt={}: an earlier "
+                            + "message of the conversation is owed; left to the tracker", rec.topic(), rec.partition(),
+                    rec.offset(), messageId, recipientId, conversationId, seq.getAsLong(), event.getAttempt());
+            batch.held++;
+            return;
+        }
+        Delivery delivery = new Delivery(messageId, recipientId, conversationId, event.getSenderId(), seq,
                 bytes(event.getPayload()), event.getContentType(), event.getHeaders(), event.getAttempt(),
                 event.getSentAt(), rec.topic(), rec.partition(), rec.offset(), possibleRedelivery);
         batch.handed(rec.partition(), rec.offset());
@@ -401,6 +446,13 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         } catch (Exception e) {
             log.warn("Deliverer failed on {}: RETRY ({})", delivery, e.toString());
             outcome = DeliveryOutcome.RETRY;
+        }
+        if (gate != null) {
+            if (outcome.acked()) {
+                gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong());
+            } else {
+                gate.retry(recipientId, conversationId, messageId, seq, clockMs.getAsLong());
+            }
         }
         switch (outcome.kind()) {
             case DELIVERED, READ -> {
@@ -514,6 +566,9 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         for (DeliveredSet set : dedupe.values()) {
             set.abortBatch();
         }
+        for (ConversationGate gate : gates.values()) {
+            gate.abortBatch();
+        }
         batch.flagRemainingAtStart.forEach(flagRemaining::put);
         batch.maxHandedOffset.forEach((p, offset) -> flagBelowOffset.merge(p, offset + 1, Math::max));
         if (producerLost) {
@@ -583,6 +638,34 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
     }
 
+    // --- ordering state ----------------------------------------------------------------------------------
+
+    /** The partition's gate, null if order.hold.enabled=false. */
+    private ConversationGate gate(int partition) {
+        if (!config.orderHoldEnabled()) {
+            return null;
+        }
+        return gates.computeIfAbsent(partition, p -> new ConversationGate(config.orderHoldMaxMs()));
+    }
+
+    /** Gives up holds without progress for order.hold.max.ms; between batches, so not staged. */
+    private void expireHolds(Set<TopicPartition> partitions) {
+        long now = clockMs.getAsLong();
+        for (TopicPartition tp : partitions) {
+            ConversationGate gate = gates.get(tp.partition());
+            if (gate == null) {
+                continue;
+            }
+            for (ConversationGate.Expired e : gate.expire(now)) {
+                holdsExpired.incrementAndGet();
+                log.warn("Order hold given up on {}-{} for recipientId={} conversationId={}: no progress for {} ms "
+                                + "({} messages owed, lowest seq={} messageId={}); its messages now flow in arrival order",
+                        tp.topic(), tp.partition(), e.recipientId(), e.conversationId(), now - e.blockedSinceMs(),
+                        e.owed(), e.lowestSeq(), e.lowestMessageId());
+            }
+        }
+    }
+
     // --- de-duplication state ----------------------------------------------------------------------------
 
     private void ensureDedupeReady(Set<TopicPartition> partitions) {
@@ -637,6 +720,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             Set<Integer> owned = partitionsOf(consumer.assignment());
             dedupe.keySet().retainAll(owned); // state of partitions that moved away is not needed any more
+            gates.keySet().retainAll(owned);
             needsRebuild.retainAll(owned);
             if (partitions.isEmpty()) {
                 return; // cooperative rebalance that added nothing
@@ -663,6 +747,9 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             for (TopicPartition tp : partitions) {
                 flagRemaining.remove(tp.partition());
                 flagBelowOffset.remove(tp.partition());
+                // unlike the DeliveredSets there is no ledger to re-read it from: a block is forgotten with the
+                // partition (see ConversationGate)
+                gates.remove(tp.partition());
             }
         }
     }
@@ -731,6 +818,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         long retries;
         long rejected;
         long deadLettered;
+        long held;
         long lastDeliveryAtMs;
         boolean inTransaction;
 

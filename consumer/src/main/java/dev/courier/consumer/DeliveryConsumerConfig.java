@@ -88,6 +88,18 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     public static final String MAX_PAYLOAD_BYTES_DOC = "Largest payload handed to the Deliverer; a bigger one (written around "
             + "CourierProducer, which enforces the same key) is dead-lettered with reason OVERSIZED_PAYLOAD.";
 
+    public static final String ORDER_HOLD_ENABLED_CONFIG = "order.hold.enabled";
+    public static final String ORDER_HOLD_ENABLED_DOC = "Keep each conversation in seq order across RETRY: while a message of a "
+            + "(recipientId, conversationId) is owed (the Deliverer answered RETRY or threw), later messages of that conversation "
+            + "(higher seq) are held: not handed to the Deliverer, no ack, re-emitted by the tracker like a RETRY. Messages "
+            + "without a seq are never held. Disable to hand every message over as it arrives.";
+
+    public static final String ORDER_HOLD_MAX_MS_CONFIG = "order.hold.max.ms";
+    public static final String ORDER_HOLD_MAX_MS_DOC = "How long a conversation may stay held without progress (no owed message "
+            + "delivered). After it the hold is given up and the conversation's messages flow in arrival order, so one "
+            + "undeliverable message cannot wedge its conversation. Keep it well below the tracker's re-emit horizon "
+            + "(max.attempts with backoff): every hold costs the held message one attempt.";
+
     public static final String CONSUMER_PREFIX = "consumer.";
     /** Producer retry back-off for transactional writers (see {@link #transactionalProducerProps()}). */
     public static final long TRANSACTION_RETRY_BACKOFF_MS = 10;
@@ -119,6 +131,9 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
                     DEDUPE_REBUILD_TIMEOUT_MS_DOC)
             .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC)
+            .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)
+            .define(ORDER_HOLD_MAX_MS_CONFIG, Type.LONG, 10L * 60 * 1000, Range.atLeast(1), Importance.MEDIUM,
+                    ORDER_HOLD_MAX_MS_DOC)
             .define(MAX_POLL_RECORDS_CONFIG, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM, MAX_POLL_RECORDS_DOC)
             .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW, POLL_TIMEOUT_MS_DOC)
             .define(SESSION_TIMEOUT_MS_CONFIG, Type.INT, 10_000, Range.between(1_000, 300_000), Importance.MEDIUM,
@@ -202,6 +217,14 @@ public class DeliveryConsumerConfig extends AbstractConfig {
 
     public int maxPayloadBytes() {
         return getInt(MAX_PAYLOAD_BYTES_CONFIG);
+    }
+
+    public boolean orderHoldEnabled() {
+        return getBoolean(ORDER_HOLD_ENABLED_CONFIG);
+    }
+
+    public long orderHoldMaxMs() {
+        return getLong(ORDER_HOLD_MAX_MS_CONFIG);
     }
 
     public int maxPollRecords() {

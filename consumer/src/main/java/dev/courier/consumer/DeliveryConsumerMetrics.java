@@ -13,6 +13,10 @@ package dev.courier.consumer;
  * @param batches committed transactions
  * @param abortedBatches aborted transactions (their records were processed again)
  * @param lastDeliveryAtMs epoch ms of the last committed DELIVERED/READ ack, 0 if none
+ * @param held records not handed to the Deliverer because an earlier message of their conversation was
+ *        owed ({@code order.hold.enabled}); no ack written, re-emitted by the tracker like a RETRY
+ * @param holdsExpired conversations whose hold was given up after {@code order.hold.max.ms} without
+ *        progress (order for them was not kept); counted when given up, not per batch
  */
 public record DeliveryConsumerMetrics(
         long delivered,
@@ -22,5 +26,7 @@ public record DeliveryConsumerMetrics(
         long deadLettered,
         long batches,
         long abortedBatches,
-        long lastDeliveryAtMs) {
+        long lastDeliveryAtMs,
+        long held,
+        long holdsExpired) {
 }

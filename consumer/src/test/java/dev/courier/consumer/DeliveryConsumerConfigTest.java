@@ -37,6 +37,18 @@ class DeliveryConsumerConfigTest {
     }
 
     @Test
+    void theOrderHoldIsOnByDefaultAndBounded() {
+        DeliveryConsumerConfig c = base().build();
+        assertTrue(c.orderHoldEnabled());
+        assertEquals(10L * 60 * 1000, c.orderHoldMaxMs());
+
+        DeliveryConsumerConfig off = base().set("order.hold.enabled", "false").set("order.hold.max.ms", "5000").build();
+        assertFalse(off.orderHoldEnabled());
+        assertEquals(5_000, off.orderHoldMaxMs());
+        assertThrows(ConfigException.class, () -> base().set("order.hold.max.ms", 0L).build());
+    }
+
+    @Test
     void theDefaultConsumerIdIsUniquePerInstance() {
         DeliveryConsumerConfig a = base().build();
         DeliveryConsumerConfig b = base().build();

@@ -26,6 +26,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -68,6 +70,11 @@ class DeliveryConsumerTest {
     }
 
     private void start(Deliverer deliverer, List<ConsumerRecord<String, byte[]>> records) {
+        start(deliverer, records, System::currentTimeMillis, Map.of());
+    }
+
+    private void start(Deliverer deliverer, List<ConsumerRecord<String, byte[]>> records, LongSupplier clock,
+                       Map<String, Object> settings) {
         List<PartitionInfo> sendParts = new ArrayList<>();
         List<PartitionInfo> ackParts = new ArrayList<>();
         for (int p = 0; p < 3; p++) {
@@ -81,8 +88,10 @@ class DeliveryConsumerTest {
             consumer.rebalance(List.of(P2));
             records.forEach(consumer::append);
         });
-        DeliveryConsumerConfig config = DeliveryConsumerConfig.builder().bootstrapServers("unused:9092")
-                .schemaRegistryUrl("mem://unused").consumerId("test-1").set("retry.backoff.ms", 10L).build();
+        DeliveryConsumerConfig.Builder builder = DeliveryConsumerConfig.builder().bootstrapServers("unused:9092")
+                .schemaRegistryUrl("mem://unused").consumerId("test-1").set("retry.backoff.ms", 10L);
+        settings.forEach(builder::set);
+        DeliveryConsumerConfig config = builder.build();
         delivery = new DeliveryConsumer(config, d -> {
             handed.add(d);
             return deliverer.deliver(d);
@@ -90,14 +99,19 @@ class DeliveryConsumerTest {
             MockProducer<String, byte[]> p = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
             producers.add(p);
             return p;
-        }, EmptyLedger::new, System::currentTimeMillis);
+        }, EmptyLedger::new, clock);
         thread.submit(delivery);
     }
 
     private ConsumerRecord<String, byte[]> send(long offset, String messageId, String recipient, int attempt) {
-        SendEvent e = SendEvent.newBuilder().setMessageId(messageId).setConversationId("c").setSenderId("s")
+        return send(offset, messageId, recipient, "c", null, attempt);
+    }
+
+    private ConsumerRecord<String, byte[]> send(long offset, String messageId, String recipient, String conversation,
+                                                Long seq, int attempt) {
+        SendEvent e = SendEvent.newBuilder().setMessageId(messageId).setConversationId(conversation).setSenderId("s")
                 .setRecipientId(recipient).setSentAt(Instant.ofEpochMilli(1)).setPayload(ByteBuffer.wrap(new byte[] {7}))
-                .setContentType("text/plain").setAttempt(attempt).build();
+                .setContentType("text/plain").setAttempt(attempt).setSeq(seq).build();
         byte[] value = CourierSerdes.value(SendEvent.class, registry.delegate).serializer().serialize(SEND, e);
         return new ConsumerRecord<>(SEND, 2, offset, recipient, value);
     }
@@ -251,6 +265,132 @@ class DeliveryConsumerTest {
         assertTrue(handed.get(1).possibleRedelivery());
     }
 
+    // --- order hold -------------------------------------------------------------------------------------
+
+    /** A message of bob's conversation A with seq {@code seq}: messageId "a" + seq. */
+    private ConsumerRecord<String, byte[]> a(long offset, long seq, int attempt) {
+        return send(offset, "a" + seq, "bob", "A", seq, attempt);
+    }
+
+    private List<String> handedIds() {
+        return handed.stream().map(Delivery::messageId).toList();
+    }
+
+    private void awaitBatches(String name, long n) {
+        await(name).atMost(Duration.ofSeconds(10)).until(() -> delivery.metrics().batches() == n);
+    }
+
+    @Test
+    void aRetryOnSeq1HoldsTheLaterMessagesOfItsConversationOnly() {
+        start(d -> d.messageId().equals("a1") ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED, List.of(
+                a(0, 1, 1),
+                a(1, 2, 1),
+                send(2, "b1", "bob", "B", 1L, 1),      // bob's other conversation
+                a(3, 3, 1),
+                send(4, "x2", "carol", "A", 2L, 1)));  // same conversation id, another recipient
+
+        awaitBatches("the batch committed", 1);
+
+        assertEquals(List.of("a1", "b1", "x2"), handedIds());
+        assertEquals(List.of("b1", "x2"), acks(producers.get(0)).stream().map(DeliveryAck::getMessageId).toList(),
+                "held messages are not acked: the tracker re-emits them");
+        assertEquals(5, committedOffset(producers.get(0)), "held messages advance the offset like RETRY");
+        DeliveryConsumerMetrics m = delivery.metrics();
+        assertEquals(2, m.held());
+        assertEquals(1, m.retries(), "a hold is not a Deliverer RETRY");
+        assertEquals(2, m.delivered());
+    }
+
+    @Test
+    void theBlockersReEmitUnblocksAndTheHeldReEmitsAreDeliveredInSeqOrder() {
+        start(d -> d.messageId().equals("a1") && d.attempt() == 1 ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED,
+                List.of(a(0, 1, 1), a(1, 2, 1), a(2, 3, 1)));
+        awaitBatches("a1 retried, a2 and a3 held", 1);
+
+        consumer.appendAll(List.of(
+                a(3, 3, 2),   // a3's re-emit comes back before the blocker's: held again
+                a(4, 1, 2))); // the blocker is delivered
+        awaitBatches("the blocker delivered", 2);
+        consumer.appendAll(List.of(
+                a(5, 3, 3),   // a3 again before a2: a2 is still owed
+                a(6, 2, 2),
+                a(7, 3, 4)));
+        awaitBatches("the held ones delivered", 3);
+
+        assertEquals(List.of("a1", "a1", "a2", "a3"), handedIds());
+        assertEquals(List.of("a1", "a2", "a3"), acks(producers.get(0)).stream().map(DeliveryAck::getMessageId).toList());
+        assertEquals(4, delivery.metrics().held());
+        assertEquals(3, delivery.metrics().delivered());
+    }
+
+    @Test
+    void anAbortedBatchRollsTheGateBack() {
+        AtomicInteger calls = new AtomicInteger();
+        start(d -> {
+            if (calls.incrementAndGet() == 1) {
+                producers.get(0).commitTransactionException = new KafkaException("broker said no");
+            }
+            if (calls.get() <= 2) {
+                return DeliveryOutcome.RETRY;
+            }
+            producers.get(0).commitTransactionException = null;
+            return DeliveryOutcome.DELIVERED;
+        }, List.of(a(0, 2, 1), a(1, 1, 2)));  // a1's re-emit lies behind a2
+
+        awaitBatches("the batch committed on the second try", 1);
+
+        // the aborted try owed a2 and a1; had that stayed, a2 (seq 2, above a1) would be held in the replay
+        assertEquals(List.of("a2", "a1", "a2", "a1"), handedIds());
+        assertEquals(0, delivery.metrics().held());
+        assertEquals(0, delivery.metrics().retries(), "the aborted batch's RETRYs are not counted");
+        assertEquals(2, delivery.metrics().delivered());
+        assertEquals(1, delivery.metrics().abortedBatches());
+    }
+
+    @Test
+    void aHoldWithoutProgressIsGivenUpAfterOrderHoldMaxMs() {
+        AtomicLong clock = new AtomicLong(1_000_000);
+        start(d -> d.messageId().equals("a1") ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED,
+                List.of(a(0, 1, 1), a(1, 2, 1)), clock::get, Map.of("order.hold.max.ms", 60_000L));
+        awaitBatches("a1 retried, a2 held", 1);
+
+        clock.addAndGet(59_999);
+        consumer.append(a(2, 2, 2));
+        awaitBatches("a2 held again just before the limit", 2);
+        clock.addAndGet(1);
+        consumer.append(a(3, 2, 3));
+        awaitBatches("a2 delivered once the hold is given up", 3);
+
+        assertEquals(List.of("a1", "a2"), handedIds());
+        assertEquals(2, delivery.metrics().held());
+        assertEquals(1, delivery.metrics().holdsExpired());
+        assertEquals(1, delivery.metrics().delivered());
+    }
+
+    @Test
+    void aMessageWithoutSeqIsNeverHeld() {
+        start(d -> d.messageId().equals("a1") ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED, List.of(
+                a(0, 1, 1),
+                send(1, "n", "bob", "A", null, 1),
+                a(2, 2, 1)));
+
+        awaitBatches("the batch committed", 1);
+
+        assertEquals(List.of("a1", "n"), handedIds());
+        assertEquals(1, delivery.metrics().held());
+    }
+
+    @Test
+    void withTheOrderHoldDisabledARetryHoldsNothing() {
+        start(d -> d.messageId().equals("a1") ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED,
+                List.of(a(0, 1, 1), a(1, 2, 1)), System::currentTimeMillis, Map.of("order.hold.enabled", false));
+
+        awaitBatches("the batch committed", 1);
+
+        assertEquals(List.of("a1", "a2"), handedIds());
+        assertEquals(0, delivery.metrics().held());
+    }
+
     /**
      * MockConsumer hands each added record out once; a real consumer re-reads after a seek. This one keeps
      * the log and re-adds what lies at or after the position sought.
@@ -265,6 +405,11 @@ class DeliveryConsumerTest {
         synchronized void append(ConsumerRecord<String, byte[]> rec) {
             log.add(rec);
             addRecord(rec);
+        }
+
+        /** Appends {@code recs} at once, so that one poll returns them all. */
+        synchronized void appendAll(List<ConsumerRecord<String, byte[]>> recs) {
+            recs.forEach(this::append);
         }
 
         @Override
