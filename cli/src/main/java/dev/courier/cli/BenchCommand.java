@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** {@code courier bench}: raw Kafka vs share group vs Courier, on a local 3-node cluster or your own. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark raw Kafka, a share group and Courier on the same topic settings",
-                "(replication 3, min.insync.replicas 2, acks=all): max sustained rate, latency at 50% and 80%",
+                "(replication 3, min.insync.replicas 2, acks=all): max sustained rate, latency at 50%% and 80%%",
                 "of Courier's max (from scheduled send time: coordinated omission corrected), Courier's",
                 "redelivery lateness and recovery after a broker kill -9. Writes a JSON report and a PNG chart.",
                 "Exit code 0 when the bench ran (whatever the figures), 1 when it failed."})

@@ -75,7 +75,7 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--report", description = "Write the JSON report here; the timeline PNG goes next to it.")
     Path report;
 
-    @Option(names = "--ci", description = "The CI profile: about 5 minutes, every fault, 1% poison.")
+    @Option(names = "--ci", description = "The CI profile: about 5 minutes, every fault, 1%% poison.")
     boolean ci;
 
     @Option(names = "--dir", defaultValue = "work/chaos", description = "Work directory; each run gets a subdirectory (default: ${DEFAULT-VALUE}).")
