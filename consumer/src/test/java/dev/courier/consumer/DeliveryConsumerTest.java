@@ -89,7 +89,8 @@ class DeliveryConsumerTest {
             records.forEach(consumer::append);
         });
         DeliveryConsumerConfig.Builder builder = DeliveryConsumerConfig.builder().bootstrapServers("unused:9092")
-                .schemaRegistryUrl("mem://unused").consumerId("test-1").set("retry.backoff.ms", 10L);
+                .schemaRegistryUrl("mem://unused").consumerId("test-1").set("retry.backoff.ms", 10L)
+                .set("order.hold.enabled", true); // off by default; these tests exercise it
         settings.forEach(builder::set);
         DeliveryConsumerConfig config = builder.build();
         delivery = new DeliveryConsumer(config, d -> {
