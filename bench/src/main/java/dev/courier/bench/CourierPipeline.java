@@ -35,6 +35,9 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class CourierPipeline implements Pipeline {
 
+    /** The tracker reads two records per message: its send event and its ack. */
+    static final int TRACKER_RECORDS_PER_MESSAGE = 2;
+
     private final String bootstrap;
     private final Admin admin;
     private final CourierTopics topics;

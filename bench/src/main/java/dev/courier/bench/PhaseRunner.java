@@ -110,7 +110,7 @@ final class PhaseRunner {
         int lastBucket = probe.rates.bucketOf(System.nanoTime()) + 1;
         long undelivered = Math.max(0, probe.sent.get() - probe.sendFailures.get() - probe.delivered.get());
         return new PhaseResult(label, rate, deliveredPerSecond, lag.growing(deliveredPerSecond),
-                downstream.growing(deliveredPerSecond), probe.sent.get(), undelivered, probe.sendFailures.get(),
+                downstream.growing(deliveredPerSecond), downstream.slopePerSecond(), probe.sent.get(), undelivered, probe.sendFailures.get(),
                 probe.latency.snapshot(), probe.rates.ratesPerSecond(lastBucket), probe.rates.bucketSeconds());
     }
 

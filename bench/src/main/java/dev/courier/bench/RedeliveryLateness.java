@@ -5,8 +5,9 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
- * How late the tracker re-emits, from its own status records: attempt {@code a}'s status carries its
- * deadline; attempt {@code a+1}'s status carries when it was emitted. Lateness = emitted - deadline.
+ * How late the tracker re-emits, from its own status records: the status of re-emit {@code a+1} carries
+ * when it was emitted and the deadline of attempt {@code a} that it was emitted for (a later re-emit's
+ * status also repeats that deadline as its next one). Lateness = emitted - deadline.
  * An early re-emit (lateness below 0) breaks the promise that jitter only delays; a spurious one is a
  * re-emit of a delivery whose ack was already written before the re-emit.
  */

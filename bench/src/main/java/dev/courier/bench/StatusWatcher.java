@@ -21,7 +21,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads the tracker's status topic and the ack topic (read_committed) from their current end, feeding a
- * {@link RedeliveryLateness}: deadlines and re-emit times from PENDING statuses, ack times from acks.
+ * {@link RedeliveryLateness}: deadlines and re-emit times from PENDING (re-emit) statuses, ack times from acks.
  */
 final class StatusWatcher implements AutoCloseable {
 
@@ -80,6 +80,10 @@ final class StatusWatcher implements AutoCloseable {
             lateness.deadline(key, s.getAttempts(), s.getNextDeadline().toEpochMilli());
         }
         if (s.getAttempts() > 1) {
+            // A first attempt has no status record; the re-emit's status names the deadline it missed.
+            if (s.getMissedDeadline() != null) {
+                lateness.deadline(key, s.getAttempts() - 1, s.getMissedDeadline().toEpochMilli());
+            }
             lateness.reemitted(key, s.getAttempts(), s.getLastAttemptAt().toEpochMilli());
         }
     }

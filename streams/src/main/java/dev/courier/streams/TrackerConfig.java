@@ -207,6 +207,10 @@ public final class TrackerConfig extends AbstractConfig {
         // previous commit's markers are written; the default back-off (100 ms growing to 1 s) stalls them.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), 250);
+        // One request in flight: otherwise a CONCURRENT_TRANSACTIONS answer fails the batches behind it with
+        // OUT_OF_ORDER_SEQUENCE and the producer's sender thread spins until the first is retried (profiled:
+        // the spin used more CPU than the stream thread). The producer is flushed at every commit anyway.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), 1);
         p.putAll(originalsWithPrefix(STREAMS_PREFIX));
         return p;
     }

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>The protocol, per delivery key {@code messageId/recipientId}:
  * <ol>
  *   <li>A send event with attempt 1 and no state: store it as pending with a deadline (ack timeout +
- *       jitter), index the deadline, publish status PENDING.</li>
+ *       jitter) and index the deadline. No status yet: most deliveries settle within milliseconds.</li>
  *   <li>An ack with pending state: delete the state and its index entry, publish DELIVERED or READ (or
  *       dead-letter with reason REJECTED). Later acks for the same key find no pending event.</li>
  *   <li>An ack with no state: the send event has not been seen yet (acks and sends are separate
@@ -106,7 +106,32 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.budget = config.reemitBudget(context.currentSystemTimeMs());
         this.outage = config.outageDetector();
         this.metrics = new TrackerMetrics(context.metrics(), context.taskId().toString());
+        rebuildDeadlineIndex();
         context.schedule(Duration.ofMillis(punctuateIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::onTick);
+    }
+
+    /**
+     * The deadline index has no changelog (see {@link TrackerTopology}): it is emptied and rebuilt from the
+     * pending store, which is restored from its changelog, every time the task starts. So it always matches
+     * the pending deliveries, after a clean restart, a crash (exactly-once wipes and restores the state) or a
+     * task moving between instances. Costs one scan of the task's pending deliveries.
+     */
+    private void rebuildDeadlineIndex() {
+        List<Bytes> old = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = deadlines.all()) {
+            it.forEachRemaining(entry -> old.add(entry.key));
+        }
+        old.forEach(deadlines::delete);
+        long indexed = 0;
+        try (KeyValueIterator<String, PendingDelivery> it = pending.all()) {
+            while (it.hasNext()) {
+                var entry = it.next();
+                deadlines.put(Bytes.wrap(DeadlineIndex.key(entry.value.getDeadline(), entry.key)), PRESENT);
+                indexed++;
+            }
+        }
+        log.info("task {}: deadline index rebuilt from the pending store ({} entries; {} local entries dropped)",
+                context.taskId(), indexed, old.size());
     }
 
     @Override
@@ -159,8 +184,9 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 return; // our own re-emit of a delivery settled since: nothing to do
             }
             long deadline = policy.deadline(1, event.getSentAt().toEpochMilli(), now, random);
+            // No PENDING status for a first attempt: most are settled within milliseconds, and the status
+            // topic would carry two records per message instead of one (see DeliveryStatus).
             put(key, new PendingDelivery(event, null, deadline, now, 0));
-            publishStatus(event, DeliveryState.PENDING, 1, now, deadline, null, timestamp);
         } else if (state.getEvent() == null) {
             if (event.getAttempt() > 1) {
                 return;
@@ -200,7 +226,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             return;
         }
         DeliveryState state = status == AckStatus.READ ? DeliveryState.READ : DeliveryState.DELIVERED;
-        publishStatus(event, state, attempts, now, null, null, timestamp);
+        publishStatus(event, state, attempts, now, null, null, null, timestamp);
     }
 
     @Override
@@ -303,7 +329,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 put(key, new PendingDelivery(next, null, deadline, now, outageAttempts));
                 context.forward(new Record<String, SpecificRecord>(next.getRecipientId(), next, now),
                         TrackerTopology.REEMIT_SINK);
-                publishStatus(next, DeliveryState.PENDING, attempt + 1, now, deadline, null, now);
+                publishStatus(next, DeliveryState.PENDING, attempt + 1, now, deadline, state.getDeadline(), null, now);
                 metrics.reemitted(duringOutage);
                 log.debug("re-emitted messageId={} recipient={} attempt={} counted={}", event.getMessageId(),
                         event.getRecipientId(), attempt + 1, !duringOutage);
@@ -335,7 +361,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     }
 
     private void publishStatus(SendEvent event, DeliveryState state, int attempts, long now, Long nextDeadline,
-                               String reason, long timestamp) {
+                               Long missedDeadline, String reason, long timestamp) {
         DeliveryStatus status = DeliveryStatus.newBuilder()
                 .setMessageId(event.getMessageId())
                 .setRecipientId(event.getRecipientId())
@@ -346,6 +372,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 .setNextDeadline(nextDeadline == null ? null : Instant.ofEpochMilli(nextDeadline))
                 .setUpdatedAt(Instant.ofEpochMilli(now))
                 .setReason(reason)
+                .setMissedDeadline(missedDeadline == null ? null : Instant.ofEpochMilli(missedDeadline))
                 .build();
         context.forward(new Record<String, SpecificRecord>(
                 CourierTopics.deliveryKey(event.getMessageId(), event.getRecipientId()), status, timestamp),
@@ -368,7 +395,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 .build();
         context.forward(new Record<String, SpecificRecord>(event.getRecipientId(), letter, timestamp),
                 TrackerTopology.DEAD_LETTER_SINK);
-        publishStatus(event, DeliveryState.DEAD_LETTERED, attempts, now, null, reasonCode, timestamp);
+        publishStatus(event, DeliveryState.DEAD_LETTERED, attempts, now, null, null, reasonCode, timestamp);
         log.info("dead-lettered messageId={} recipient={} reason={} attempts={}", event.getMessageId(),
                 event.getRecipientId(), reasonCode, attempts);
     }
