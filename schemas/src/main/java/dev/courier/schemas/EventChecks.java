@@ -57,6 +57,15 @@ public final class EventChecks {
     }
 
     /** What is wrong with an ack's fields, or null if nothing. */
+    /**
+     * Whether an ack with this status settles its delivery: DELIVERED, READ and REJECTED do; HELD (held back
+     * by the delivery consumer to keep a conversation in order) does not. Every reader of the ack topic that
+     * counts deliveries asks this.
+     */
+    public static boolean settles(AckStatus status) {
+        return status != AckStatus.HELD;
+    }
+
     public static String checkAck(DeliveryAck a) {
         if (blank(a.getMessageId())) {
             return "ack without messageId";

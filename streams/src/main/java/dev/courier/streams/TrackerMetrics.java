@@ -21,7 +21,11 @@ final class TrackerMetrics {
     /** Acks whose send event never arrived within early.ack.retention.ms: counted and dropped. */
     static final String STRAY_ACK = "stray-ack";
 
+    /** HELD acks: a delivery consumer held an attempt back for order; its deadline was re-armed, uncounted. */
+    static final String HELD = "held";
+
     private final StreamsMetrics metrics;
+    private final Sensor held;
     private final Sensor strayAcks;
     private final Sensor reemits;
     private final Sensor outageReemits;
@@ -33,6 +37,11 @@ final class TrackerMetrics {
         this.outageReemits = metrics.addRateTotalSensor(SCOPE, taskId, OUTAGE_REEMIT, Sensor.RecordingLevel.INFO);
         this.budgetExhausted = metrics.addRateTotalSensor(SCOPE, taskId, BUDGET_EXHAUSTED, Sensor.RecordingLevel.INFO);
         this.strayAcks = metrics.addRateTotalSensor(SCOPE, taskId, STRAY_ACK, Sensor.RecordingLevel.INFO);
+        this.held = metrics.addRateTotalSensor(SCOPE, taskId, HELD, Sensor.RecordingLevel.INFO);
+    }
+
+    void held() {
+        held.record();
     }
 
     void strayAck() {
@@ -55,5 +64,6 @@ final class TrackerMetrics {
         metrics.removeSensor(outageReemits);
         metrics.removeSensor(budgetExhausted);
         metrics.removeSensor(strayAcks);
+        metrics.removeSensor(held);
     }
 }

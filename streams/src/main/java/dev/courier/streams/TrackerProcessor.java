@@ -186,7 +186,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             long deadline = policy.deadline(1, event.getSentAt().toEpochMilli(), now, random);
             // No PENDING status for a first attempt: most are settled within milliseconds, and the status
             // topic would carry two records per message instead of one (see DeliveryStatus).
-            put(key, new PendingDelivery(event, null, deadline, now, 0));
+            put(key, PendingDelivery.newBuilder().setEvent(event).setDeadline(deadline).setLastAttemptAt(now).build());
         } else if (state.getEvent() == null) {
             if (event.getAttempt() > 1) {
                 return;
@@ -203,19 +203,53 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         PendingDelivery state = pending.get(key);
         long now = context.currentSystemTimeMs();
         ackSeen(ack);
+        if (ack.getStatus() == AckStatus.HELD) {
+            onHeld(key, state, ack, now);
+            return;
+        }
         if (state == null && ack.getDuplicate()) {
             // A consumer's re-ack of a re-emit: the original ack came first on this partition and settled
             // the delivery (or is remembered as early). Nothing to remember.
             return;
         }
         if (state == null) {
-            put(key, new PendingDelivery(null, ack.getStatus(), now + earlyAckRetentionMs, now, 0));
+            put(key, PendingDelivery.newBuilder().setEarlyAck(ack.getStatus()).setDeadline(now + earlyAckRetentionMs)
+                    .setLastAttemptAt(now).build());
         } else if (state.getEvent() != null) {
             remove(key, state);
             SendEvent event = state.getEvent();
             settle(event, ack.getStatus(), event.getAttempt(), now, timestamp, ack.getReason());
         }
         // Otherwise an early ack is already remembered: a repeated ack changes nothing.
+    }
+
+    /**
+     * A delivery consumer held the delivery back for order: an earlier message of its conversation is owed.
+     * The consumer keeps it and hands it over as soon as the earlier one is delivered; the tracker only
+     * waits, as a backstop for a consumer that loses it (crash, rebalance): the attempt is marked held (not
+     * counted toward max.attempts, not growing the back-off) and the deadline re-armed one un-grown back-off
+     * from now. A HELD ack for an older attempt, a repeated one, or one for a delivery not tracked (settled,
+     * or its send not read yet) changes nothing.
+     */
+    private void onHeld(String key, PendingDelivery state, DeliveryAck ack, long now) {
+        if (state == null || state.getEvent() == null || state.getHeld()
+                || ack.getAttempt() != state.getEvent().getAttempt()) {
+            return;
+        }
+        SendEvent event = state.getEvent();
+        int heldAttempts = state.getHeldAttempts() + 1;
+        long deadline = policy.deadline(backoffAttempt(event.getAttempt(), heldAttempts), event.getSentAt().toEpochMilli(),
+                now, random);
+        remove(key, state);
+        put(key, PendingDelivery.newBuilder(state).setDeadline(deadline).setHeldAttempts(heldAttempts).setHeld(true).build());
+        metrics.held();
+        log.debug("messageId={} recipient={} attempt={} held for order by {}; deadline re-armed to {}", ack.getMessageId(),
+                ack.getRecipientId(), ack.getAttempt(), ack.getDeliveredBy(), deadline);
+    }
+
+    /** The attempt number the back-off grows with: held attempts were never tried, so they do not count. */
+    private static int backoffAttempt(int attempt, int heldAttempts) {
+        return Math.max(1, attempt - heldAttempts);
     }
 
     /** An ack settled the delivery: publish the final status, or dead-letter a rejected message. */
@@ -312,7 +346,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             log.warn("deliveries keep timing out with no ack at all: pipeline judged unavailable; re-emits no longer "
                     + "count toward max.attempts until an ack arrives (task {})", context.taskId());
         }
-        int counted = event.getAttempt() - state.getOutageAttempts();
+        int counted = event.getAttempt() - state.getOutageAttempts() - state.getHeldAttempts();
         return new Due(indexKey, key, state, policy.onDeadline(counted, event.getSentAt().toEpochMilli(), now, unavailable));
     }
 
@@ -324,9 +358,12 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 boolean duringOutage = verdict == Verdict.REEMIT_UNCOUNTED;
                 int outageAttempts = state.getOutageAttempts() + (duringOutage ? 1 : 0);
                 SendEvent next = SendEvent.newBuilder(event).setAttempt(attempt + 1).build();
-                // The backoff follows the real attempt: during an outage, waiting longer spares the pipeline.
-                long deadline = policy.deadline(attempt + 1, event.getSentAt().toEpochMilli(), now, random);
-                put(key, new PendingDelivery(next, null, deadline, now, outageAttempts));
+                // The backoff follows the real attempt, outage attempts included (waiting longer spares a
+                // pipeline that is down), held ones not (they were never tried).
+                long deadline = policy.deadline(backoffAttempt(attempt + 1, state.getHeldAttempts()),
+                        event.getSentAt().toEpochMilli(), now, random);
+                put(key, PendingDelivery.newBuilder(state).setEvent(next).setDeadline(deadline).setLastAttemptAt(now)
+                        .setOutageAttempts(outageAttempts).setHeld(false).build());
                 context.forward(new Record<String, SpecificRecord>(next.getRecipientId(), next, now),
                         TrackerTopology.REEMIT_SINK);
                 publishStatus(next, DeliveryState.PENDING, attempt + 1, now, deadline, state.getDeadline(), null, now);

@@ -49,8 +49,8 @@ class TrackerProcessorTest {
 
         // Given: restored pending deliveries, and a local index that does not match them (an entry of a
         // delivery settled since, none for the pending ones)
-        pending.put("m1/alice", new PendingDelivery(event("m1", "alice"), null, NOW + 5_000, NOW, 0));
-        pending.put("m2/bob", new PendingDelivery(event("m2", "bob"), null, NOW + 1_000, NOW, 0));
+        pending.put("m1/alice", PendingDelivery.newBuilder().setEvent(event("m1", "alice")).setDeadline(NOW + 5_000).setLastAttemptAt(NOW).build());
+        pending.put("m2/bob", PendingDelivery.newBuilder().setEvent(event("m2", "bob")).setDeadline(NOW + 1_000).setLastAttemptAt(NOW).build());
         index.put(Bytes.wrap(DeadlineIndex.key(NOW + 10, "gone/carol")), new byte[] {1});
 
         // When: the task starts

@@ -216,6 +216,56 @@ class TrackerTopologyTest {
         assertTrue(deadLetters.isEmpty());
     }
 
+    // --- ordering: a delivery consumer holds a message back (ack status HELD)
+
+    @Test
+    void aHeldAttemptReArmsItsDeadlineWithoutCountingTowardMaxAttemptsOrGrowingTheBackoff() {
+        // max.attempts 3, ack timeout 1 s doubling, no jitter
+        send("m1", "alice");
+        advance(500);
+        held("m1", "alice", 1);            // t=500: deadline re-armed from 1000 to 1500
+        advance(700);
+        assertTrue(reemitted().isEmpty(), "the original deadline (t=1000) no longer applies");
+        advance(400);                      // t=1600
+        assertEquals(List.of(2), reemitted().stream().map(SendEvent::getAttempt).toList(),
+                "the backstop re-emit, in case the consumer lost the held message");
+
+        // The consumer holds every re-emit too, for more attempts than max.attempts: none counts, none waits longer.
+        for (int attempt = 2; attempt <= 6; attempt++) {
+            held("m1", "alice", attempt);
+            advance(900);
+            assertTrue(reemitted().isEmpty(), "attempt " + attempt + ": the back-off did not grow (1 s, not doubled)");
+            advance(200);
+            assertEquals(List.of(attempt + 1), reemitted().stream().map(SendEvent::getAttempt).toList());
+        }
+        assertTrue(deadLetters.isEmpty(), "held attempts do not count toward max.attempts");
+        assertEquals(6, metric(TrackerMetrics.HELD + "-total"));
+
+        ack("m1", "alice", AckStatus.DELIVERED);
+        assertEquals(DeliveryState.DELIVERED, lastStatus().getState());
+        assertNull(pendingStore().get(key("m1", "alice")));
+    }
+
+    @Test
+    void aStaleRepeatedOrUntrackedHeldAckChangesNothing() {
+        held("x", "bob", 1);
+        assertNull(pendingStore().get(key("x", "bob")), "a HELD ack is not remembered as an early ack");
+
+        send("m1", "alice");
+        advance(ACK_TIMEOUT + 50);         // attempt 2 re-emitted at ~t=1000, deadline ~t=3000
+        assertEquals(1, reemitted().size());
+        long deadline = pendingStore().get(key("m1", "alice")).getDeadline();
+        held("m1", "alice", 1);            // for the attempt before: stale
+        assertEquals(deadline, pendingStore().get(key("m1", "alice")).getDeadline());
+        held("m1", "alice", 2);
+        long reArmed = pendingStore().get(key("m1", "alice")).getDeadline();
+        advance(100);
+        held("m1", "alice", 2);            // repeated
+        assertEquals(reArmed, pendingStore().get(key("m1", "alice")).getDeadline());
+        assertEquals(1, metric(TrackerMetrics.HELD + "-total"));
+        assertTrue(states().stream().noneMatch(st -> st != DeliveryState.PENDING), "HELD settles nothing");
+    }
+
     @Test
     void backoffGrowsBetweenAttempts() {
         send("m1", "alice");
@@ -505,6 +555,11 @@ class TrackerTopologyTest {
     private void ack(String messageId, String recipient, AckStatus status) {
         acks.pipeInput(recipient, DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId(recipient)
                 .setStatus(status).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(1).build(), START);
+    }
+
+    private void held(String messageId, String recipient, int attempt) {
+        acks.pipeInput(recipient, DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId(recipient)
+                .setStatus(AckStatus.HELD).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(attempt).build(), START);
     }
 
     private void advance(long ms) {
