@@ -2,6 +2,7 @@ package dev.courier.bench;
 
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.registry.SchemaRegistryClients;
@@ -66,7 +67,7 @@ final class StatusWatcher implements AutoCloseable {
     private void observe(ConsumerRecord<String, byte[]> r) {
         if (r.topic().equals(topics.ack())) {
             DeliveryAck ack = acks.deserialize(r.topic(), r.value());
-            if (!ack.getDuplicate()) {
+            if (!ack.getDuplicate() && EventChecks.settles(ack.getStatus())) {
                 lateness.acked(CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId()), r.timestamp());
             }
             return;

@@ -4,6 +4,7 @@ import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.serde.CourierSerdes;
@@ -108,7 +109,7 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
             DeliveryAck ack = acks.deserialize(record.topic(), record.value());
             if (ack.getDuplicate()) {
                 duplicateAcks.incrementAndGet();
-            } else if (ack.getStatus() != AckStatus.REJECTED) {
+            } else if (EventChecks.settles(ack.getStatus()) && ack.getStatus() != AckStatus.REJECTED) {
                 String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
                 appDeliveries.merge(key, 1, Integer::sum);
                 deliveredAt.putIfAbsent(key, ack.getAckedAt().toEpochMilli());

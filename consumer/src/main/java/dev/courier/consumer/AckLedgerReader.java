@@ -1,6 +1,7 @@
 package dev.courier.consumer;
 
 import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.registry.SchemaRegistryException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ final class AckLedgerReader {
                         continue;
                     }
                     DeliveryAck ack = decode(rec);
-                    if (ack != null) {
+                    if (ack != null && EventChecks.settles(ack.getStatus())) { // a HELD ack delivered nothing
                         sets.get(rec.partition()).recordCommitted(ack.getMessageId(), ack.getRecipientId(),
                                 new DeliveredSet.Entry(ack.getStatus(), ack.getReason(), ack.getAckedAt().toEpochMilli()));
                         loaded++;

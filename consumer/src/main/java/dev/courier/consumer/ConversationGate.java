@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -17,21 +18,23 @@ import java.util.OptionalLong;
  * Deliverer answers RETRY for it (or throws), and also from the moment it is held, until it is settled
  * (acked DELIVERED, READ or REJECTED, or suppressed as a duplicate of a committed ack). A message with a
  * {@code seq} is <b>held</b> while an owed message of its conversation has a lower {@code seq}: it is not
- * handed to the Deliverer and is treated like RETRY (no ack; the tracker re-emits it after its deadline).
- * The lowest owed message itself, older messages (lower seq) and messages without a seq are never held.
+ * handed to the Deliverer yet. The lowest owed message itself, older messages (lower seq) and messages
+ * without a seq are never held.
  *
- * <p>Held messages are remembered as owed, not only the first one that failed: once the blocker is
- * delivered, the held ones come back by re-emit in whatever order their (jittered, attempt-dependent)
- * deadlines give, and each is held again until every lower owed seq is settled. So a conversation's
- * messages reach the Deliverer in seq order even when their re-emits arrive shuffled.
+ * <p>A held message is remembered as owed together with its item (the consumer's copy of the record).
+ * When the lowest owed message of a conversation is a held one, {@link #releasable} hands its item back:
+ * the consumer delivers it at once, in seq order, right after the blocker is settled, without waiting for a
+ * re-emit. If a held message's re-emit arrives first, the newer copy replaces the item. The tracker is the
+ * backstop for an item that is lost with the gate (rebalance, crash): it re-emits the message later.
  *
  * <h2>Bounds and what is given up</h2>
  * <ul>
  *   <li>A conversation that makes no progress (no owed message settled) for {@code maxHoldMs} is dropped
  *       by {@link #expire(long)}: its messages then flow in arrival order, and order for that conversation
- *       is given up (until a new RETRY blocks it again). This keeps one undeliverable message (a device gone
- *       for good, a message the tracker gave up on) from wedging its conversation forever. Memory is the
- *       owed messages of blocked conversations within that time.</li>
+ *       is given up (until a new RETRY blocks it again); its held items are dropped and come back by re-emit.
+ *       This keeps one undeliverable message (a device gone for good, a message the tracker gave up on) from
+ *       wedging its conversation forever. Memory is the owed messages of blocked conversations within that
+ *       time, held items (records with their payloads) included.</li>
  *   <li>The state lives in memory only, per partition, and is dropped when the partition is revoked or
  *       lost. The partition's next owner does not know the block, so right after a rebalance (or a restart)
  *       a held message's re-emit can be delivered before the owed one it was waiting for.</li>
@@ -46,7 +49,7 @@ import java.util.OptionalLong;
  * {@link #abortBatch()} drops them, so the gate follows the fate of the acks and offsets it was derived
  * from. Not thread-safe: one delivery consumer thread owns it.
  */
-public final class ConversationGate {
+public final class ConversationGate<T> {
 
     /** A conversation whose hold was given up by {@link #expire(long)}, for the log. */
     public record Expired(String recipientId, String conversationId, String lowestMessageId, long lowestSeq,
@@ -56,25 +59,29 @@ public final class ConversationGate {
     private record Key(String recipientId, String conversationId) {
     }
 
+    /** One owed message: its seq, and the held item (null when it is owed because of a RETRY). */
+    private record Owed<T>(long seq, T held) {
+    }
+
     /** The owed messages of one blocked conversation (never empty while stored). */
-    private static final class Conversation {
-        final Map<String, Long> owedSeqByMessageId = new HashMap<>();
+    private static final class Conversation<T> {
+        final Map<String, Owed<T>> owedByMessageId = new HashMap<>();
         long sinceMs; // when it was blocked, or last made progress
 
         Conversation(long sinceMs) {
             this.sinceMs = sinceMs;
         }
 
-        Conversation copy() {
-            Conversation c = new Conversation(sinceMs);
-            c.owedSeqByMessageId.putAll(owedSeqByMessageId);
+        Conversation<T> copy() {
+            Conversation<T> c = new Conversation<>(sinceMs);
+            c.owedByMessageId.putAll(owedByMessageId);
             return c;
         }
 
-        Map.Entry<String, Long> lowest() {
-            Map.Entry<String, Long> low = null;
-            for (Map.Entry<String, Long> e : owedSeqByMessageId.entrySet()) {
-                if (low == null || e.getValue() < low.getValue()) {
+        Map.Entry<String, Owed<T>> lowest() {
+            Map.Entry<String, Owed<T>> low = null;
+            for (Map.Entry<String, Owed<T>> e : owedByMessageId.entrySet()) {
+                if (low == null || e.getValue().seq() < low.getValue().seq()) {
                     low = e;
                 }
             }
@@ -83,9 +90,9 @@ public final class ConversationGate {
     }
 
     private final long maxHoldMs;
-    private final Map<Key, Conversation> committed = new HashMap<>();
+    private final Map<Key, Conversation<T>> committed = new HashMap<>();
     /** Conversations changed in the open batch: the new state, or null if it was unblocked in the batch. */
-    private final Map<Key, Conversation> staged = new HashMap<>();
+    private final Map<Key, Conversation<T>> staged = new HashMap<>();
 
     public ConversationGate(long maxHoldMs) {
         if (maxHoldMs <= 0) {
@@ -96,24 +103,37 @@ public final class ConversationGate {
 
     /**
      * Whether the message must wait: true if it has a seq and an owed message of its conversation has a
-     * lower seq. A held message becomes owed itself (staged).
+     * lower seq. A held message becomes owed itself, with {@code item} (staged); see {@link #releasable}.
      */
-    public boolean hold(String recipientId, String conversationId, String messageId, OptionalLong seq) {
+    public boolean hold(String recipientId, String conversationId, String messageId, OptionalLong seq, T item) {
         Objects.requireNonNull(messageId, "messageId");
+        Objects.requireNonNull(item, "item");
         if (seq.isEmpty()) {
             return false;
         }
         Key key = key(recipientId, conversationId);
-        Conversation c = view(key);
+        Conversation<T> c = view(key);
         if (c == null) {
             return false;
         }
         long s = seq.getAsLong();
-        boolean earlierOwed = c.owedSeqByMessageId.values().stream().anyMatch(owed -> owed < s);
+        boolean earlierOwed = c.owedByMessageId.values().stream().anyMatch(owed -> owed.seq() < s);
         if (earlierOwed) {
-            forUpdate(key, 0).owedSeqByMessageId.put(messageId, s);
+            forUpdate(key, 0).owedByMessageId.put(messageId, new Owed<>(s, item));
         }
         return earlierOwed;
+    }
+
+    /**
+     * The held item to deliver now, if the conversation's lowest owed message is a held one (every earlier
+     * owed message is settled). It stays owed until {@link #settled} or {@link #retry} is called for it.
+     */
+    public Optional<T> releasable(String recipientId, String conversationId) {
+        Conversation<T> c = view(key(recipientId, conversationId));
+        if (c == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(c.lowest().getValue().held());
     }
 
     /** The Deliverer answered RETRY (or threw) for the message: it is owed, and blocks later ones (staged). */
@@ -122,7 +142,7 @@ public final class ConversationGate {
         if (seq.isEmpty()) {
             return; // no order to keep
         }
-        forUpdate(key(recipientId, conversationId), nowMs).owedSeqByMessageId.put(messageId, seq.getAsLong());
+        forUpdate(key(recipientId, conversationId), nowMs).owedByMessageId.put(messageId, new Owed<>(seq.getAsLong(), null));
     }
 
     /**
@@ -131,13 +151,13 @@ public final class ConversationGate {
      */
     public void settled(String recipientId, String conversationId, String messageId, long nowMs) {
         Key key = key(recipientId, conversationId);
-        Conversation c = view(key);
-        if (c == null || !c.owedSeqByMessageId.containsKey(messageId)) {
+        Conversation<T> c = view(key);
+        if (c == null || !c.owedByMessageId.containsKey(messageId)) {
             return;
         }
-        Conversation updated = forUpdate(key, nowMs);
-        updated.owedSeqByMessageId.remove(messageId);
-        if (updated.owedSeqByMessageId.isEmpty()) {
+        Conversation<T> updated = forUpdate(key, nowMs);
+        updated.owedByMessageId.remove(messageId);
+        if (updated.owedByMessageId.isEmpty()) {
             staged.put(key, null);
         } else {
             updated.sinceMs = nowMs;
@@ -167,14 +187,14 @@ public final class ConversationGate {
      */
     public List<Expired> expire(long nowMs) {
         List<Expired> out = new ArrayList<>();
-        Iterator<Map.Entry<Key, Conversation>> it = committed.entrySet().iterator();
+        Iterator<Map.Entry<Key, Conversation<T>>> it = committed.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<Key, Conversation> e = it.next();
-            Conversation c = e.getValue();
+            Map.Entry<Key, Conversation<T>> e = it.next();
+            Conversation<T> c = e.getValue();
             if (nowMs - c.sinceMs >= maxHoldMs) {
-                Map.Entry<String, Long> low = c.lowest();
+                Map.Entry<String, Owed<T>> low = c.lowest();
                 out.add(new Expired(e.getKey().recipientId(), e.getKey().conversationId(), low.getKey(),
-                        low.getValue(), c.owedSeqByMessageId.size(), c.sinceMs));
+                        low.getValue().seq(), c.owedByMessageId.size(), c.sinceMs));
                 it.remove();
             }
         }
@@ -188,8 +208,8 @@ public final class ConversationGate {
 
     /** Owed messages of the conversation, open batch included. */
     public int owed(String recipientId, String conversationId) {
-        Conversation c = view(key(recipientId, conversationId));
-        return c == null ? 0 : c.owedSeqByMessageId.size();
+        Conversation<T> c = view(key(recipientId, conversationId));
+        return c == null ? 0 : c.owedByMessageId.size();
     }
 
     /** Blocked conversations, committed state. */
@@ -202,16 +222,16 @@ public final class ConversationGate {
                 Objects.requireNonNull(conversationId, "conversationId"));
     }
 
-    private Conversation view(Key key) {
+    private Conversation<T> view(Key key) {
         return staged.containsKey(key) ? staged.get(key) : committed.get(key);
     }
 
     /** The conversation's staged state, copied on first change in the batch, created blocked at nowMs if absent. */
-    private Conversation forUpdate(Key key, long nowMs) {
-        Conversation c = staged.get(key);
+    private Conversation<T> forUpdate(Key key, long nowMs) {
+        Conversation<T> c = staged.get(key);
         if (c == null) {
-            Conversation base = staged.containsKey(key) ? null : committed.get(key);
-            c = base == null ? new Conversation(nowMs) : base.copy();
+            Conversation<T> base = staged.containsKey(key) ? null : committed.get(key);
+            c = base == null ? new Conversation<>(nowMs) : base.copy();
             staged.put(key, c);
         }
         return c;

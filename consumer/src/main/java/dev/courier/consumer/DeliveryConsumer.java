@@ -73,16 +73,18 @@ import org.slf4j.LoggerFactory;
  *       acks plus those of this batch). A duplicate is not handed to the Deliverer; it is acked again with
  *       the recorded status and {@code duplicate=true} (so a tracker that re-emitted it settles) and
  *       counted; it is settled in the partition's {@link ConversationGate} too.</li>
- *   <li>Order hold ({@code order.hold.enabled}): ask the partition's {@link ConversationGate}. If an
- *       earlier message (lower seq) of the same (recipientId, conversationId) is owed, the record is
- *       <b>held</b>: not handed to the Deliverer, treated like RETRY (no ack, the offset still advances, the
- *       tracker re-emits it after its deadline), remembered as owed, and counted ({@code held}).</li>
+ *   <li>Order hold ({@code order.hold.enabled}, on by default): ask the partition's {@link ConversationGate}.
+ *       If an earlier message (lower seq) of the same (recipientId, conversationId) is owed, the record is
+ *       <b>held</b>: not handed to the Deliverer yet, kept in memory, acked with status HELD (which settles
+ *       nothing: the tracker re-arms its deadline without counting the attempt), and counted ({@code held}).
+ *       The offset still advances.</li>
  *   <li>Otherwise call the Deliverer. DELIVERED / READ / REJECTED: send the ack to <b>partition p of the
  *       ack topic, p being the send record's partition</b> (explicit partition; the topics are
  *       co-partitioned, checked at start), key recipientId, stage the key in the DeliveredSet, and stage
- *       the message as settled in the gate. RETRY or an exception: no ack; the offset still advances and
- *       the tracker re-emits after its deadline; a message with a seq is staged as owed in the gate, which
- *       holds the later messages of its conversation.</li>
+ *       the message as settled in the gate; then hand over, in seq order and in this same batch, the held
+ *       messages of its conversation that are now first in line ({@code released}). RETRY or an exception:
+ *       no ack; the offset still advances and the tracker re-emits after its deadline; a message with a seq
+ *       is staged as owed in the gate, which holds the later messages of its conversation.</li>
  *   <li>{@code sendOffsetsToTransaction(next offsets, consumer.groupMetadata())}, then
  *       {@code commitTransaction()}: acks, dead letters and the consumed offsets become visible together,
  *       or not at all. Only then are the staged keys promoted to committed in the DeliveredSets, the
@@ -94,16 +96,17 @@ import org.slf4j.LoggerFactory;
  * that reorders is RETRY, whose message comes back by re-emit behind later ones. The order hold closes
  * that: a message with a {@link Delivery#seq()} is handed over only when no message of its conversation
  * with a lower seq is owed (answered RETRY, or held, and not yet acked), so the Deliverer sees each
- * conversation in seq order even when re-emits arrive shuffled. It costs latency: a held message waits
- * for its own re-emit deadline after the blocker is delivered, and each hold spends one of its tracker
- * attempts. The rule is in {@link ConversationGate}; its limits:
+ * conversation in seq order even when re-emits arrive shuffled. A held message waits only for its blocker:
+ * it is handed over from memory right after the blocker is delivered, and its tracker attempts are not
+ * spent meanwhile (HELD acks). The rule is in {@link ConversationGate}; its limits:
  * <ul>
  *   <li>A conversation without progress for {@code order.hold.max.ms} (default 10 min) is released: its
  *       messages flow again and order for it is given up ({@code holdsExpired}, logged), so one
  *       undeliverable message cannot wedge it.</li>
- *   <li>The hold is in memory, per partition, and dropped when the partition is revoked or lost: right
- *       after a rebalance or restart the new owner does not know the block, and a held message's re-emit
- *       can be delivered before the owed message it waited for.</li>
+ *   <li>The hold is in memory, per partition, and dropped when the partition is revoked or lost (the
+ *       held copies with it; the tracker re-emits them): right after a rebalance or restart the new owner
+ *       does not know the block, and a held message's re-emit can be delivered before the owed message it
+ *       waited for.</li>
  *   <li>Messages without a seq are never held; neither are older ones (lower seq than the owed one).</li>
  * </ul>
  *
@@ -184,7 +187,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private final Set<Integer> needsRebuild = new HashSet<>();
     private final Map<Integer, Integer> flagRemaining = new HashMap<>();
     private final Map<Integer, Long> flagBelowOffset = new HashMap<>();
-    private final Map<Integer, ConversationGate> gates = new HashMap<>(); // empty if order.hold.enabled=false
+    private final Map<Integer, ConversationGate<HeldRecord>> gates = new HashMap<>(); // empty if order.hold.enabled=false
     private long backoffMs;
 
     private final AtomicLong delivered = new AtomicLong();
@@ -197,6 +200,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private final AtomicLong lastDeliveryAtMs = new AtomicLong();
     private final AtomicLong held = new AtomicLong();
     private final AtomicLong holdsExpired = new AtomicLong();
+    private final AtomicLong released = new AtomicLong();
 
     private final Object lifecycle = new Object();
     private volatile boolean closing;
@@ -238,7 +242,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     /** The counters so far; safe from any thread. */
     public DeliveryConsumerMetrics metrics() {
         return new DeliveryConsumerMetrics(delivered.get(), duplicates.get(), retries.get(), rejected.get(),
-                deadLettered.get(), batches.get(), aborted.get(), lastDeliveryAtMs.get(), held.get(), holdsExpired.get());
+                deadLettered.get(), batches.get(), aborted.get(), lastDeliveryAtMs.get(), held.get(), released.get(),
+                holdsExpired.get());
     }
 
     public String consumerId() {
@@ -341,7 +346,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             batch.inTransaction = true;
             for (TopicPartition tp : records.partitions()) {
                 DeliveredSet set = dedupe.get(tp.partition());
-                ConversationGate gate = gate(tp.partition());
+                ConversationGate<HeldRecord> gate = gate(tp.partition());
                 List<ConsumerRecord<String, byte[]>> recs = records.records(tp);
                 batch.flagRemainingAtStart.put(tp.partition(), flagRemaining.getOrDefault(tp.partition(), 0));
                 for (ConsumerRecord<String, byte[]> rec : recs) {
@@ -361,7 +366,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             DeliveredSet set = dedupe.get(tp.partition());
             set.commitBatch();
             set.expire(clockMs.getAsLong());
-            ConversationGate gate = gates.get(tp.partition());
+            ConversationGate<HeldRecord> gate = gates.get(tp.partition());
             if (gate != null) {
                 gate.commitBatch();
             }
@@ -372,6 +377,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         rejected.addAndGet(batch.rejected);
         deadLettered.addAndGet(batch.deadLettered);
         held.addAndGet(batch.held);
+        released.addAndGet(batch.released);
         if (batch.lastDeliveryAtMs > 0) {
             lastDeliveryAtMs.set(batch.lastDeliveryAtMs);
         }
@@ -380,7 +386,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         log.debug("Committed batch: {} records, offsets {}", records.count(), batch.offsets);
     }
 
-    private void handle(ConsumerRecord<String, byte[]> rec, DeliveredSet set, ConversationGate gate, Batch batch) {
+    private void handle(ConsumerRecord<String, byte[]> rec, DeliveredSet set, ConversationGate<HeldRecord> gate,
+                        Batch batch) {
         boolean possibleRedelivery = flagged(rec);
         SendEvent event;
         try {
@@ -414,20 +421,59 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             log.debug("Duplicate suppressed at {}-{}@{} messageId={} recipientId={} attempt={}: re-acking {}",
                     rec.topic(), rec.partition(), rec.offset(), messageId, recipientId, event.getAttempt(), entry.status());
             set.recordPending(messageId, recipientId, ack(rec, event, entry.status(), entry.reason(), true));
+            batch.duplicates++;
             if (gate != null) {
                 gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong()); // its ack is on record
+                releaseHeld(recipientId, conversationId, set, gate, batch);
             }
-            batch.duplicates++;
             return;
         }
-        OptionalLong seq = event.getSeq() == null ? OptionalLong.empty() : OptionalLong.of(event.getSeq());
-        if (gate != null && gate.hold(recipientId, conversationId, messageId, seq)) {
+        OptionalLong seq = seqOf(event);
+        if (gate != null && gate.hold(recipientId, conversationId, messageId, seq,
+                new HeldRecord(rec, event, possibleRedelivery))) {
             log.debug("Held {}-{}@{} messageId={} recipientId={} conversationId={} seq={} attempt={}: an earlier "
-                            + "message of the conversation is owed; left to the tracker", rec.topic(), rec.partition(),
+                            + "message of the conversation is owed", rec.topic(), rec.partition(),
                     rec.offset(), messageId, recipientId, conversationId, seq.getAsLong(), event.getAttempt());
+            // Not a settlement: tells the tracker to wait for this attempt without counting it.
+            ack(rec, event, AckStatus.HELD, null, false);
             batch.held++;
             return;
         }
+        deliver(rec, event, possibleRedelivery, set, gate, batch);
+    }
+
+    /**
+     * Hands the conversation's held messages to the Deliverer, lowest seq first, for as long as the lowest
+     * owed message is a held one: right after its blocker is settled, in the same transaction.
+     */
+    private void releaseHeld(String recipientId, String conversationId, DeliveredSet set,
+                             ConversationGate<HeldRecord> gate, Batch batch) {
+        for (var next = gate.releasable(recipientId, conversationId); next.isPresent();
+             next = gate.releasable(recipientId, conversationId)) {
+            HeldRecord held = next.get();
+            if (set.find(held.event().getMessageId(), recipientId).isPresent()) {
+                // acked meanwhile (its re-emit went through another path): nothing to hand over
+                gate.settled(recipientId, conversationId, held.event().getMessageId(), clockMs.getAsLong());
+                continue;
+            }
+            log.debug("Releasing held messageId={} recipientId={} conversationId={} seq={}",
+                    held.event().getMessageId(), recipientId, conversationId, held.event().getSeq());
+            batch.released++;
+            deliver(held.record(), held.event(), held.possibleRedelivery(), set, gate, batch);
+        }
+    }
+
+    private static OptionalLong seqOf(SendEvent event) {
+        return event.getSeq() == null ? OptionalLong.empty() : OptionalLong.of(event.getSeq());
+    }
+
+    /** Calls the Deliverer and records the outcome: ack, gate, tallies. */
+    private void deliver(ConsumerRecord<String, byte[]> rec, SendEvent event, boolean possibleRedelivery,
+                         DeliveredSet set, ConversationGate<HeldRecord> gate, Batch batch) {
+        String messageId = event.getMessageId();
+        String recipientId = event.getRecipientId();
+        String conversationId = event.getConversationId();
+        OptionalLong seq = seqOf(event);
         Delivery delivery = new Delivery(messageId, recipientId, conversationId, event.getSenderId(), seq,
                 bytes(event.getPayload()), event.getContentType(), event.getHeaders(), event.getAttempt(),
                 event.getSentAt(), rec.topic(), rec.partition(), rec.offset(), possibleRedelivery);
@@ -447,12 +493,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             log.warn("Deliverer failed on {}: RETRY ({})", delivery, e.toString());
             outcome = DeliveryOutcome.RETRY;
         }
-        if (gate != null) {
-            if (outcome.acked()) {
-                gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong());
-            } else {
-                gate.retry(recipientId, conversationId, messageId, seq, clockMs.getAsLong());
-            }
+        if (gate != null && !outcome.acked()) {
+            gate.retry(recipientId, conversationId, messageId, seq, clockMs.getAsLong());
         }
         switch (outcome.kind()) {
             case DELIVERED, READ -> {
@@ -466,6 +508,10 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 batch.rejected++;
             }
             case RETRY -> batch.retries++;
+        }
+        if (gate != null && outcome.acked()) {
+            gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong());
+            releaseHeld(recipientId, conversationId, set, gate, batch);
         }
     }
 
@@ -566,7 +612,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         for (DeliveredSet set : dedupe.values()) {
             set.abortBatch();
         }
-        for (ConversationGate gate : gates.values()) {
+        for (ConversationGate<HeldRecord> gate : gates.values()) {
             gate.abortBatch();
         }
         batch.flagRemainingAtStart.forEach(flagRemaining::put);
@@ -641,7 +687,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     // --- ordering state ----------------------------------------------------------------------------------
 
     /** The partition's gate, null if order.hold.enabled=false. */
-    private ConversationGate gate(int partition) {
+    private ConversationGate<HeldRecord> gate(int partition) {
         if (!config.orderHoldEnabled()) {
             return null;
         }
@@ -652,7 +698,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private void expireHolds(Set<TopicPartition> partitions) {
         long now = clockMs.getAsLong();
         for (TopicPartition tp : partitions) {
-            ConversationGate gate = gates.get(tp.partition());
+            ConversationGate<HeldRecord> gate = gates.get(tp.partition());
             if (gate == null) {
                 continue;
             }
@@ -819,12 +865,17 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         long rejected;
         long deadLettered;
         long held;
+        long released;
         long lastDeliveryAtMs;
         boolean inTransaction;
 
         void handed(int partition, long offset) {
             maxHandedOffset.merge(partition, offset, Math::max);
         }
+    }
+
+    /** A record held back for order, kept to be delivered when its conversation's earlier messages are settled. */
+    private record HeldRecord(ConsumerRecord<String, byte[]> record, SendEvent event, boolean possibleRedelivery) {
     }
 
     /** The schema registry could not answer: abort and retry the batch, never dead-letter. */

@@ -91,10 +91,10 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     public static final String ORDER_HOLD_ENABLED_CONFIG = "order.hold.enabled";
     public static final String ORDER_HOLD_ENABLED_DOC = "Keep each conversation in seq order across RETRY: while a message of a "
             + "(recipientId, conversationId) is owed (the Deliverer answered RETRY or threw), later messages of that conversation "
-            + "(higher seq) are held: not handed to the Deliverer, no ack, re-emitted by the tracker like a RETRY. Messages "
-            + "without a seq are never held. Off by default: each hold costs the held message a tracker attempt and a "
-            + "doubled back-off, so with a realistic drop rate held messages can be delayed by minutes (seen in the demo "
-            + "at 1% drops); enable where order matters more than latency.";
+            + "(higher seq) are held: not handed to the Deliverer yet, acked HELD (the tracker then waits for them without "
+            + "counting the attempt), kept in memory, and handed over in seq order as soon as the owed message is delivered. "
+            + "Messages without a seq are never held. Off: the Deliverer sees a RETRY'd message after later ones of its "
+            + "conversation.";
 
     public static final String ORDER_HOLD_MAX_MS_CONFIG = "order.hold.max.ms";
     public static final String ORDER_HOLD_MAX_MS_DOC = "How long a conversation may stay held without progress (no owed message "
@@ -133,7 +133,7 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
                     DEDUPE_REBUILD_TIMEOUT_MS_DOC)
             .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC)
-            .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)
+            .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)
             .define(ORDER_HOLD_MAX_MS_CONFIG, Type.LONG, 10L * 60 * 1000, Range.atLeast(1), Importance.MEDIUM,
                     ORDER_HOLD_MAX_MS_DOC)
             .define(MAX_POLL_RECORDS_CONFIG, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM, MAX_POLL_RECORDS_DOC)

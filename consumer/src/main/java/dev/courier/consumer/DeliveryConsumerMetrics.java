@@ -13,8 +13,10 @@ package dev.courier.consumer;
  * @param batches committed transactions
  * @param abortedBatches aborted transactions (their records were processed again)
  * @param lastDeliveryAtMs epoch ms of the last committed DELIVERED/READ ack, 0 if none
- * @param held records not handed to the Deliverer because an earlier message of their conversation was
- *        owed ({@code order.hold.enabled}); no ack written, re-emitted by the tracker like a RETRY
+ * @param held records held back because an earlier message of their conversation was owed
+ *        ({@code order.hold.enabled}); acked HELD (not a settlement) and kept for release
+ * @param released held records handed to the Deliverer once their conversation's earlier messages were
+ *        settled (counted in {@code delivered}, {@code retries} or {@code rejected} too, by outcome)
  * @param holdsExpired conversations whose hold was given up after {@code order.hold.max.ms} without
  *        progress (order for them was not kept); counted when given up, not per batch
  */
@@ -28,5 +30,6 @@ public record DeliveryConsumerMetrics(
         long abortedBatches,
         long lastDeliveryAtMs,
         long held,
+        long released,
         long holdsExpired) {
 }

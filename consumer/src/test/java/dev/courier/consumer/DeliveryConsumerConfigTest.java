@@ -39,7 +39,7 @@ class DeliveryConsumerConfigTest {
     @Test
     void theOrderHoldIsOnByDefaultAndBounded() {
         DeliveryConsumerConfig c = base().build();
-        assertFalse(c.orderHoldEnabled(), "opt-in until the tracker stops backing off held messages");
+        assertTrue(c.orderHoldEnabled(), "on by default");
         assertEquals(10L * 60 * 1000, c.orderHoldMaxMs());
 
         DeliveryConsumerConfig on = base().set("order.hold.enabled", "true").set("order.hold.max.ms", "5000").build();

@@ -90,7 +90,7 @@ class DeliveryConsumerTest {
         });
         DeliveryConsumerConfig.Builder builder = DeliveryConsumerConfig.builder().bootstrapServers("unused:9092")
                 .schemaRegistryUrl("mem://unused").consumerId("test-1").set("retry.backoff.ms", 10L)
-                .set("order.hold.enabled", true); // off by default; these tests exercise it
+                .set("order.hold.enabled", true); // the default, said here because these tests rely on it
         settings.forEach(builder::set);
         DeliveryConsumerConfig config = builder.build();
         delivery = new DeliveryConsumer(config, d -> {
@@ -293,8 +293,9 @@ class DeliveryConsumerTest {
         awaitBatches("the batch committed", 1);
 
         assertEquals(List.of("a1", "b1", "x2"), handedIds());
-        assertEquals(List.of("b1", "x2"), acks(producers.get(0)).stream().map(DeliveryAck::getMessageId).toList(),
-                "held messages are not acked: the tracker re-emits them");
+        assertEquals(List.of("a2 HELD", "b1 DELIVERED", "a3 HELD", "x2 DELIVERED"), acks(producers.get(0)).stream()
+                        .map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList(),
+                "a held message is acked HELD (the tracker waits for it without counting the attempt), not DELIVERED");
         assertEquals(5, committedOffset(producers.get(0)), "held messages advance the offset like RETRY");
         DeliveryConsumerMetrics m = delivery.metrics();
         assertEquals(2, m.held());
@@ -303,25 +304,47 @@ class DeliveryConsumerTest {
     }
 
     @Test
-    void theBlockersReEmitUnblocksAndTheHeldReEmitsAreDeliveredInSeqOrder() {
+    void theHeldMessagesAreHandedOverInSeqOrderRightAfterTheBlockerIsDelivered() {
         start(d -> d.messageId().equals("a1") && d.attempt() == 1 ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED,
                 List.of(a(0, 1, 1), a(1, 2, 1), a(2, 3, 1)));
         awaitBatches("a1 retried, a2 and a3 held", 1);
 
         consumer.appendAll(List.of(
-                a(3, 3, 2),   // a3's re-emit comes back before the blocker's: held again
-                a(4, 1, 2))); // the blocker is delivered
+                a(3, 3, 2),   // a3's re-emit comes back before the blocker's: held again (the newer copy is kept)
+                a(4, 1, 2))); // the blocker is delivered, then a2 and a3 from the consumer's memory
         awaitBatches("the blocker delivered", 2);
-        consumer.appendAll(List.of(
-                a(5, 3, 3),   // a3 again before a2: a2 is still owed
-                a(6, 2, 2),
-                a(7, 3, 4)));
-        awaitBatches("the held ones delivered", 3);
-
         assertEquals(List.of("a1", "a1", "a2", "a3"), handedIds());
-        assertEquals(List.of("a1", "a2", "a3"), acks(producers.get(0)).stream().map(DeliveryAck::getMessageId).toList());
-        assertEquals(4, delivery.metrics().held());
-        assertEquals(3, delivery.metrics().delivered());
+        assertEquals(2, handed.get(3).attempt(), "a3's newer copy was handed over");
+
+        consumer.appendAll(List.of(a(5, 3, 3), a(6, 2, 2)));  // late re-emits of the released ones
+        awaitBatches("the late re-emits", 3);
+
+        assertEquals(List.of("a1", "a1", "a2", "a3"), handedIds(), "late re-emits are duplicates");
+        assertEquals(List.of("a1", "a2", "a3"), acks(producers.get(0)).stream()
+                .filter(ack -> !ack.getDuplicate() && ack.getStatus() == AckStatus.DELIVERED)
+                .map(DeliveryAck::getMessageId).toList());
+        DeliveryConsumerMetrics m = delivery.metrics();
+        assertEquals(3, m.held());
+        assertEquals(2, m.released());
+        assertEquals(3, m.delivered());
+        assertEquals(2, m.duplicatesSuppressed());
+    }
+
+    @Test
+    void aReleasedMessageThatIsRetriedBlocksTheRestAgain() {
+        start(d -> d.attempt() == 1 && (d.messageId().equals("a1") || d.messageId().equals("a2"))
+                        ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED,
+                List.of(a(0, 1, 1), a(1, 2, 1), a(2, 3, 1)));
+        awaitBatches("a1 retried, a2 and a3 held", 1);
+        assertEquals(List.of("a1"), handedIds());
+
+        consumer.append(a(3, 1, 2));
+        awaitBatches("a1 delivered, a2 released and retried", 2);
+        assertEquals(List.of("a1", "a1", "a2"), handedIds(), "a3 stays held behind a2");
+
+        consumer.append(a(4, 2, 2));
+        awaitBatches("a2 delivered, a3 released", 3);
+        assertEquals(List.of("a1", "a1", "a2", "a2", "a3"), handedIds());
     }
 
     @Test
