@@ -1,6 +1,8 @@
 package dev.courier.bench;
 
 import dev.courier.deploy.LocalCluster;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,8 +112,8 @@ public final class CourierBench {
             } else {
                 report.detail("recovery_note", "not measured: --bootstrap-servers given, the bench kills only brokers it started");
             }
+            memoryPerPending(courier, report);
         }
-        report.detail("bytes_per_pending_note", "not measured yet: needs the tracker in its own JVM to sample heap-after-GC");
         return report;
     }
 
@@ -166,6 +168,57 @@ public final class CourierBench {
             report.detail("redelivery_lateness_max_ms", result.maxMs());
             report.detail("spurious_redeliveries", result.spurious());
             report.detail("redelivery_unmatched", result.unmatched());
+        }
+    }
+
+    /**
+     * Tracker memory per pending message: acks paused (the Deliverer answers RETRY), the same number of
+     * messages sent in each step; after each step, once the tracker has read everything, heap after GC
+     * (this JVM: the tracker plus clients whose memory does not grow with pending deliveries) plus the
+     * tracker's RocksDB memory. The least-squares slope against the pending count, minus the payload, is
+     * the figure. Last phase: the paused deliveries are left to the tracker's re-emits.
+     */
+    private void memoryPerPending(CourierPipeline courier, BenchReport report) throws Exception {
+        int steps = 5;
+        int perStep = options.quick() ? 3_000 : 10_000;
+        progress.accept("courier: memory per pending message (acks paused, " + steps + " steps of " + perStep + ") ...");
+        courier.pauseAcks(true);
+        List<double[]> points = new ArrayList<>();
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        for (int step = 0; step <= steps; step++) {
+            if (step > 0) {
+                for (int i = 0; i < perStep; i++) {
+                    courier.send("mem-" + (i % 1000), Payload.create(options.payloadBytes(), System.nanoTime()), () -> { });
+                }
+            }
+            awaitTrackerCaughtUp(courier, perStep / 20);
+            System.gc();
+            long heap = memory.getHeapMemoryUsage().getUsed();
+            long rocks = courier.trackerRocksDbBytes();
+            long pending = (long) step * perStep;
+            points.add(new double[] {pending, heap + rocks});
+            progress.accept(String.format("  pending %7d: heap %6.1f MB + RocksDB %6.1f MB", pending, heap / 1e6, rocks / 1e6));
+        }
+        courier.pauseAcks(false);
+        double slope = LeastSquares.slope(points, 3);
+        double perPending = slope - options.payloadBytes();
+        report.put("bytes_per_pending", Math.round(perPending));
+        report.detail("bytes_per_pending_with_payload", Math.round(slope));
+        report.detail("bytes_per_pending_method", "slope of heap-after-GC + tracker RocksDB memory over " + steps
+                + " steps of " + perStep + " pending messages, minus the " + options.payloadBytes() + "-byte payload");
+        progress.accept(String.format("  %.0f bytes per pending message beyond its %d-byte payload", perPending,
+                options.payloadBytes()));
+    }
+
+    /** Waits (at most a minute) until the tracker's lag is within {@code slack} records: its own re-emits keep some in flight. */
+    private static void awaitTrackerCaughtUp(CourierPipeline courier, long slack) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            long lag = courier.downstreamLag();
+            if (lag >= 0 && lag <= slack) {
+                return;
+            }
+            Thread.sleep(200);
         }
     }
 

@@ -52,6 +52,7 @@ final class CourierPipeline implements Pipeline {
     private final Workers workers = new Workers();
     private final List<DeliveryConsumer> deliveryConsumers = new ArrayList<>();
     private volatile double dropFraction;
+    private volatile boolean acksPaused;
     private CourierProducer producer;
     private DeliveryTracker tracker;
 
@@ -123,7 +124,20 @@ final class CourierPipeline implements Pipeline {
         awaitStableGroup(prefix + "-delivery", consumers);
     }
 
+    /** While paused, the Deliverer answers RETRY to everything: deliveries stay pending in the tracker. */
+    void pauseAcks(boolean paused) {
+        this.acksPaused = paused;
+    }
+
+    /** The tracker's off-heap RocksDB memory (this JVM's heap is measured by the caller). */
+    long trackerRocksDbBytes() {
+        return tracker.rocksDbMemoryBytes();
+    }
+
     private DeliveryOutcome deliver(Delivery delivery) {
+        if (acksPaused) {
+            return DeliveryOutcome.RETRY;
+        }
         if (delivery.attempt() == 1 && dropFraction > 0 && ThreadLocalRandom.current().nextDouble() < dropFraction) {
             return DeliveryOutcome.RETRY;
         }

@@ -26,19 +26,7 @@ public final class LagTrend {
 
     /** Lag growth in messages per second (least squares), 0 with fewer than 3 samples. */
     public synchronized double slopePerSecond() {
-        int n = samples.size();
-        if (n < 3) {
-            return 0;
-        }
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        for (double[] s : samples) {
-            sx += s[0];
-            sy += s[1];
-            sxx += s[0] * s[0];
-            sxy += s[0] * s[1];
-        }
-        double denominator = n * sxx - sx * sx;
-        return denominator == 0 ? 0 : (n * sxy - sx * sy) / denominator;
+        return LeastSquares.slope(samples, 3);
     }
 
     public synchronized long lastLag() {

@@ -64,6 +64,11 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--poison-rate", defaultValue = "0.01", description = "Share of records that are poison, with --faults poison (default: ${DEFAULT-VALUE}).")
     double poisonRate;
 
+    @Option(names = "--drop-rate", defaultValue = "0.01",
+            description = "Share of deliveries the simulated devices drop (RETRY), so that re-emits and the consumers' "
+                    + "order hold are exercised (default: ${DEFAULT-VALUE}).")
+    double dropRate;
+
     @Option(names = "--outage-s", defaultValue = "120", description = "Length of the all-consumers outage (default: ${DEFAULT-VALUE}).")
     int outageS;
 
@@ -75,7 +80,7 @@ public final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--report", description = "Write the JSON report here; the timeline PNG goes next to it.")
     Path report;
 
-    @Option(names = "--ci", description = "The CI profile: about 5 minutes, every fault, 1%% poison.")
+    @Option(names = "--ci", description = "The CI profile: about 5 minutes, every fault, 1%% poison, 1%% drops.")
     boolean ci;
 
     @Option(names = "--dir", defaultValue = "work/chaos", description = "Work directory; each run gets a subdirectory (default: ${DEFAULT-VALUE}).")
@@ -98,7 +103,7 @@ public final class ChaosCommand implements Callable<Integer> {
         ExecutorService background = Executors.newCachedThreadPool();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         int partitions = 6;
-        LocalPipeline.Settings settings = new LocalPipeline.Settings(partitions, 2, 2, 10_000, 0.0, 1,
+        LocalPipeline.Settings settings = new LocalPipeline.Settings(partitions, 2, 2, 10_000, dropRate, 1,
                 Map.of("redelivery.max.per.second", String.valueOf(reemitBudget)));
         try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, progress);
              SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());

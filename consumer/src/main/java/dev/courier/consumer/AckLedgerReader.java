@@ -1,5 +1,6 @@
 package dev.courier.consumer;
 
+import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.registry.SchemaRegistryException;
@@ -7,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,9 +42,20 @@ final class AckLedgerReader {
     private final int maxEntries;
     private final long timeoutMs;
     private final LongSupplier clockMs;
+    private final long holdWindowMs;
+
+    /**
+     * What the ledger says about a set of partitions: per partition, the deliveries acked (de-duplication),
+     * and the HELD acks not settled since and younger than {@code order.hold.max.ms} (the order holds in
+     * force when the previous owner stopped).
+     */
+    record Ledger(Map<Integer, DeliveredSet> delivered, Map<Integer, List<DeliveryAck>> holds) {
+    }
 
     AckLedgerReader(Supplier<Consumer<String, byte[]>> readerFactory, Deserializer<DeliveryAck> ackDeserializer,
-                    String ackTopic, long windowMs, int maxEntries, long timeoutMs, LongSupplier clockMs) {
+                    String ackTopic, long windowMs, int maxEntries, long timeoutMs, long holdWindowMs,
+                    LongSupplier clockMs) {
+        this.holdWindowMs = holdWindowMs;
         this.readerFactory = readerFactory;
         this.ackDeserializer = ackDeserializer;
         this.ackTopic = ackTopic;
@@ -58,10 +71,11 @@ final class AckLedgerReader {
      * @throws TimeoutException if the end is not reached within {@code dedupe.rebuild.timeout.ms}
      * @throws SchemaRegistryException if the registry is unreachable (transient): retry later
      */
-    Map<Integer, DeliveredSet> rebuild(Set<Integer> partitions) {
+    Ledger rebuild(Set<Integer> partitions) {
         Map<Integer, DeliveredSet> sets = new HashMap<>();
+        Map<Integer, Map<String, DeliveryAck>> held = new HashMap<>();
         if (partitions.isEmpty()) {
-            return sets;
+            return new Ledger(sets, Map.of());
         }
         long started = clockMs.getAsLong();
         long from = started - windowMs;
@@ -69,6 +83,7 @@ final class AckLedgerReader {
         for (int p : partitions) {
             tps.add(new TopicPartition(ackTopic, p));
             sets.put(p, new DeliveredSet(windowMs, maxEntries));
+            held.put(p, new LinkedHashMap<>());
         }
         try (Consumer<String, byte[]> reader = readerFactory.get()) {
             Duration timeout = Duration.ofMillis(timeoutMs);
@@ -100,19 +115,29 @@ final class AckLedgerReader {
                         continue;
                     }
                     DeliveryAck ack = decode(rec);
-                    if (ack != null && EventChecks.settles(ack.getStatus())) { // a HELD ack delivered nothing
+                    if (ack == null) {
+                        continue;
+                    }
+                    String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
+                    if (EventChecks.settles(ack.getStatus())) {
                         sets.get(rec.partition()).recordCommitted(ack.getMessageId(), ack.getRecipientId(),
                                 new DeliveredSet.Entry(ack.getStatus(), ack.getReason(), ack.getAckedAt().toEpochMilli()));
+                        held.get(rec.partition()).remove(key);
                         loaded++;
+                    } else if (ack.getHeldBehind() != null) {
+                        held.get(rec.partition()).put(key, ack); // a HELD ack delivered nothing: an order hold
                     }
                 }
                 remaining.removeIf(tp -> reader.position(tp) >= ends.get(tp));
             }
             long now = clockMs.getAsLong();
             sets.values().forEach(s -> s.expire(now));
+            Map<Integer, List<DeliveryAck>> holds = new HashMap<>();
+            held.forEach((p, acks) -> holds.put(p, acks.values().stream()
+                    .filter(a -> a.getAckedAt().toEpochMilli() >= now - holdWindowMs).toList()));
             log.info("De-duplication rebuilt from {} partitions {}: {} acks in window {} ms, read in {} ms",
                     ackTopic, partitions, loaded, windowMs, now - started);
-            return sets;
+            return new Ledger(sets, holds);
         }
     }
 

@@ -56,6 +56,10 @@ public final class ConversationGate<T> {
                           int owed, long blockedSinceMs) {
     }
 
+    /** An owed message of a conversation. */
+    public record OwedMessage(String messageId, long seq) {
+    }
+
     private record Key(String recipientId, String conversationId) {
     }
 
@@ -134,6 +138,16 @@ public final class ConversationGate<T> {
             return Optional.empty();
         }
         return Optional.ofNullable(c.lowest().getValue().held());
+    }
+
+    /** The owed message with the lowest seq, open batch included: what a held message waits for. */
+    public Optional<OwedMessage> lowestOwed(String recipientId, String conversationId) {
+        Conversation<T> c = view(key(recipientId, conversationId));
+        if (c == null) {
+            return Optional.empty();
+        }
+        Map.Entry<String, Owed<T>> low = c.lowest();
+        return Optional.of(new OwedMessage(low.getKey(), low.getValue().seq()));
     }
 
     /** The Deliverer answered RETRY (or threw) for the message: it is owed, and blocks later ones (staged). */

@@ -236,7 +236,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         this.clockMs = clockMs;
         this.ledger = new AckLedgerReader(ledgerReaderFactory,
                 CourierSerdes.value(DeliveryAck.class, registry).deserializer(), topics.ack(),
-                config.dedupeWindowMs(), config.dedupeMaxEntries(), config.dedupeRebuildTimeoutMs(), clockMs);
+                config.dedupeWindowMs(), config.dedupeMaxEntries(), config.dedupeRebuildTimeoutMs(),
+                config.orderHoldMaxMs(), clockMs);
     }
 
     /** The counters so far; safe from any thread. */
@@ -431,11 +432,15 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         OptionalLong seq = seqOf(event);
         if (gate != null && gate.hold(recipientId, conversationId, messageId, seq,
                 new HeldRecord(rec, event, possibleRedelivery))) {
-            log.debug("Held {}-{}@{} messageId={} recipientId={} conversationId={} seq={} attempt={}: an earlier "
-                            + "message of the conversation is owed", rec.topic(), rec.partition(),
-                    rec.offset(), messageId, recipientId, conversationId, seq.getAsLong(), event.getAttempt());
-            // Not a settlement: tells the tracker to wait for this attempt without counting it.
-            ack(rec, event, AckStatus.HELD, null, false);
+            ConversationGate.OwedMessage blocker = gate.lowestOwed(recipientId, conversationId).orElseThrow();
+            log.debug("Held {}-{}@{} messageId={} recipientId={} conversationId={} seq={} attempt={}: waits for "
+                            + "messageId={} seq={}", rec.topic(), rec.partition(), rec.offset(), messageId, recipientId,
+                    conversationId, seq.getAsLong(), event.getAttempt(), blocker.messageId(), blocker.seq());
+            // Not a settlement: tells the tracker to wait for this attempt without counting it, and records the
+            // hold in the ack topic, where the partition's next owner finds it.
+            sendAck(rec, newAck(event, AckStatus.HELD, null, false)
+                    .setConversationId(conversationId).setSeq(seq.getAsLong())
+                    .setHeldBehind(blocker.messageId()).setHeldBehindSeq(blocker.seq()).build());
             batch.held++;
             return;
         }
@@ -515,23 +520,30 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
     }
 
-    /** Writes the ack to the ack partition numbered like the send record's partition. */
+    /** Writes a settling ack; returns what the DeliveredSet records for it. */
     private DeliveredSet.Entry ack(ConsumerRecord<String, byte[]> rec, SendEvent event, AckStatus status, String reason,
                                    boolean duplicate) {
-        long now = clockMs.getAsLong();
-        DeliveryAck ack = DeliveryAck.newBuilder()
+        DeliveryAck ack = newAck(event, status, reason, duplicate).build();
+        sendAck(rec, ack);
+        return new DeliveredSet.Entry(status, reason, ack.getAckedAt().toEpochMilli());
+    }
+
+    private DeliveryAck.Builder newAck(SendEvent event, AckStatus status, String reason, boolean duplicate) {
+        return DeliveryAck.newBuilder()
                 .setMessageId(event.getMessageId())
                 .setRecipientId(event.getRecipientId())
                 .setStatus(status)
-                .setAckedAt(Instant.ofEpochMilli(now))
+                .setAckedAt(Instant.ofEpochMilli(clockMs.getAsLong()))
                 .setDeliveredBy(consumerId)
                 .setAttempt(event.getAttempt())
                 .setReason(reason)
-                .setDuplicate(duplicate)
-                .build();
+                .setDuplicate(duplicate);
+    }
+
+    /** Writes the ack to the ack partition numbered like the send record's partition. */
+    private void sendAck(ConsumerRecord<String, byte[]> rec, DeliveryAck ack) {
         byte[] value = serialize(ackSerializer, topics.ack(), ack, rec);
-        producer.send(new ProducerRecord<>(topics.ack(), rec.partition(), event.getRecipientId(), value));
-        return new DeliveredSet.Entry(status, reason, now);
+        producer.send(new ProducerRecord<>(topics.ack(), rec.partition(), ack.getRecipientId(), value));
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> rec, SendEvent event, String reasonCode, String reasonText,
@@ -726,11 +738,16 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
     }
 
-    /** Re-reads the ledger for {@code partitions}, keeping what this instance committed itself. */
+    /**
+     * Re-reads the ledger for {@code partitions}, keeping what this instance committed itself; a partition
+     * without a gate here (newly assigned) gets the order holds the ledger records.
+     */
     private void rebuild(Set<Integer> partitions) {
         Map<Integer, DeliveredSet> fresh;
+        AckLedgerReader.Ledger read;
         try {
-            fresh = ledger.rebuild(partitions);
+            read = ledger.rebuild(partitions);
+            fresh = read.delivered();
         } catch (SchemaRegistryException e) {
             needsRebuild.addAll(partitions);
             throw new RegistryUnavailable(null, e);
@@ -747,6 +764,36 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             dedupe.put(p, set);
             needsRebuild.remove(p);
         });
+        if (config.orderHoldEnabled()) {
+            read.holds().forEach((p, holds) -> {
+                if (!gates.containsKey(p)) {
+                    restoreHolds(p, holds);
+                }
+            });
+        }
+    }
+
+    /**
+     * Re-creates the order holds the previous owner of partition {@code p} left in the ack topic: each
+     * unsettled HELD ack names the held message and the owed one it waited for. Both become owed (without
+     * a held copy, which the tracker's re-emit brings back); a blocker acked since is left out.
+     */
+    private void restoreHolds(int p, List<DeliveryAck> holds) {
+        ConversationGate<HeldRecord> gate = gate(p);
+        DeliveredSet delivered = dedupe.get(p);
+        long now = clockMs.getAsLong();
+        for (DeliveryAck h : holds) {
+            if (delivered.find(h.getHeldBehind(), h.getRecipientId()).isEmpty()) {
+                gate.retry(h.getRecipientId(), h.getConversationId(), h.getHeldBehind(),
+                        OptionalLong.of(h.getHeldBehindSeq()), now);
+            }
+            gate.retry(h.getRecipientId(), h.getConversationId(), h.getMessageId(), OptionalLong.of(h.getSeq()), now);
+        }
+        gate.commitBatch();
+        if (!holds.isEmpty()) {
+            log.info("Order holds restored from the ack topic for partition {}: {} held messages, {} blocked conversations",
+                    p, holds.size(), gate.blockedConversations());
+        }
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

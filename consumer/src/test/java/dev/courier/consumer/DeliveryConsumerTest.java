@@ -28,7 +28,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.avro.Schema;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -75,6 +77,11 @@ class DeliveryConsumerTest {
 
     private void start(Deliverer deliverer, List<ConsumerRecord<String, byte[]>> records, LongSupplier clock,
                        Map<String, Object> settings) {
+        start(deliverer, records, clock, settings, EmptyLedger::new);
+    }
+
+    private void start(Deliverer deliverer, List<ConsumerRecord<String, byte[]>> records, LongSupplier clock,
+                       Map<String, Object> settings, Supplier<Consumer<String, byte[]>> ledger) {
         List<PartitionInfo> sendParts = new ArrayList<>();
         List<PartitionInfo> ackParts = new ArrayList<>();
         for (int p = 0; p < 3; p++) {
@@ -100,7 +107,7 @@ class DeliveryConsumerTest {
             MockProducer<String, byte[]> p = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
             producers.add(p);
             return p;
-        }, EmptyLedger::new, clock);
+        }, ledger, clock);
         thread.submit(delivery);
     }
 
@@ -348,6 +355,28 @@ class DeliveryConsumerTest {
     }
 
     @Test
+    void aNewOwnerRestoresTheHoldsItsPredecessorLeftInTheAckTopic() {
+        // The previous owner of partition 2 held a2 and a3 behind a1 (RETRY'd), then died.
+        List<DeliveryAck> ledger = List.of(heldAck("a2", 2, "a1", 1), heldAck("a3", 3, "a1", 1));
+        start(d -> DeliveryOutcome.DELIVERED, List.of(
+                        a(0, 3, 2),    // a3's re-emit comes first: held again, behind a1 and a2
+                        a(1, 1, 2),    // the blocker: delivered; a2 is owed but not here yet, so a3 waits
+                        a(2, 2, 2)),   // a2: delivered, then a3 from memory
+                System::currentTimeMillis, Map.of(), () -> new StoredLedger(ledger));
+        await("all delivered").atMost(Duration.ofSeconds(10)).until(() -> handed.size() == 3);
+
+        assertEquals(List.of("a1", "a2", "a3"), handedIds(), "seq order, although a3's re-emit came first");
+        assertEquals(1, delivery.metrics().held());
+        assertEquals(1, delivery.metrics().released());
+    }
+
+    private DeliveryAck heldAck(String messageId, long seq, String behind, long behindSeq) {
+        return DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId("bob").setStatus(AckStatus.HELD)
+                .setAckedAt(Instant.now()).setDeliveredBy("test-0").setAttempt(1).setConversationId("A").setSeq(seq)
+                .setHeldBehind(behind).setHeldBehindSeq(behindSeq).build();
+    }
+
+    @Test
     void anAbortedBatchRollsTheGateBack() {
         AtomicInteger calls = new AtomicInteger();
         start(d -> {
@@ -449,7 +478,7 @@ class DeliveryConsumerTest {
     }
 
     /** A ledger reader whose ack partitions are empty (MockConsumer lacks offsetsForTimes). */
-    static final class EmptyLedger extends MockConsumer<String, byte[]> {
+    static class EmptyLedger extends MockConsumer<String, byte[]> {
         EmptyLedger() {
             super("earliest");
             Map<TopicPartition, Long> ends = new HashMap<>();
@@ -470,6 +499,33 @@ class DeliveryConsumerTest {
         @Override
         public synchronized Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions, Duration timeout) {
             return endOffsets(partitions);
+        }
+    }
+
+    /** A ledger reader whose ack partition 2 holds {@code acks} (MockConsumer lacks offsetsForTimes). */
+    final class StoredLedger extends EmptyLedger {
+        private final List<DeliveryAck> acks;
+
+        StoredLedger(List<DeliveryAck> acks) {
+            this.acks = acks;
+            updateEndOffsets(Map.of(new TopicPartition(ACK, 2), (long) acks.size()));
+        }
+
+        @Override
+        public synchronized Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> query,
+                                                                                    Duration timeout) {
+            Map<TopicPartition, OffsetAndTimestamp> starts = super.offsetsForTimes(query, timeout);
+            starts.replace(new TopicPartition(ACK, 2), new OffsetAndTimestamp(0, 0));
+            return starts;
+        }
+
+        @Override
+        public synchronized void seek(TopicPartition tp, long offset) {
+            super.seek(tp, offset);
+            var serializer = CourierSerdes.value(DeliveryAck.class, registry.delegate).serializer();
+            for (int i = (int) offset; tp.partition() == 2 && i < acks.size(); i++) {
+                addRecord(new ConsumerRecord<>(ACK, 2, i, "bob", serializer.serialize(ACK, acks.get(i))));
+            }
         }
     }
 

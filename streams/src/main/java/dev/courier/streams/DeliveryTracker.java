@@ -3,7 +3,10 @@ package dev.courier.streams;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -53,6 +56,26 @@ public final class DeliveryTracker implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** Streams' RocksDB metrics that measure memory: memtables, block cache, index and filter blocks. */
+    private static final Set<String> ROCKSDB_MEMORY_METRICS = Set.of("size-all-mem-tables", "block-cache-usage",
+            "estimate-table-readers-mem");
+
+    /**
+     * Off-heap memory held by the tracker's RocksDB stores right now (memtables, block cache, table
+     * readers), summed over its stores from Streams' RocksDB metrics; the heap is the JVM's to measure.
+     */
+    public long rocksDbMemoryBytes() {
+        long total = 0;
+        for (Metric metric : streams.metrics().values()) {
+            MetricName name = metric.metricName();
+            if (name.group().equals("stream-state-metrics") && ROCKSDB_MEMORY_METRICS.contains(name.name())
+                    && metric.metricValue() instanceof Number n) {
+                total += n.longValue();
+            }
+        }
+        return total;
     }
 
     public KafkaStreams.State state() {
