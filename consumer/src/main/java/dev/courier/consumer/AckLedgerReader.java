@@ -46,8 +46,8 @@ final class AckLedgerReader {
 
     /**
      * What the ledger says about a set of partitions: per partition, the deliveries acked (de-duplication),
-     * and the HELD acks not settled since and younger than {@code order.hold.max.ms} (the order holds in
-     * force when the previous owner stopped).
+     * and the HELD and RETRY acks not settled since and younger than {@code order.hold.max.ms} (the order
+     * holds in force when the previous owner stopped).
      */
     record Ledger(Map<Integer, DeliveredSet> delivered, Map<Integer, List<DeliveryAck>> holds) {
     }
@@ -124,8 +124,8 @@ final class AckLedgerReader {
                                 new DeliveredSet.Entry(ack.getStatus(), ack.getReason(), ack.getAckedAt().toEpochMilli()));
                         held.get(rec.partition()).remove(key);
                         loaded++;
-                    } else if (ack.getHeldBehind() != null) {
-                        held.get(rec.partition()).put(key, ack); // a HELD ack delivered nothing: an order hold
+                    } else if (ack.getSeq() != null && ack.getConversationId() != null) {
+                        held.get(rec.partition()).put(key, ack); // HELD or RETRY: owed, an order hold
                     }
                 }
                 remaining.removeIf(tp -> reader.position(tp) >= ends.get(tp));

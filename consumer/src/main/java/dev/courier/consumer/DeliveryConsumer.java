@@ -512,7 +512,14 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 set.recordPending(messageId, recipientId, ack(rec, event, AckStatus.REJECTED, outcome.reason(), false));
                 batch.rejected++;
             }
-            case RETRY -> batch.retries++;
+            case RETRY -> {
+                batch.retries++;
+                if (gate != null && seq.isPresent()) {
+                    // Settles nothing; records in the ack topic that the message is owed, for the next owner's gate.
+                    sendAck(rec, newAck(event, AckStatus.RETRY, outcome.reason(), false)
+                            .setConversationId(conversationId).setSeq(seq.getAsLong()).build());
+                }
+            }
         }
         if (gate != null && outcome.acked()) {
             gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong());
@@ -774,16 +781,16 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     }
 
     /**
-     * Re-creates the order holds the previous owner of partition {@code p} left in the ack topic: each
-     * unsettled HELD ack names the held message and the owed one it waited for. Both become owed (without
-     * a held copy, which the tracker's re-emit brings back); a blocker acked since is left out.
+     * Re-creates the order holds the previous owner of partition {@code p} left in the ack topic: every
+     * message whose latest ack is RETRY or HELD is owed again (without a held copy, which the tracker's
+     * re-emit brings back), and so is the message a HELD ack names as its blocker unless acked since.
      */
     private void restoreHolds(int p, List<DeliveryAck> holds) {
         ConversationGate<HeldRecord> gate = gate(p);
         DeliveredSet delivered = dedupe.get(p);
         long now = clockMs.getAsLong();
         for (DeliveryAck h : holds) {
-            if (delivered.find(h.getHeldBehind(), h.getRecipientId()).isEmpty()) {
+            if (h.getHeldBehind() != null && delivered.find(h.getHeldBehind(), h.getRecipientId()).isEmpty()) {
                 gate.retry(h.getRecipientId(), h.getConversationId(), h.getHeldBehind(),
                         OptionalLong.of(h.getHeldBehindSeq()), now);
             }
@@ -791,7 +798,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
         gate.commitBatch();
         if (!holds.isEmpty()) {
-            log.info("Order holds restored from the ack topic for partition {}: {} held messages, {} blocked conversations",
+            log.info("Order holds restored from the ack topic for partition {}: {} owed messages, {} blocked conversations",
                     p, holds.size(), gate.blockedConversations());
         }
     }

@@ -300,9 +300,9 @@ class DeliveryConsumerTest {
         awaitBatches("the batch committed", 1);
 
         assertEquals(List.of("a1", "b1", "x2"), handedIds());
-        assertEquals(List.of("a2 HELD", "b1 DELIVERED", "a3 HELD", "x2 DELIVERED"), acks(producers.get(0)).stream()
+        assertEquals(List.of("a1 RETRY", "a2 HELD", "b1 DELIVERED", "a3 HELD", "x2 DELIVERED"), acks(producers.get(0)).stream()
                         .map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList(),
-                "a held message is acked HELD (the tracker waits for it without counting the attempt), not DELIVERED");
+                "RETRY and HELD are recorded (settling nothing), so the partition's next owner can restore the hold");
         assertEquals(5, committedOffset(producers.get(0)), "held messages advance the offset like RETRY");
         DeliveryConsumerMetrics m = delivery.metrics();
         assertEquals(2, m.held());
@@ -368,6 +368,18 @@ class DeliveryConsumerTest {
         assertEquals(List.of("a1", "a2", "a3"), handedIds(), "seq order, although a3's re-emit came first");
         assertEquals(1, delivery.metrics().held());
         assertEquals(1, delivery.metrics().released());
+    }
+
+    @Test
+    void aNewOwnerKnowsAMessageItsPredecessorGotRetryFor() {
+        // The previous owner got RETRY for a1 and died before anything of conversation A followed.
+        DeliveryAck retried = DeliveryAck.newBuilder().setMessageId("a1").setRecipientId("bob").setStatus(AckStatus.RETRY)
+                .setAckedAt(Instant.now()).setDeliveredBy("test-0").setAttempt(1).setConversationId("A").setSeq(1L).build();
+        start(d -> DeliveryOutcome.DELIVERED, List.of(a(0, 2, 1), a(1, 1, 2)),
+                System::currentTimeMillis, Map.of(), () -> new StoredLedger(List.of(retried)));
+        await("both delivered").atMost(Duration.ofSeconds(10)).until(() -> handed.size() == 2);
+
+        assertEquals(List.of("a1", "a2"), handedIds(), "a2 waited for a1's re-emit");
     }
 
     private DeliveryAck heldAck(String messageId, long seq, String behind, long behindSeq) {

@@ -59,11 +59,11 @@ public final class EventChecks {
     /** What is wrong with an ack's fields, or null if nothing. */
     /**
      * Whether an ack with this status settles its delivery: DELIVERED, READ and REJECTED do; HELD (held back
-     * by the delivery consumer to keep a conversation in order) does not. Every reader of the ack topic that
-     * counts deliveries asks this.
+     * by the delivery consumer to keep a conversation in order) and RETRY (not delivered, to be re-emitted)
+     * do not. Every reader of the ack topic that counts deliveries asks this.
      */
     public static boolean settles(AckStatus status) {
-        return status != AckStatus.HELD;
+        return status != AckStatus.HELD && status != AckStatus.RETRY;
     }
 
     public static String checkAck(DeliveryAck a) {

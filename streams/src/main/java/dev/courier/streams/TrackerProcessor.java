@@ -207,6 +207,9 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             onHeld(key, state, ack, now);
             return;
         }
+        if (ack.getStatus() == AckStatus.RETRY) {
+            return; // not delivered: the deadline stands and the delivery is re-emitted as usual
+        }
         if (state == null && ack.getDuplicate()) {
             // A consumer's re-ack of a re-emit: the original ack came first on this partition and settled
             // the delivery (or is remembered as early). Nothing to remember.

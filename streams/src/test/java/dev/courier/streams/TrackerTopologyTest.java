@@ -247,6 +247,17 @@ class TrackerTopologyTest {
     }
 
     @Test
+    void aRetryAckSettlesNothingAndTheDeadlineStands() {
+        send("m1", "alice");
+        acks.pipeInput("alice", DeliveryAck.newBuilder().setMessageId("m1").setRecipientId("alice")
+                .setStatus(AckStatus.RETRY).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(1)
+                .setConversationId("c1").setSeq(1L).build(), START);
+        assertTrue(states().isEmpty());
+        advance(ACK_TIMEOUT + 100);
+        assertEquals(1, reemitted().size(), "re-emitted at its deadline as if no ack had come");
+    }
+
+    @Test
     void aStaleRepeatedOrUntrackedHeldAckChangesNothing() {
         held("x", "bob", 1);
         assertNull(pendingStore().get(key("x", "bob")), "a HELD ack is not remembered as an early ack");
