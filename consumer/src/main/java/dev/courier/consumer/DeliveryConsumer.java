@@ -83,8 +83,9 @@ import org.slf4j.LoggerFactory;
  *       co-partitioned, checked at start), key recipientId, stage the key in the DeliveredSet, and stage
  *       the message as settled in the gate; then hand over, in seq order and in this same batch, the held
  *       messages of its conversation that are now first in line ({@code released}). RETRY or an exception:
- *       no ack; the offset still advances and the tracker re-emits after its deadline; a message with a seq
- *       is staged as owed in the gate, which holds the later messages of its conversation.</li>
+ *       nothing settles; the offset still advances and the tracker re-emits after its deadline; a message
+ *       with a seq is staged as owed in the gate, which holds the later messages of its conversation, and
+ *       (with the hold on) recorded by a non-settling RETRY ack.</li>
  *   <li>{@code sendOffsetsToTransaction(next offsets, consumer.groupMetadata())}, then
  *       {@code commitTransaction()}: acks, dead letters and the consumed offsets become visible together,
  *       or not at all. Only then are the staged keys promoted to committed in the DeliveredSets, the
@@ -104,9 +105,9 @@ import org.slf4j.LoggerFactory;
  *       messages flow again and order for it is given up ({@code holdsExpired}, logged), so one
  *       undeliverable message cannot wedge it.</li>
  *   <li>The hold is in memory, per partition, and dropped when the partition is revoked or lost (the
- *       held copies with it; the tracker re-emits them): right after a rebalance or restart the new owner
- *       does not know the block, and a held message's re-emit can be delivered before the owed message it
- *       waited for.</li>
+ *       held copies with it; the tracker re-emits them). The next owner restores it from the ack topic
+ *       (unsettled RETRY and HELD acks of the last {@code order.hold.max.ms}) when it rebuilds its
+ *       de-duplication state; acks whose commit markers are not yet written at that moment are missed.</li>
  *   <li>Messages without a seq are never held; neither are older ones (lower seq than the owed one).</li>
  * </ul>
  *
