@@ -173,6 +173,19 @@ final class CourierPipeline implements Pipeline {
         });
     }
 
+    /** Records of the send and ack topics the tracker has committed so far (-1 if it cannot be read). */
+    long trackerCommittedRecords() {
+        try {
+            return admin.listConsumerGroupOffsets(trackerId).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
+                    .values().stream().mapToLong(OffsetAndMetadata::offset).sum();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     /** The tracker's consumer lag on the send and ack topics (records it has not committed yet). */
     @Override
     public long downstreamLag() {
