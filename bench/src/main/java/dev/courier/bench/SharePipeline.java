@@ -11,8 +11,6 @@ import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -22,24 +20,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * asynchronously after each poll's records. The group is set to start at the earliest offset
  * ({@code share.auto.offset.reset=earliest}, a GROUP config) so nothing sent while members join is skipped.
  */
-final class SharePipeline implements Pipeline {
-
-    private final String bootstrap;
-    private final String topic;
-    private final int partitions;
-    private final int consumers;
-    private final PhaseProbe.Slot probes;
-    private final Admin admin;
-    private final Workers workers = new Workers();
-    private KafkaProducer<String, byte[]> producer;
+final class SharePipeline extends PlainKafkaPipeline {
 
     SharePipeline(String bootstrap, Admin admin, String topic, int partitions, int consumers, PhaseProbe.Slot probes) {
-        this.bootstrap = bootstrap;
-        this.admin = admin;
-        this.topic = topic;
-        this.partitions = partitions;
-        this.consumers = consumers;
-        this.probes = probes;
+        super(bootstrap, admin, topic, partitions, consumers, probes);
     }
 
     @Override
@@ -48,13 +32,11 @@ final class SharePipeline implements Pipeline {
     }
 
     @Override
-    public void start() throws Exception {
-        BenchTopics.create(admin, partitions, Map.of(topic, Map.of()));
+    protected void startConsumers() throws Exception {
         String group = topic + "-share";
         admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
                 new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
                 .all().get(30, TimeUnit.SECONDS);
-        producer = new KafkaProducer<>(RawPipeline.producerProps(bootstrap));
         for (int i = 0; i < consumers; i++) {
             workers.start("share-consumer-" + i, running -> {
                 try (KafkaShareConsumer<String, byte[]> consumer = new KafkaShareConsumer<>(Map.of(
@@ -96,22 +78,5 @@ final class SharePipeline implements Pipeline {
             Thread.sleep(250);
         }
         throw new IllegalStateException("share group " + group + " did not reach " + consumers + " members in 90 s");
-    }
-
-    @Override
-    public void send(String key, byte[] payload, Runnable onFailure) {
-        producer.send(new ProducerRecord<>(topic, key, payload), (metadata, error) -> {
-            if (error != null) {
-                onFailure.run();
-            }
-        });
-    }
-
-    @Override
-    public void close() throws Exception {
-        workers.close();
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(10));
-        }
     }
 }
