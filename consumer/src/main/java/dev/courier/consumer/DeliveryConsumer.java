@@ -445,7 +445,9 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             batch.held++;
             return;
         }
-        deliver(rec, event, possibleRedelivery, set, gate, batch);
+        if (deliver(rec, event, possibleRedelivery, set, gate, batch) && gate != null) {
+            releaseHeld(recipientId, conversationId, set, gate, batch);
+        }
     }
 
     /**
@@ -465,7 +467,10 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             log.debug("Releasing held messageId={} recipientId={} conversationId={} seq={}",
                     held.event().getMessageId(), recipientId, conversationId, held.event().getSeq());
             batch.released++;
-            deliver(held.record(), held.event(), held.possibleRedelivery(), set, gate, batch);
+            // handed before, in a batch that aborted since? then flagged like any re-read record below that point
+            boolean flag = held.possibleRedelivery()
+                    || held.record().offset() < flagBelowOffset.getOrDefault(held.record().partition(), -1L);
+            deliver(held.record(), held.event(), flag, set, gate, batch); // a RETRY ends the loop: it is owed again
         }
     }
 
@@ -473,8 +478,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         return event.getSeq() == null ? OptionalLong.empty() : OptionalLong.of(event.getSeq());
     }
 
-    /** Calls the Deliverer and records the outcome: ack, gate, tallies. */
-    private void deliver(ConsumerRecord<String, byte[]> rec, SendEvent event, boolean possibleRedelivery,
+    /** Calls the Deliverer and records the outcome: ack, gate, tallies. Returns whether the message settled. */
+    private boolean deliver(ConsumerRecord<String, byte[]> rec, SendEvent event, boolean possibleRedelivery,
                          DeliveredSet set, ConversationGate<HeldRecord> gate, Batch batch) {
         String messageId = event.getMessageId();
         String recipientId = event.getRecipientId();
@@ -524,8 +529,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
         if (gate != null && outcome.acked()) {
             gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong());
-            releaseHeld(recipientId, conversationId, set, gate, batch);
         }
+        return outcome.acked();
     }
 
     /** Writes a settling ack; returns what the DeliveredSet records for it. */
