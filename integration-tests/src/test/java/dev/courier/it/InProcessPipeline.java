@@ -18,6 +18,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupState;
+import org.awaitility.Awaitility;
 
 /**
  * Courier's components in this JVM against the shared cluster: trackers, delivery consumers (delivering
@@ -31,6 +37,11 @@ final class InProcessPipeline implements AutoCloseable {
     private final List<AutoCloseable> running = new ArrayList<>();
     /** What the application received: delivery key -> times handed to the devices. */
     final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
+    /**
+     * Repeat hand-offs without {@code possibleRedelivery}: must stay 0. A repeat after an aborted batch (a
+     * rebalance or a broker failure during the commit) is allowed, flagged, and never acked twice.
+     */
+    final AtomicLong unflaggedRepeats = new AtomicLong();
     /** Delivery keys in the order the devices received them. */
     final List<String> receivedInOrder = new CopyOnWriteArrayList<>();
 
@@ -83,7 +94,10 @@ final class InProcessPipeline implements AutoCloseable {
                 .seed(id.hashCode())
                 .onDelivered(d -> {
                     String key = CourierTopics.deliveryKey(d.messageId(), d.recipientId());
-                    received.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                    int times = received.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                    if (times > 1 && !d.possibleRedelivery()) {
+                        unflaggedRepeats.incrementAndGet();
+                    }
                     receivedInOrder.add(key);
                 })
                 .build();
@@ -98,6 +112,21 @@ final class InProcessPipeline implements AutoCloseable {
         thread.start();
         running.add(consumer);
         return consumer;
+    }
+
+    /**
+     * Waits until the delivery group is stable with {@code members} members, so that a test's faults are
+     * the ones it injects, not a rebalance of consumers still joining (which may abort a batch in flight).
+     */
+    void awaitConsumersJoined(int members) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers()))) {
+            Awaitility.await(members + " delivery consumers joined, group stable").atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+                        ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(consumerGroup()))
+                                .describedGroups().get(consumerGroup()).get();
+                        return d.groupState() == GroupState.STABLE && d.members().size() == members;
+                    });
+        }
     }
 
     Path tempDir(String what) throws Exception {

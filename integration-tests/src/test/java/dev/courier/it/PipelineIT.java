@@ -58,6 +58,7 @@ class PipelineIT {
             pipeline.startTracker(5_000);
             pipeline.startConsumer("c1", 0.0);
             pipeline.startConsumer("c2", 0.0);
+            pipeline.awaitConsumersJoined(2);
             CourierProducer producer = pipeline.producer();
 
             List<CompletableFuture<SendReceipt>> sends = new ArrayList<>();
@@ -84,6 +85,7 @@ class PipelineIT {
             pipeline.startTracker(5_000);
             pipeline.startConsumer("c1", 0.0);
             pipeline.startConsumer("c2", 0.0);
+            pipeline.awaitConsumersJoined(2);
             CourierProducer producer = pipeline.producer();
 
             List<CompletableFuture<SendReceipt>> sends = new ArrayList<>();
@@ -104,8 +106,9 @@ class PipelineIT {
             Set<String> expected = keysOf(sends);
             assertEquals(3000, expected.size(), "every send was acknowledged (acks=all, 2 of 3 replicas)");
             awaitAllSettled(pipeline.topics(), expected, DeliveryState.DELIVERED);
-            long duplicates = pipeline.received.values().stream().filter(n -> n.get() > 1).count();
-            assertEquals(0, duplicates, "no duplicate handed to the application");
+            // A transaction in flight when the broker died (or a rebalance meanwhile) may abort: its batch is
+            // handed again, flagged possibleRedelivery, and acked once. Never an unflagged repeat.
+            assertEquals(0, pipeline.unflaggedRepeats.get(), "every repeat hand-off is flagged possibleRedelivery");
         }
     }
 
