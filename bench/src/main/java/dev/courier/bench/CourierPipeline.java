@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -175,23 +176,14 @@ final class CourierPipeline implements Pipeline {
 
     /** Records of the send and ack topics the tracker has committed so far (-1 if it cannot be read). */
     long trackerCommittedRecords() {
-        try {
-            return admin.listConsumerGroupOffsets(trackerId).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
-                    .values().stream().mapToLong(OffsetAndMetadata::offset).sum();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        } catch (Exception e) {
-            return -1;
-        }
+        return orMinusOne(() -> trackerOffsets().values().stream().mapToLong(OffsetAndMetadata::offset).sum());
     }
 
     /** The tracker's consumer lag on the send and ack topics (records it has not committed yet). */
     @Override
     public long downstreamLag() {
-        try {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(trackerId)
-                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        return orMinusOne(() -> {
+            Map<TopicPartition, OffsetAndMetadata> committed = trackerOffsets();
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < partitions; p++) {
                 latest.put(new TopicPartition(topics.send(), p), OffsetSpec.latest());
@@ -203,6 +195,18 @@ final class CourierPipeline implements Pipeline {
                 lag += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
             }
             return lag;
+        });
+    }
+
+    /** The tracker group's committed offsets. */
+    private Map<TopicPartition, OffsetAndMetadata> trackerOffsets() throws Exception {
+        return admin.listConsumerGroupOffsets(trackerId).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+    }
+
+    /** A figure read from the cluster, or -1 if it could not be read (the samplers skip it). */
+    private static long orMinusOne(Callable<Long> read) {
+        try {
+            return read.call();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
