@@ -84,8 +84,12 @@ public final class CourierBench {
             double at50 = Math.max(1, 0.5 * max);
             double at80 = Math.max(1, 0.8 * max);
             awaitTrackerCaughtUp(courier, 100);
+            long changelogBefore = courier.trackerChangelogRecords();
+            long trackedBefore = courier.trackerCommittedRecords();
             PhaseResult c50 = phase(report, runner.fixedRate(courier, "courier @50%", at50, options.fixedPhase()));
             awaitTrackerCaughtUp(courier, 100);
+            changelogPerMessage(report, courier.trackerChangelogRecords() - changelogBefore,
+                    (courier.trackerCommittedRecords() - trackedBefore) / CourierPipeline.TRACKER_RECORDS_PER_MESSAGE);
             PhaseResult c80 = phase(report, runner.fixedRate(courier, "courier @80%", at80, options.fixedPhase()));
             awaitTrackerCaughtUp(courier, 100);
             report.put("courier_per_s", max);
@@ -122,6 +126,21 @@ public final class CourierBench {
             memoryPerPending(courier, report);
         }
         return report;
+    }
+
+    /**
+     * Tracker state writes per message at 50% load: pending-store changelog records over messages the tracker
+     * settled. A put and a delete within one commit interval write nothing ({@code CacheCoalescing}); each
+     * delivery whose ack lands in a later interval writes two (the entry and its tombstone).
+     */
+    private void changelogPerMessage(BenchReport report, long changelogRecords, long messages) {
+        if (changelogRecords < 0 || messages <= 0) {
+            return;
+        }
+        double perMessage = changelogRecords / (double) messages;
+        report.detail("tracker_changelog_records_per_message_at_50", Math.round(perMessage * 100) / 100.0);
+        progress.accept(String.format("  tracker changelog: %d records for %d messages (%.2f per message)",
+                changelogRecords, messages, perMessage));
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.TopicSpec;
 import dev.courier.streams.DeliveryTracker;
 import dev.courier.streams.TrackerConfig;
+import dev.courier.streams.TrackerTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
@@ -177,6 +179,23 @@ final class CourierPipeline implements Pipeline {
     /** Records of the send and ack topics the tracker has committed so far (-1 if it cannot be read). */
     long trackerCommittedRecords() {
         return orMinusOne(() -> trackerOffsets().values().stream().mapToLong(OffsetAndMetadata::offset).sum());
+    }
+
+    /**
+     * Records in the tracker's pending-store changelog so far (end offsets, so the few transaction markers
+     * count too; -1 if they cannot be read). A delivery acknowledged within the commit interval it was sent
+     * in should add none.
+     */
+    long trackerChangelogRecords() {
+        return orMinusOne(() -> {
+            String changelog = trackerId + "-" + TrackerTopology.PENDING_STORE + "-changelog";
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(changelog, p), OffsetSpec.latest());
+            }
+            return admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+        });
     }
 
     /** The tracker's consumer lag on the send and ack topics (records it has not committed yet). */

@@ -103,6 +103,10 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.context = context;
         this.pending = context.getStateStore(TrackerTopology.PENDING_STORE);
         this.deadlines = context.getStateStore(TrackerTopology.DEADLINE_INDEX_STORE);
+        // A delivery sent and acked within one commit interval then never reaches RocksDB or the changelog.
+        if (!CacheCoalescing.skipUnwrittenDeletes(pending) | !CacheCoalescing.skipUnwrittenDeletes(deadlines)) {
+            log.debug("task {}: a tracker store has no cache; every delete reaches it", context.taskId());
+        }
         this.budget = config.reemitBudget(context.currentSystemTimeMs());
         this.outage = config.outageDetector();
         this.metrics = new TrackerMetrics(context.metrics(), context.taskId().toString());
