@@ -255,6 +255,9 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         // incremental rebalancing: partitions that stay put are not revoked, so their de-duplication state
         // is not re-read from the ack topic on every rebalance (eager assignors revoke everything)
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        // After a broker dies, the consumer finds its partitions' new leaders by refreshing metadata, retried with
+        // a back-off growing to retry.backoff.max.ms (default 1 s): 250 ms resumes fetching sooner.
+        props.put(ConsumerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 250);
         props.putAll(originalsWithPrefix(CONSUMER_PREFIX));
         props.keySet().removeAll(ENFORCED_CONSUMER);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());

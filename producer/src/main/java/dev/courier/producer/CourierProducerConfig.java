@@ -114,6 +114,9 @@ public class CourierProducerConfig extends AbstractConfig {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_IN_FLIGHT_LIMIT);
+        // After a broker dies, the producer learns its partitions' new leaders by refreshing metadata, retried
+        // with a back-off growing to retry.backoff.max.ms (default 1 s): 250 ms finds them sooner.
+        props.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 250);
         props.putAll(originalsWithPrefix(PRODUCER_PREFIX));
         props.keySet().removeAll(ENFORCED);
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());

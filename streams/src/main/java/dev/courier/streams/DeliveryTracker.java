@@ -3,7 +3,6 @@ package dev.courier.streams;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -58,24 +57,22 @@ public final class DeliveryTracker implements AutoCloseable {
         }
     }
 
-    /** Streams' RocksDB metrics that measure memory: memtables, block cache, index and filter blocks. */
-    private static final Set<String> ROCKSDB_MEMORY_METRICS = Set.of("size-all-mem-tables", "block-cache-usage",
-            "estimate-table-readers-mem");
-
     /**
-     * Off-heap memory held by the tracker's RocksDB stores right now (memtables, block cache, table
-     * readers), summed over its stores from Streams' RocksDB metrics; the heap is the JVM's to measure.
+     * Off-heap memory held by the tracker's RocksDB stores right now: the block cache they share
+     * ({@link BoundedRocksDbMemory}), which holds data, index and filter blocks and the memtables' reservation.
+     * Every store reports the same shared cache in Streams' {@code block-cache-usage} metric, so it is counted
+     * once. The heap is the JVM's to measure.
      */
     public long rocksDbMemoryBytes() {
-        long total = 0;
+        long shared = 0;
         for (Metric metric : streams.metrics().values()) {
             MetricName name = metric.metricName();
-            if (name.group().equals("stream-state-metrics") && ROCKSDB_MEMORY_METRICS.contains(name.name())
+            if (name.group().equals("stream-state-metrics") && name.name().equals("block-cache-usage")
                     && metric.metricValue() instanceof Number n) {
-                total += n.longValue();
+                shared = Math.max(shared, n.longValue());
             }
         }
-        return total;
+        return shared;
     }
 
     public KafkaStreams.State state() {

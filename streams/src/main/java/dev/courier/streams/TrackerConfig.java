@@ -107,6 +107,13 @@ public final class TrackerConfig extends AbstractConfig {
     private static final String STANDBY_REPLICAS_DOC =
             "Warm copies of each state store on other tracker instances, so a failed instance's tasks move without a full restore.";
 
+    public static final String ROCKSDB_MEMORY_MAX_BYTES_CONFIG = "rocksdb.memory.max.bytes";
+    static final long ROCKSDB_MEMORY_MAX_BYTES_DEFAULT = 128L * 1024 * 1024;
+    private static final String ROCKSDB_MEMORY_MAX_BYTES_DOC = "Off-heap memory for all the tracker's state stores in "
+            + "this JVM together: one shared RocksDB block cache holding data, index and filter blocks and the memtables' "
+            + "reservation (memtables flush when they use half of it). Pending deliveries beyond it live on disk, so the "
+            + "tracker's memory does not grow with them during an outage.";
+
     public static final String STREAMS_PREFIX = "streams.";
 
     private static final ConfigDef CONFIG = new ConfigDef()
@@ -129,7 +136,9 @@ public final class TrackerConfig extends AbstractConfig {
             .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.LOW, MAX_PAYLOAD_BYTES_DOC)
             .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/courier-tracker", Importance.MEDIUM, STATE_DIR_DOC)
             .define(REPLICATION_FACTOR_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, REPLICATION_FACTOR_DOC)
-            .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM, STANDBY_REPLICAS_DOC);
+            .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM, STANDBY_REPLICAS_DOC)
+            .define(ROCKSDB_MEMORY_MAX_BYTES_CONFIG, Type.LONG, ROCKSDB_MEMORY_MAX_BYTES_DEFAULT, Range.atLeast(16L * 1024 * 1024),
+                    Importance.MEDIUM, ROCKSDB_MEMORY_MAX_BYTES_DOC);
 
     public TrackerConfig(Map<?, ?> props) {
         super(CONFIG, props, false);
@@ -221,6 +230,8 @@ public final class TrackerConfig extends AbstractConfig {
         // no time alignment between the two (an ack read before its send is remembered as early), and the
         // wait's bookkeeping was 10% of the stream thread's CPU in the profile.
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+        p.put(ROCKSDB_MEMORY_MAX_BYTES_CONFIG, getLong(ROCKSDB_MEMORY_MAX_BYTES_CONFIG)); // read by BoundedRocksDbMemory
         p.putAll(originalsWithPrefix(STREAMS_PREFIX));
         return p;
     }
