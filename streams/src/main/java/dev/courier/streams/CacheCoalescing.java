@@ -11,8 +11,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * reads the key from the underlying store, and a delete of a key that is in neither the cache's flushed
  * state nor the store is skipped. KTables register such a listener; a store used by a {@code Processor}
  * has none, so without this every delivery acknowledged within the interval it was sent in still cost a
- * tombstone (measured: about 1.3 changelog records per message at 1,000 msg/s). Registering a listener
- * that does nothing turns the skip on.
+ * tombstone (measured at 1,000 msg/s with a 2 s commit interval: 1.48 changelog records per message
+ * without it, 0.63 with it). Registering a listener that does nothing turns the skip on.
  *
  * <p>{@link CachedStateStore} lives in Streams' internal package (stable since 2.x); this class is the one
  * place Courier depends on it. If a future Streams drops it, {@link #skipUnwrittenDeletes} returns false

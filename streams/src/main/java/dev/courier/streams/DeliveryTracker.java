@@ -61,7 +61,8 @@ public final class DeliveryTracker implements AutoCloseable {
      * Off-heap memory held by the tracker's RocksDB stores right now: the block cache they share
      * ({@link BoundedRocksDbMemory}), which holds data, index and filter blocks and the memtables' reservation.
      * Every store reports the same shared cache in Streams' {@code block-cache-usage} metric, so it is counted
-     * once. The heap is the JVM's to measure.
+     * once. (With a {@code streams.rocksdb.config.setter} of one's own, this is only the largest store's cache.)
+     * The heap is the JVM's to measure.
      */
     public long rocksDbMemoryBytes() {
         long shared = 0;
