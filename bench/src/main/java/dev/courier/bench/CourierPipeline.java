@@ -24,7 +24,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
@@ -187,15 +186,8 @@ final class CourierPipeline implements Pipeline {
      * in should add none.
      */
     long trackerChangelogRecords() {
-        return orMinusOne(() -> {
-            String changelog = trackerId + "-" + TrackerTopology.PENDING_STORE + "-changelog";
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                latest.put(new TopicPartition(changelog, p), OffsetSpec.latest());
-            }
-            return admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
-        });
+        String changelog = trackerId + "-" + TrackerTopology.PENDING_STORE + "-changelog";
+        return orMinusOne(() -> endOffsets(changelog).values().stream().mapToLong(Long::longValue).sum());
     }
 
     /** The tracker's consumer lag on the send and ack topics (records it has not committed yet). */
@@ -203,18 +195,26 @@ final class CourierPipeline implements Pipeline {
     public long downstreamLag() {
         return orMinusOne(() -> {
             Map<TopicPartition, OffsetAndMetadata> committed = trackerOffsets();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < partitions; p++) {
-                latest.put(new TopicPartition(topics.send(), p), OffsetSpec.latest());
-                latest.put(new TopicPartition(topics.ack(), p), OffsetSpec.latest());
-            }
             long lag = 0;
-            for (var e : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
+            for (var e : endOffsets(topics.send(), topics.ack()).entrySet()) {
                 OffsetAndMetadata c = committed.get(e.getKey());
-                lag += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
+                lag += Math.max(0, e.getValue() - (c == null ? 0 : c.offset()));
             }
             return lag;
         });
+    }
+
+    /** The end offset of every partition of {@code topicNames} (each has this pipeline's partition count). */
+    private Map<TopicPartition, Long> endOffsets(String... topicNames) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (String topic : topicNames) {
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+        }
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
     }
 
     /** The tracker group's committed offsets. */
