@@ -50,7 +50,15 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
 
     /** Reads into {@code type} using {@code client}, which stays the caller's to close. */
     public CourierAvroDeserializer(Class<T> type, SchemaRegistryClient client) {
-        this.readerSchema = SpecificData.get().getSchema(type);
+        this(SpecificData.get().getSchema(type), client);
+    }
+
+    /**
+     * Reads with {@code readerSchema}, e.g. a union of the record types sharing one topic, each decoded into
+     * its generated class; {@code client} stays the caller's to close.
+     */
+    public CourierAvroDeserializer(Schema readerSchema, SchemaRegistryClient client) {
+        this.readerSchema = readerSchema;
         this.client = client;
     }
 
@@ -96,14 +104,18 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
         } catch (IOException | RuntimeException e) {
             throw new WireFormatException(Reason.UNDECODABLE, topic, schemaId, "topic '" + topic
                     + "': cannot decode value of " + data.length + " bytes with writer schema id " + schemaId
-                    + " as " + readerSchema.getFullName() + ": " + e, e);
+                    + " as " + readerName() + ": " + e, e);
         }
         if (!isEnd(decoder)) {
             throw new WireFormatException(Reason.UNDECODABLE, topic, schemaId, "topic '" + topic
-                    + "': bytes left over after decoding a " + readerSchema.getFullName() + " with writer schema id "
+                    + "': bytes left over after decoding a " + readerName() + " with writer schema id "
                     + schemaId + " (value of " + data.length + " bytes)", null);
         }
         return value;
+    }
+
+    private String readerName() {
+        return readerSchema.getType() == Schema.Type.UNION ? readerSchema.toString() : readerSchema.getFullName();
     }
 
     private static boolean isEnd(BinaryDecoder decoder) {

@@ -3,6 +3,7 @@ package dev.courier.schemas.serde;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -28,6 +29,12 @@ public class CourierAvroSerde<T extends SpecificRecord> implements Serde<T> {
     public CourierAvroSerde(Class<T> type, SchemaRegistryClient client) {
         this.serializer = new CourierAvroSerializer<>(client);
         this.deserializer = new CourierAvroDeserializer<>(type, client);
+    }
+
+    /** Writes and reads with {@code schema} (a union of record types sharing a topic) using {@code client}. */
+    CourierAvroSerde(Schema schema, SchemaRegistryClient client) {
+        this.serializer = new CourierAvroSerializer<>(client, schema);
+        this.deserializer = new CourierAvroDeserializer<>(schema, client);
     }
 
     @Override

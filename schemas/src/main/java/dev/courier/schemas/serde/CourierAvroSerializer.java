@@ -41,17 +41,28 @@ public class CourierAvroSerializer<T extends SpecificRecord> implements Serializ
     private SchemaRegistryClient client;
     private boolean ownsClient;
     private String subjectSuffix = "-value";
+    private final Schema writerSchema;
 
     private record TopicSchema(Schema schema, int id, DatumWriter<Object> writer) {
     }
 
     /** Unconfigured; {@link #configure} supplies the registry. */
     public CourierAvroSerializer() {
+        this.writerSchema = null;
     }
 
     /** Uses {@code client}, which stays the caller's to close. */
     public CourierAvroSerializer(SchemaRegistryClient client) {
+        this(client, null);
+    }
+
+    /**
+     * Writes every record with {@code writerSchema} (e.g. a union of record types sharing one topic) instead of
+     * the record's own schema; null means the record's own. {@code client} stays the caller's to close.
+     */
+    public CourierAvroSerializer(SchemaRegistryClient client, Schema writerSchema) {
         this.client = client;
+        this.writerSchema = writerSchema;
     }
 
     @Override
@@ -68,7 +79,7 @@ public class CourierAvroSerializer<T extends SpecificRecord> implements Serializ
         if (data == null) {
             return null;
         }
-        Schema schema = data.getSchema();
+        Schema schema = writerSchema != null ? writerSchema : data.getSchema();
         TopicSchema target = schemasByTopic.get(topic);
         if (target == null || target.schema() != schema) {
             target = register(topic, schema);

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.schemas.AckBatch;
+import dev.courier.schemas.AckTopicValue;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryStatus;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -69,6 +72,33 @@ class CourierSerdesTest {
         assertEquals(registry.idsOfSubject("topic-a-value"), List.of(id));
         assertEquals(record.getSchema(), registry.schemaById(id));
         assertEquals(record, serde.deserializer().deserialize("topic-a", bytes));
+    }
+
+    @Test
+    void theAckTopicCarriesBatchesAndSingleAcksUnderOneUnionSchema() {
+        Serde<SpecificRecord> acks = CourierSerdes.ackValue(registry);
+        AckBatch batch = AckBatch.newBuilder().setSendPartition(3).setFirstOffset(10).setCommittedThrough(42)
+                .setCommittedAt(Records.T0).setDeliveredBy("c-1").setAcks(List.of(Records.deliveryAck())).build();
+
+        byte[] batchBytes = acks.serializer().serialize("courier.ack", batch);
+        byte[] ackBytes = acks.serializer().serialize("courier.ack", Records.deliveryAck());
+
+        assertEquals(List.of(ByteBuffer.wrap(batchBytes, 1, 4).getInt()), registry.idsOfSubject("courier.ack-value"));
+        assertEquals(AckTopicValue.SCHEMA, registry.schemaById(ByteBuffer.wrap(ackBytes, 1, 4).getInt()));
+        assertEquals(batch, acks.deserializer().deserialize("courier.ack", batchBytes));
+        assertEquals(Records.deliveryAck(), acks.deserializer().deserialize("courier.ack", ackBytes));
+        assertEquals(List.of(Records.deliveryAck()), AckTopicValue.acks(batch));
+    }
+
+    @Test
+    void anAckWrittenBeforeBatchesExistedReadsThroughTheUnionAndTheUnionIsABackwardCompatibleEvolution() {
+        byte[] old = CourierSerdes.value(DeliveryAck.class, registry).serializer().serialize("courier.ack",
+                Records.deliveryAck());
+
+        assertEquals(Records.deliveryAck(), CourierSerdes.ackValue(registry).deserializer().deserialize("courier.ack", old));
+        // BACKWARD: the new schema (the union) reads data written with the old one (DeliveryAck)
+        assertEquals(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE, SchemaCompatibility
+                .checkReaderWriterCompatibility(AckTopicValue.SCHEMA, DeliveryAck.getClassSchema()).getType());
     }
 
     @Test
