@@ -1,5 +1,6 @@
 package dev.courier.bench;
 
+import dev.courier.schemas.AckTopicValue;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,7 +31,7 @@ final class StatusWatcher implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final CourierTopics topics;
     private final Deserializer<DeliveryStatus> statuses;
-    private final Deserializer<DeliveryAck> acks;
+    private final Deserializer<SpecificRecord> ackValues;
     private final RedeliveryLateness lateness = new RedeliveryLateness();
     private final Workers workers = new Workers();
 
@@ -37,7 +39,7 @@ final class StatusWatcher implements AutoCloseable {
         this.topics = topics;
         var registry = SchemaRegistryClients.fromUrl(registryUrl);
         this.statuses = CourierSerdes.value(DeliveryStatus.class, registry).deserializer();
-        this.acks = CourierSerdes.value(DeliveryAck.class, registry).deserializer();
+        this.ackValues = CourierSerdes.ackValue(registry).deserializer();
         this.consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
@@ -66,9 +68,11 @@ final class StatusWatcher implements AutoCloseable {
 
     private void observe(ConsumerRecord<String, byte[]> r) {
         if (r.topic().equals(topics.ack())) {
-            DeliveryAck ack = acks.deserialize(r.topic(), r.value());
-            if (!ack.getDuplicate() && EventChecks.settles(ack.getStatus())) {
-                lateness.acked(CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId()), r.timestamp());
+            // An AckBatch (one consumer transaction's acks for one partition) or a lone DeliveryAck.
+            for (DeliveryAck ack : AckTopicValue.acks(ackValues.deserialize(r.topic(), r.value()))) {
+                if (!ack.getDuplicate() && EventChecks.settles(ack.getStatus())) {
+                    lateness.acked(CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId()), r.timestamp());
+                }
             }
             return;
         }

@@ -1,6 +1,7 @@
 package dev.courier.cli;
 
 import dev.courier.schemas.AckStatus;
+import dev.courier.schemas.AckTopicValue;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
@@ -17,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -54,7 +56,7 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
 
     private final CourierTopics topics;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final Deserializer<DeliveryAck> acks;
+    private final Deserializer<SpecificRecord> ackValues;
     private final Deserializer<DeadLetter> deadLetters;
     private final Deserializer<SendEvent> sends;
     private volatile boolean running = true;
@@ -62,7 +64,7 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
 
     DeliveryObserver(String bootstrapServers, SchemaRegistryClient registry, CourierTopics topics) {
         this.topics = topics;
-        this.acks = CourierSerdes.value(DeliveryAck.class, registry).deserializer();
+        this.ackValues = CourierSerdes.ackValue(registry).deserializer();
         this.deadLetters = CourierSerdes.value(DeadLetter.class, registry).deserializer();
         this.sends = CourierSerdes.value(SendEvent.class, registry).deserializer();
         this.consumer = new KafkaConsumer<>(Map.of(
@@ -106,13 +108,9 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
 
     private void observe(ConsumerRecord<String, byte[]> record) {
         if (record.topic().equals(topics.ack())) {
-            DeliveryAck ack = acks.deserialize(record.topic(), record.value());
-            if (ack.getDuplicate()) {
-                duplicateAcks.incrementAndGet();
-            } else if (EventChecks.settles(ack.getStatus()) && ack.getStatus() != AckStatus.REJECTED) {
-                String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
-                appDeliveries.merge(key, 1, Integer::sum);
-                deliveredAt.putIfAbsent(key, ack.getAckedAt().toEpochMilli());
+            // An AckBatch (one consumer transaction's acks for one partition) or a lone DeliveryAck.
+            for (DeliveryAck ack : AckTopicValue.acks(ackValues.deserialize(record.topic(), record.value()))) {
+                observeAck(ack);
             }
         } else if (record.topic().equals(topics.deadLetter())) {
             DeadLetter letter = deadLetters.deserialize(record.topic(), record.value());
@@ -130,6 +128,16 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
             if (event.getAttempt() > 1) {
                 reemits.incrementAndGet();
             }
+        }
+    }
+
+    private void observeAck(DeliveryAck ack) {
+        if (ack.getDuplicate()) {
+            duplicateAcks.incrementAndGet();
+        } else if (EventChecks.settles(ack.getStatus()) && ack.getStatus() != AckStatus.REJECTED) {
+            String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
+            appDeliveries.merge(key, 1, Integer::sum);
+            deliveredAt.putIfAbsent(key, ack.getAckedAt().toEpochMilli());
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,7 +35,8 @@ final class PoisonInjector implements AutoCloseable {
     private final CourierTopics topics;
     private final KafkaProducer<String, byte[]> producer;
     private final Serializer<SendEvent> sends;
-    private final Serializer<DeliveryAck> acks;
+    /** The ack topic's union serde: a lone DeliveryAck, as a third-party delivery consumer may write one. */
+    private final Serializer<SpecificRecord> acks;
     private final Set<String> poisonOrigins = ConcurrentHashMap.newKeySet();
     private final AtomicLong strayAcks = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
@@ -43,7 +45,7 @@ final class PoisonInjector implements AutoCloseable {
     PoisonInjector(String bootstrapServers, SchemaRegistryClient registry, CourierTopics topics) {
         this.topics = topics;
         this.sends = CourierSerdes.value(SendEvent.class, registry).serializer();
-        this.acks = CourierSerdes.value(DeliveryAck.class, registry).serializer();
+        this.acks = CourierSerdes.ackValue(registry).serializer();
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",

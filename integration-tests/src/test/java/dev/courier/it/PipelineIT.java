@@ -10,7 +10,6 @@ import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
-import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.registry.SchemaRegistryClient;
@@ -143,7 +142,7 @@ class PipelineIT {
                 consumers.get(0).restart();
 
                 awaitAllSettled(topics, expected, DeliveryState.DELIVERED);
-                Map<String, Long> committed = TopicReader.readAll(topics.ack(), DeliveryAck.class, registry).stream()
+                Map<String, Long> committed = TopicReader.readAcks(topics.ack(), registry).stream()
                         .filter(a -> !a.getDuplicate())
                         .collect(Collectors.groupingBy(a -> CourierTopics.deliveryKey(a.getMessageId(), a.getRecipientId()),
                                 Collectors.counting()));

@@ -1,5 +1,7 @@
 package dev.courier.it;
 
+import dev.courier.schemas.AckTopicValue;
+import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.serde.CourierSerdes;
 import java.time.Duration;
@@ -22,7 +24,19 @@ final class TopicReader {
     }
 
     static <T extends SpecificRecord> List<T> readAll(String topic, Class<T> type, SchemaRegistryClient registry) {
-        Deserializer<T> values = CourierSerdes.value(type, registry).deserializer();
+        return readAll(topic, CourierSerdes.value(type, registry).deserializer());
+    }
+
+    /**
+     * Every ack on the ack topic, in partition order: its values are {@code AckBatch}es or lone
+     * {@code DeliveryAck}s (the union {@link AckTopicValue#SCHEMA}), each expanded to the acks it carries.
+     */
+    static List<DeliveryAck> readAcks(String ackTopic, SchemaRegistryClient registry) {
+        return readAll(ackTopic, CourierSerdes.ackValue(registry).deserializer()).stream()
+                .flatMap(value -> AckTopicValue.acks(value).stream()).toList();
+    }
+
+    private static <T> List<T> readAll(String topic, Deserializer<T> values) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
