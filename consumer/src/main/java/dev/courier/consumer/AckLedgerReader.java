@@ -1,5 +1,7 @@
 package dev.courier.consumer;
 
+import dev.courier.schemas.AckBatch;
+import dev.courier.schemas.AckTopicValue;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -29,14 +32,16 @@ import org.slf4j.LoggerFactory;
  * partition, reads (read_committed, {@code assign()}, no group) from the first offset at or after
  * {@code now - window} up to the end offset sampled at the start (for read_committed, the last stable
  * offset). Only committed acks are seen, so an ack from an aborted or still-open transaction never
- * suppresses a delivery.
+ * suppresses a delivery. Each record is an {@link AckBatch} (one per consumer transaction and partition) or,
+ * written before batches existed, a single {@link DeliveryAck}; both count, expanded by
+ * {@link AckTopicValue#acks}, in record order then list order (the order they were handled in).
  */
 final class AckLedgerReader {
 
     private static final Logger log = LoggerFactory.getLogger(AckLedgerReader.class);
 
     private final Supplier<Consumer<String, byte[]>> readerFactory;
-    private final Deserializer<DeliveryAck> ackDeserializer;
+    private final Deserializer<SpecificRecord> ackDeserializer; // the ack topic's union [DeliveryAck, AckBatch]
     private final String ackTopic;
     private final long windowMs;
     private final int maxEntries;
@@ -52,7 +57,7 @@ final class AckLedgerReader {
     record Ledger(Map<Integer, DeliveredSet> delivered, Map<Integer, List<DeliveryAck>> holds) {
     }
 
-    AckLedgerReader(Supplier<Consumer<String, byte[]>> readerFactory, Deserializer<DeliveryAck> ackDeserializer,
+    AckLedgerReader(Supplier<Consumer<String, byte[]>> readerFactory, Deserializer<SpecificRecord> ackDeserializer,
                     String ackTopic, long windowMs, int maxEntries, long timeoutMs, long holdWindowMs,
                     LongSupplier clockMs) {
         this.holdWindowMs = holdWindowMs;
@@ -114,18 +119,16 @@ final class AckLedgerReader {
                     if (rec.offset() >= ends.get(tp)) {
                         continue;
                     }
-                    DeliveryAck ack = decode(rec);
-                    if (ack == null) {
-                        continue;
-                    }
-                    String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
-                    if (EventChecks.settles(ack.getStatus())) {
-                        sets.get(rec.partition()).recordCommitted(ack.getMessageId(), ack.getRecipientId(),
-                                new DeliveredSet.Entry(ack.getStatus(), ack.getReason(), ack.getAckedAt().toEpochMilli()));
-                        held.get(rec.partition()).remove(key);
-                        loaded++;
-                    } else if (ack.getSeq() != null && ack.getConversationId() != null) {
-                        held.get(rec.partition()).put(key, ack); // HELD or RETRY: owed, an order hold
+                    for (DeliveryAck ack : decode(rec)) {
+                        String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
+                        if (EventChecks.settles(ack.getStatus())) {
+                            sets.get(rec.partition()).recordCommitted(ack.getMessageId(), ack.getRecipientId(),
+                                    new DeliveredSet.Entry(ack.getStatus(), ack.getReason(), ack.getAckedAt().toEpochMilli()));
+                            held.get(rec.partition()).remove(key);
+                            loaded++;
+                        } else if (ack.getSeq() != null && ack.getConversationId() != null) {
+                            held.get(rec.partition()).put(key, ack); // HELD or RETRY: owed, an order hold
+                        }
                     }
                 }
                 remaining.removeIf(tp -> reader.position(tp) >= ends.get(tp));
@@ -141,14 +144,21 @@ final class AckLedgerReader {
         }
     }
 
-    private DeliveryAck decode(ConsumerRecord<String, byte[]> rec) {
+    /** The acks one ack-topic record carries; none if it is unreadable (skipped, logged). */
+    private List<DeliveryAck> decode(ConsumerRecord<String, byte[]> rec) {
+        SpecificRecord value;
         try {
-            return ackDeserializer.deserialize(rec.topic(), rec.value());
+            value = ackDeserializer.deserialize(rec.topic(), rec.value());
         } catch (SchemaRegistryException e) {
             throw e;
         } catch (SerializationException e) {
             log.warn("Skipping unreadable ack at {}-{}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.getMessage());
-            return null;
+            return List.of();
         }
+        if (value == null) {
+            log.warn("Skipping ack record without a value at {}-{}@{}", rec.topic(), rec.partition(), rec.offset());
+            return List.of();
+        }
+        return AckTopicValue.acks(value);
     }
 }

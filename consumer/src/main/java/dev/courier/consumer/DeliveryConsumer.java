@@ -1,5 +1,6 @@
 package dev.courier.consumer;
 
+import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
@@ -14,9 +15,11 @@ import dev.courier.schemas.serde.WireFormatException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,8 +59,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@code <prefix>.send}, hands each {@link SendEvent} to a {@link Deliverer}, and publishes the
- * {@link DeliveryAck} to {@code <prefix>.ack}, exactly once per committed batch: consume-transform-produce
- * with one transactional producer per instance and the consumer's group metadata (KIP-447).
+ * {@link DeliveryAck}s to {@code <prefix>.ack}, one {@link AckBatch} per partition and transaction, exactly
+ * once per committed batch: consume-transform-produce with one transactional producer per instance and the
+ * consumer's group metadata (KIP-447).
  *
  * <h2>Protocol, per poll batch</h2>
  * <ol>
@@ -78,18 +83,26 @@ import org.slf4j.LoggerFactory;
  *       <b>held</b>: not handed to the Deliverer yet, kept in memory, acked with status HELD (which settles
  *       nothing: the tracker re-arms its deadline without counting the attempt), and counted ({@code held}).
  *       The offset still advances.</li>
- *   <li>Otherwise call the Deliverer. DELIVERED / READ / REJECTED: send the ack to <b>partition p of the
- *       ack topic, p being the send record's partition</b> (explicit partition; the topics are
- *       co-partitioned, checked at start), key recipientId, stage the key in the DeliveredSet, and stage
- *       the message as settled in the gate; then hand over, in seq order and in this same batch, the held
- *       messages of its conversation that are now first in line ({@code released}). RETRY or an exception:
- *       nothing settles; the offset still advances and the tracker re-emits after its deadline; a message
- *       with a seq is staged as owed in the gate, which holds the later messages of its conversation, and
- *       (with the hold on) recorded by a non-settling RETRY ack.</li>
+ *   <li>Otherwise call the Deliverer. DELIVERED / READ / REJECTED: collect the ack in the partition's list,
+ *       stage the key in the DeliveredSet, and stage the message as settled in the gate; then hand over, in
+ *       seq order and in this same batch, the held messages of its conversation that are now first in line
+ *       ({@code released}; their acks go to the same partition's list, the gate being per partition). RETRY
+ *       or an exception: nothing settles; the offset still advances and the tracker re-emits after its
+ *       deadline; a message with a seq is staged as owed in the gate, which holds the later messages of its
+ *       conversation, and (with the hold on) recorded by a non-settling RETRY ack.</li>
+ *   <li>For each partition p of the batch, write exactly one {@link AckBatch} to <b>partition p of the ack
+ *       topic</b> (explicit partition, key null; the topics are co-partitioned, checked at start):
+ *       {@code committedThrough} = the offset about to be committed for p (last offset + 1),
+ *       {@code firstOffset} = p's first offset in the batch, {@code committedAt} = the clock now,
+ *       {@code acks} = p's acks in handling order. A partition with no ack (all RETRY without a seq, or
+ *       dead-lettered) still gets its AckBatch, with no acks: it is the partition's progress report, which
+ *       tells the tracker, in order with the acks, that every send record below {@code committedThrough}
+ *       was read and its outcome committed (only those can be late; the rest is merely queued).</li>
  *   <li>{@code sendOffsetsToTransaction(next offsets, consumer.groupMetadata())}, then
- *       {@code commitTransaction()}: acks, dead letters and the consumed offsets become visible together,
- *       or not at all. Only then are the staged keys promoted to committed in the DeliveredSets, the
- *       staged gate changes applied, and the metrics counted. On an abort both are dropped.</li>
+ *       {@code commitTransaction()}: AckBatches, dead letters and the consumed offsets become visible
+ *       together, or not at all. Only then are the staged keys promoted to committed in the DeliveredSets,
+ *       the staged gate changes applied, and the metrics counted. On an abort all of it, the collected acks
+ *       included, is dropped with the batch.</li>
  * </ol>
  *
  * <h2>Ordering</h2>
@@ -107,15 +120,18 @@ import org.slf4j.LoggerFactory;
  *   <li>The hold is in memory, per partition, and dropped when the partition is revoked or lost (the
  *       held copies with it; the tracker re-emits them). The next owner restores it from the ack topic
  *       (unsettled RETRY and HELD acks of the last {@code order.hold.max.ms}) when it rebuilds its
- *       de-duplication state; acks whose commit markers are not yet written at that moment are missed.</li>
+ *       de-duplication state (the acks of both {@link AckBatch}es and, from before batches, single
+ *       {@link DeliveryAck} records); acks whose commit markers are not yet written at that moment are
+ *       missed.</li>
  *   <li>Messages without a seq are never held; neither are older ones (lower seq than the owed one).</li>
  * </ul>
  *
  * <h2>Why nothing is lost</h2>
  * An offset is committed only in the transaction that carries the outcome of every record below it (an
- * ack, a dead letter, or, for RETRY, the decision to leave it to the tracker). If anything fails before
- * the commit, the transaction aborts, the in-memory additions of the batch are dropped, and the consumer
- * seeks back to the committed offsets: every record of the batch is processed again. After a fencing or
+ * ack in the partition's AckBatch, a dead letter, or, for RETRY, the decision to leave it to the tracker)
+ * and the AckBatch that reports it. If anything fails before the commit, the transaction aborts, the
+ * in-memory additions of the batch are dropped, and the consumer seeks back to the committed offsets: every
+ * record of the batch is processed again. After a fencing or
  * producer-fatal error the producer is rebuilt ({@code initTransactions()} resolves the previous
  * transaction), the de-duplication state is re-read from the ack topic, and the consumer seeks back the
  * same way. The group's zombie fencing (KIP-447) means an instance that lost its partitions cannot commit
@@ -161,6 +177,10 @@ import org.slf4j.LoggerFactory;
  *   <li>RETRY never blocks the partition, only the later messages of the same conversation (see
  *       Ordering, and its limits).</li>
  *   <li>De-duplication holds within {@code dedupe.window.ms} and {@code dedupe.max.entries.per.partition}.</li>
+ *   <li>A partition's acks of one transaction travel in one AckBatch record, about 86 bytes per ack (1,000
+ *       acks: 86 KB). Past roughly 12,000 acks per partition and batch it would exceed the producer's
+ *       {@code max.request.size} and the broker's {@code message.max.bytes} (1 MiB by default), and the batch
+ *       would abort and retry without end: keep {@code max.poll.records} well under that, or raise both.</li>
  * </ul>
  */
 public final class DeliveryConsumer implements Runnable, AutoCloseable {
@@ -175,7 +195,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private final SchemaRegistryClient registry;
     private final boolean ownsRegistry;
     private final Deserializer<SendEvent> sendDeserializer;
-    private final Serializer<DeliveryAck> ackSerializer;
+    private final Serializer<SpecificRecord> ackSerializer; // the ack topic's union [DeliveryAck, AckBatch]
     private final Serializer<DeadLetter> deadLetterSerializer;
     private final Consumer<String, byte[]> consumer;
     private final Supplier<Producer<String, byte[]>> producerFactory;
@@ -230,13 +250,13 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         this.registry = registry;
         this.ownsRegistry = ownsRegistry;
         this.sendDeserializer = CourierSerdes.value(SendEvent.class, registry).deserializer();
-        this.ackSerializer = CourierSerdes.value(DeliveryAck.class, registry).serializer();
+        this.ackSerializer = CourierSerdes.ackValue(registry).serializer();
         this.deadLetterSerializer = CourierSerdes.value(DeadLetter.class, registry).serializer();
         this.consumer = consumer;
         this.producerFactory = producerFactory;
         this.clockMs = clockMs;
         this.ledger = new AckLedgerReader(ledgerReaderFactory,
-                CourierSerdes.value(DeliveryAck.class, registry).deserializer(), topics.ack(),
+                CourierSerdes.ackValue(registry).deserializer(), topics.ack(),
                 config.dedupeWindowMs(), config.dedupeMaxEntries(), config.dedupeRebuildTimeoutMs(),
                 config.orderHoldMaxMs(), clockMs);
     }
@@ -351,11 +371,13 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 ConversationGate<HeldRecord> gate = gate(tp.partition());
                 List<ConsumerRecord<String, byte[]>> recs = records.records(tp);
                 batch.flagRemainingAtStart.put(tp.partition(), flagRemaining.getOrDefault(tp.partition(), 0));
+                batch.acks.put(tp.partition(), new ArrayList<>());
                 for (ConsumerRecord<String, byte[]> rec : recs) {
                     handle(rec, set, gate, batch);
                 }
                 batch.offsets.put(tp, new OffsetAndMetadata(recs.get(recs.size() - 1).offset() + 1));
             }
+            sendAckBatches(records, batch);
             producer.sendOffsetsToTransaction(batch.offsets, consumer.groupMetadata());
             producer.commitTransaction();
         } catch (WakeupException e) {
@@ -422,7 +444,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             DeliveredSet.Entry entry = prior.get();
             log.debug("Duplicate suppressed at {}-{}@{} messageId={} recipientId={} attempt={}: re-acking {}",
                     rec.topic(), rec.partition(), rec.offset(), messageId, recipientId, event.getAttempt(), entry.status());
-            set.recordPending(messageId, recipientId, ack(rec, event, entry.status(), entry.reason(), true));
+            set.recordPending(messageId, recipientId, ack(rec, event, entry.status(), entry.reason(), true, batch));
             batch.duplicates++;
             if (gate != null) {
                 gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong()); // its ack is on record
@@ -439,7 +461,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                     conversationId, seq.getAsLong(), event.getAttempt(), blocker.messageId(), blocker.seq());
             // Not a settlement: tells the tracker to wait for this attempt without counting it, and records the
             // hold in the ack topic, where the partition's next owner finds it.
-            sendAck(rec, newAck(event, AckStatus.HELD, null, false)
+            batch.ack(rec, newAck(event, AckStatus.HELD, null, false)
                     .setConversationId(conversationId).setSeq(seq.getAsLong())
                     .setHeldBehind(blocker.messageId()).setHeldBehindSeq(blocker.seq()).build());
             batch.held++;
@@ -510,19 +532,20 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         switch (outcome.kind()) {
             case DELIVERED, READ -> {
                 AckStatus status = outcome.kind() == DeliveryOutcome.Kind.READ ? AckStatus.READ : AckStatus.DELIVERED;
-                set.recordPending(messageId, recipientId, ack(rec, event, status, null, false));
+                set.recordPending(messageId, recipientId, ack(rec, event, status, null, false, batch));
                 batch.delivered++;
                 batch.lastDeliveryAtMs = clockMs.getAsLong();
             }
             case REJECTED -> {
-                set.recordPending(messageId, recipientId, ack(rec, event, AckStatus.REJECTED, outcome.reason(), false));
+                set.recordPending(messageId, recipientId, ack(rec, event, AckStatus.REJECTED, outcome.reason(), false,
+                        batch));
                 batch.rejected++;
             }
             case RETRY -> {
                 batch.retries++;
                 if (gate != null && seq.isPresent()) {
                     // Settles nothing; records in the ack topic that the message is owed, for the next owner's gate.
-                    sendAck(rec, newAck(event, AckStatus.RETRY, outcome.reason(), false)
+                    batch.ack(rec, newAck(event, AckStatus.RETRY, outcome.reason(), false)
                             .setConversationId(conversationId).setSeq(seq.getAsLong()).build());
                 }
             }
@@ -533,11 +556,11 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         return outcome.acked();
     }
 
-    /** Writes a settling ack; returns what the DeliveredSet records for it. */
+    /** Collects a settling ack for the partition's AckBatch; returns what the DeliveredSet records for it. */
     private DeliveredSet.Entry ack(ConsumerRecord<String, byte[]> rec, SendEvent event, AckStatus status, String reason,
-                                   boolean duplicate) {
+                                   boolean duplicate, Batch batch) {
         DeliveryAck ack = newAck(event, status, reason, duplicate).build();
-        sendAck(rec, ack);
+        batch.ack(rec, ack);
         return new DeliveredSet.Entry(status, reason, ack.getAckedAt().toEpochMilli());
     }
 
@@ -553,10 +576,31 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 .setDuplicate(duplicate);
     }
 
-    /** Writes the ack to the ack partition numbered like the send record's partition. */
-    private void sendAck(ConsumerRecord<String, byte[]> rec, DeliveryAck ack) {
-        byte[] value = serialize(ackSerializer, topics.ack(), ack, rec);
-        producer.send(new ProducerRecord<>(topics.ack(), rec.partition(), ack.getRecipientId(), value));
+    /**
+     * Writes one {@link AckBatch} per partition of the batch, last in the transaction, to the ack partition
+     * numbered like the send partition (key null: the partition is explicit). Every partition gets one, even
+     * with no acks: the record is also the partition's progress report (committedThrough) to the tracker.
+     */
+    private void sendAckBatches(ConsumerRecords<String, byte[]> records, Batch batch) {
+        Instant committedAt = Instant.ofEpochMilli(clockMs.getAsLong());
+        for (TopicPartition tp : records.partitions()) {
+            int p = tp.partition();
+            AckBatch ackBatch = AckBatch.newBuilder()
+                    .setSendPartition(p)
+                    .setCommittedThrough(batch.offsets.get(tp).offset())
+                    .setFirstOffset(records.records(tp).get(0).offset())
+                    .setCommittedAt(committedAt)
+                    .setDeliveredBy(consumerId)
+                    .setAcks(batch.acks.get(p))
+                    .build();
+            byte[] value;
+            try {
+                value = ackSerializer.serialize(topics.ack(), ackBatch);
+            } catch (SchemaRegistryException e) {
+                throw new RegistryUnavailable(topics.ack() + "-" + p + " (ack batch)", e);
+            }
+            producer.send(new ProducerRecord<>(topics.ack(), p, null, value));
+        }
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> rec, SendEvent event, String reasonCode, String reasonText,
@@ -763,7 +807,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             fresh = read.delivered();
         } catch (SchemaRegistryException e) {
             needsRebuild.addAll(partitions);
-            throw new RegistryUnavailable(null, e);
+            throw new RegistryUnavailable("ledger rebuild", e);
         } catch (RuntimeException e) {
             needsRebuild.addAll(partitions);
             throw e;
@@ -919,6 +963,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         final Map<Integer, Integer> flagRemainingAtStart = new HashMap<>();
         final Map<Integer, Long> maxHandedOffset = new HashMap<>();
+        /** Per partition of the batch, its acks in handling order: written as one AckBatch before the commit. */
+        final Map<Integer, List<DeliveryAck>> acks = new LinkedHashMap<>();
         long delivered;
         long duplicates;
         long retries;
@@ -932,6 +978,16 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         void handed(int partition, long offset) {
             maxHandedOffset.merge(partition, offset, Math::max);
         }
+
+        /** Adds an ack to the list of the send record's partition (a partition of this batch, held ones too). */
+        void ack(ConsumerRecord<?, ?> rec, DeliveryAck ack) {
+            List<DeliveryAck> list = acks.get(rec.partition());
+            if (list == null) {
+                throw new IllegalStateException("ack for " + rec.topic() + "-" + rec.partition() + "@" + rec.offset()
+                        + " outside the partitions of the batch " + acks.keySet());
+            }
+            list.add(ack);
+        }
     }
 
     /** A record held back for order, kept to be delivered when its conversation's earlier messages are settled. */
@@ -943,8 +999,12 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         final String coordinates;
 
         RegistryUnavailable(ConsumerRecord<?, ?> rec, SchemaRegistryException cause) {
+            this(rec.topic() + "-" + rec.partition() + "@" + rec.offset(), cause);
+        }
+
+        RegistryUnavailable(String coordinates, SchemaRegistryException cause) {
             super("schema registry unavailable: " + cause.getMessage(), cause);
-            this.coordinates = rec == null ? "ledger rebuild" : rec.topic() + "-" + rec.partition() + "@" + rec.offset();
+            this.coordinates = coordinates;
         }
     }
 }

@@ -3,8 +3,10 @@ package dev.courier.consumer;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
@@ -30,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -54,6 +57,7 @@ class DeliveryConsumerTest {
 
     private static final String SEND = "courier.send";
     private static final String ACK = "courier.ack";
+    private static final TopicPartition P1 = new TopicPartition(SEND, 1);
     private static final TopicPartition P2 = new TopicPartition(SEND, 2);
 
     private final FlakyRegistry registry = new FlakyRegistry();
@@ -90,9 +94,9 @@ class DeliveryConsumerTest {
         }
         consumer.updatePartitions(SEND, sendParts);
         consumer.updatePartitions(ACK, ackParts);
-        consumer.updateBeginningOffsets(Map.of(P2, 0L));
+        consumer.updateBeginningOffsets(Map.of(P1, 0L, P2, 0L));
         consumer.schedulePollTask(() -> {
-            consumer.rebalance(List.of(P2));
+            consumer.rebalance(List.of(P1, P2));
             records.forEach(consumer::append);
         });
         DeliveryConsumerConfig.Builder builder = DeliveryConsumerConfig.builder().bootstrapServers("unused:9092")
@@ -117,31 +121,56 @@ class DeliveryConsumerTest {
 
     private ConsumerRecord<String, byte[]> send(long offset, String messageId, String recipient, String conversation,
                                                 Long seq, int attempt) {
+        return send(2, offset, messageId, recipient, conversation, seq, attempt);
+    }
+
+    private ConsumerRecord<String, byte[]> send(int partition, long offset, String messageId, String recipient,
+                                                String conversation, Long seq, int attempt) {
         SendEvent e = SendEvent.newBuilder().setMessageId(messageId).setConversationId(conversation).setSenderId("s")
                 .setRecipientId(recipient).setSentAt(Instant.ofEpochMilli(1)).setPayload(ByteBuffer.wrap(new byte[] {7}))
                 .setContentType("text/plain").setAttempt(attempt).setSeq(seq).build();
         byte[] value = CourierSerdes.value(SendEvent.class, registry.delegate).serializer().serialize(SEND, e);
-        return new ConsumerRecord<>(SEND, 2, offset, recipient, value);
+        return new ConsumerRecord<>(SEND, partition, offset, recipient, value);
     }
 
-    private List<DeliveryAck> acks(MockProducer<String, byte[]> p) {
-        var de = CourierSerdes.value(DeliveryAck.class, registry.delegate).deserializer();
-        List<DeliveryAck> out = new ArrayList<>();
+    /**
+     * The committed ack-topic records, decoded with the topic's union serde: every one an AckBatch, keyless,
+     * in the ack partition numbered like the send partition it covers.
+     */
+    private List<AckBatch> ackBatches(MockProducer<String, byte[]> p) {
+        var de = CourierSerdes.ackValue(registry.delegate).deserializer();
+        List<AckBatch> out = new ArrayList<>();
         for (ProducerRecord<String, byte[]> r : p.history()) {
             if (r.topic().equals(ACK)) {
-                assertEquals(2, r.partition(), "ack goes to the send record's partition number");
-                assertEquals(r.key(), de.deserialize(ACK, r.value()).getRecipientId());
-                out.add(de.deserialize(ACK, r.value()));
+                SpecificRecord value = de.deserialize(ACK, r.value());
+                assertTrue(value instanceof AckBatch, "the consumer writes AckBatches only: " + value);
+                AckBatch batch = (AckBatch) value;
+                assertEquals(batch.getSendPartition(), r.partition(), "ack batch goes to the send partition's number");
+                assertNull(r.key(), "the partition is explicit: no key");
+                out.add(batch);
             }
         }
         return out;
     }
 
+    /** The acks of every committed AckBatch, in the order written. */
+    private List<DeliveryAck> acks(MockProducer<String, byte[]> p) {
+        return ackBatches(p).stream().flatMap(b -> b.getAcks().stream()).toList();
+    }
+
+    private static List<String> idsAndStatuses(AckBatch batch) {
+        return batch.getAcks().stream().map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList();
+    }
+
     private static long committedOffset(MockProducer<String, byte[]> p) {
+        return committedOffset(p, P2);
+    }
+
+    private static long committedOffset(MockProducer<String, byte[]> p, TopicPartition tp) {
         long offset = -1;
         for (Map<String, Map<TopicPartition, OffsetAndMetadata>> m : p.consumerGroupOffsetsHistory()) {
             for (Map<TopicPartition, OffsetAndMetadata> byPartition : m.values()) {
-                OffsetAndMetadata o = byPartition.get(P2);
+                OffsetAndMetadata o = byPartition.get(tp);
                 if (o != null) {
                     offset = Math.max(offset, o.offset());
                 }
@@ -273,6 +302,112 @@ class DeliveryConsumerTest {
         assertTrue(handed.get(1).possibleRedelivery());
     }
 
+    // --- AckBatch: one per (transaction, partition), the acks and the progress report --------------------
+
+    @Test
+    void eachCommittedTransactionWritesOneAckBatchPerPartitionWithItsAcksInHandlingOrder() {
+        AtomicLong clock = new AtomicLong(1_000_000);
+        start(d -> {
+            if (d.messageId().equals("a1") && d.attempt() == 1) {
+                return DeliveryOutcome.RETRY;
+            }
+            return d.recipientId().equals("mallory") ? DeliveryOutcome.rejected("blocked") : DeliveryOutcome.DELIVERED;
+        }, List.of(
+                a(10, 1, 1),                                   // RETRY with a seq: a RETRY ack
+                a(11, 2, 1),                                   // held behind a1: a HELD ack
+                send(12, "m3", "mallory", 1),                  // REJECTED
+                send(1, 3, "k1", "carol", "K", null, 1),       // partition 1
+                send(1, 4, "k2", "carol", "K", null, 1)),
+                clock::get, Map.of(), EmptyLedger::new);
+        awaitBatches("the first transaction committed", 1);
+
+        clock.addAndGet(1_000);
+        consumer.append(a(13, 1, 2));                         // a1 delivered, then a2 released from memory
+        awaitBatches("the second transaction committed", 2);
+
+        MockProducer<String, byte[]> p = producers.get(0);
+        List<AckBatch> batches = ackBatches(p);
+        assertEquals(3, batches.size(), "two partitions in the first transaction, one in the second");
+        AckBatch first2 = batches.stream().limit(2).filter(b -> b.getSendPartition() == 2).findFirst().orElseThrow();
+        AckBatch first1 = batches.stream().limit(2).filter(b -> b.getSendPartition() == 1).findFirst().orElseThrow();
+        AckBatch second2 = batches.get(2);
+
+        assertEquals(List.of("a1 RETRY", "a2 HELD", "m3 REJECTED"), idsAndStatuses(first2));
+        assertEquals(10, first2.getFirstOffset());
+        assertEquals(13, first2.getCommittedThrough(), "the offset committed for partition 2: last offset + 1");
+        assertEquals(List.of("k1 DELIVERED", "k2 DELIVERED"), idsAndStatuses(first1));
+        assertEquals(3, first1.getFirstOffset());
+        assertEquals(5, first1.getCommittedThrough());
+        assertEquals(Instant.ofEpochMilli(1_000_000), first1.getCommittedAt());
+        assertEquals("test-1", first1.getDeliveredBy());
+
+        assertEquals(2, second2.getSendPartition());
+        assertEquals(List.of("a1 DELIVERED", "a2 DELIVERED"), idsAndStatuses(second2),
+                "the released message's ack follows its blocker's, in its partition's batch");
+        assertEquals(13, second2.getFirstOffset());
+        assertEquals(14, second2.getCommittedThrough());
+        assertEquals(Instant.ofEpochMilli(1_001_000), second2.getCommittedAt());
+        assertEquals(14, committedOffset(p, P2));
+        assertEquals(5, committedOffset(p, P1));
+    }
+
+    @Test
+    void aPartitionWhoseRecordsSettledNothingStillGetsItsAckBatchAsAProgressReport() {
+        start(d -> DeliveryOutcome.RETRY, List.of(
+                send(0, "m1", "away", 1),                      // RETRY without a seq: no ack
+                new ConsumerRecord<>(SEND, 2, 1, "away", "garbage".getBytes()),  // dead-lettered
+                send(2, "m2", "away", 1)));
+
+        awaitBatches("the batch committed", 1);
+
+        List<AckBatch> batches = ackBatches(producers.get(0));
+        assertEquals(1, batches.size());
+        assertEquals(List.of(), batches.get(0).getAcks());
+        assertEquals(0, batches.get(0).getFirstOffset());
+        assertEquals(3, batches.get(0).getCommittedThrough(), "past the records the tracker may now call late");
+        assertEquals(2, delivery.metrics().retries());
+        assertEquals(1, delivery.metrics().deadLettered());
+    }
+
+    @Test
+    void anAbortedTransactionCommitsNoAckBatchItsRetryCommitsOne() {
+        AtomicInteger calls = new AtomicInteger();
+        start(d -> {
+            int call = calls.incrementAndGet();
+            if (call == 1) {
+                producers.get(0).commitTransactionException = new KafkaException("broker said no");
+            } else if (call == 3) {  // the first handing of the second try
+                producers.get(0).commitTransactionException = null;
+            }
+            return DeliveryOutcome.DELIVERED;
+        }, List.of(send(0, "m1", "bob", 1), send(1, 0, "k1", "carol", "K", null, 1)));
+
+        awaitBatches("the batch committed on the second try", 1);
+
+        List<AckBatch> batches = ackBatches(producers.get(0));
+        assertEquals(2, batches.size(), "one per partition, from the committed try only");
+        for (AckBatch b : batches) {
+            assertEquals(1, b.getAcks().size(), "the aborted try's acks were dropped with it");
+            assertEquals(0, b.getFirstOffset());
+            assertEquals(1, b.getCommittedThrough());
+        }
+        assertEquals(1, delivery.metrics().abortedBatches());
+        assertEquals(4, handed.size(), "both records handed in each try");
+    }
+
+    @Test
+    void aRegistryUnreachableWhenWritingTheAckBatchAbortsAndRetriesTheBatch() {
+        registry.registerFailuresLeft.set(2);
+        start(d -> DeliveryOutcome.DELIVERED, List.of(send(0, "m1", "bob", 1)));
+
+        awaitBatches("committed once the registry answers", 1);
+
+        assertEquals(2, delivery.metrics().abortedBatches());
+        assertEquals(0, delivery.metrics().deadLettered());
+        assertEquals(List.of("m1 DELIVERED"), idsAndStatuses(ackBatches(producers.get(0)).get(0)));
+        assertEquals(3, handed.size(), "handed on each try: the ack was never committed before");
+    }
+
     // --- order hold -------------------------------------------------------------------------------------
 
     /** A message of bob's conversation A with seq {@code seq}: messageId "a" + seq. */
@@ -380,6 +515,28 @@ class DeliveryConsumerTest {
         await("both delivered").atMost(Duration.ofSeconds(10)).until(() -> handed.size() == 2);
 
         assertEquals(List.of("a1", "a2"), handedIds(), "a2 waited for a1's re-emit");
+    }
+
+    @Test
+    void aNewOwnerReadsSingleAcksFromBeforeBatchesAndAckBatchesAlike() {
+        // An old consumer acked m1 on its own record; a new one wrote an AckBatch that delivered m5 and held a2.
+        DeliveryAck m1 = DeliveryAck.newBuilder().setMessageId("m1").setRecipientId("bob").setStatus(AckStatus.DELIVERED)
+                .setAckedAt(Instant.now()).setDeliveredBy("test-0").setAttempt(1).build();
+        DeliveryAck m5 = DeliveryAck.newBuilder(m1).setMessageId("m5").build();
+        AckBatch batch = AckBatch.newBuilder().setSendPartition(2).setFirstOffset(0).setCommittedThrough(3)
+                .setCommittedAt(Instant.now()).setDeliveredBy("test-0")
+                .setAcks(List.of(m5, heldAck("a2", 2, "a1", 1))).build();
+        start(d -> DeliveryOutcome.DELIVERED, List.of(
+                        send(0, "m1", "bob", 2),       // re-emits of what the ledger says was delivered
+                        send(1, "m5", "bob", 2),
+                        a(2, 2, 2),                    // held behind a1, whose hold the AckBatch recorded
+                        a(3, 1, 2)),                   // the blocker, then a2 from memory
+                System::currentTimeMillis, Map.of(), () -> new StoredLedger(List.of(m1, batch)));
+        awaitBatches("the batch committed", 1);
+
+        assertEquals(List.of("a1", "a2"), handedIds());
+        assertEquals(2, delivery.metrics().duplicatesSuppressed(), "m1 (single ack) and m5 (in a batch)");
+        assertEquals(1, delivery.metrics().held());
     }
 
     private DeliveryAck heldAck(String messageId, long seq, String behind, long behindSeq) {
@@ -514,13 +671,16 @@ class DeliveryConsumerTest {
         }
     }
 
-    /** A ledger reader whose ack partition 2 holds {@code acks} (MockConsumer lacks offsetsForTimes). */
+    /**
+     * A ledger reader whose ack partition 2 holds {@code values}: a {@link DeliveryAck} written on its own with
+     * its own schema, as before batches; an {@link AckBatch} with the union (MockConsumer lacks offsetsForTimes).
+     */
     final class StoredLedger extends EmptyLedger {
-        private final List<DeliveryAck> acks;
+        private final List<? extends SpecificRecord> values;
 
-        StoredLedger(List<DeliveryAck> acks) {
-            this.acks = acks;
-            updateEndOffsets(Map.of(new TopicPartition(ACK, 2), (long) acks.size()));
+        StoredLedger(List<? extends SpecificRecord> values) {
+            this.values = values;
+            updateEndOffsets(Map.of(new TopicPartition(ACK, 2), (long) values.size()));
         }
 
         @Override
@@ -534,20 +694,27 @@ class DeliveryConsumerTest {
         @Override
         public synchronized void seek(TopicPartition tp, long offset) {
             super.seek(tp, offset);
-            var serializer = CourierSerdes.value(DeliveryAck.class, registry.delegate).serializer();
-            for (int i = (int) offset; tp.partition() == 2 && i < acks.size(); i++) {
-                addRecord(new ConsumerRecord<>(ACK, 2, i, "bob", serializer.serialize(ACK, acks.get(i))));
+            var single = CourierSerdes.value(DeliveryAck.class, registry.delegate).serializer();
+            var union = CourierSerdes.ackValue(registry.delegate).serializer();
+            for (int i = (int) offset; tp.partition() == 2 && i < values.size(); i++) {
+                byte[] value = values.get(i) instanceof DeliveryAck ack
+                        ? single.serialize(ACK, ack) : union.serialize(ACK, values.get(i));
+                addRecord(new ConsumerRecord<>(ACK, 2, i, null, value));
             }
         }
     }
 
-    /** An in-memory registry that fails its first lookups as if unreachable. */
+    /** An in-memory registry that fails its first lookups (and, if told, registrations) as if unreachable. */
     static final class FlakyRegistry implements SchemaRegistryClient {
         final InMemorySchemaRegistryClient delegate = new InMemorySchemaRegistryClient();
         final AtomicInteger failuresLeft = new AtomicInteger();
+        final AtomicInteger registerFailuresLeft = new AtomicInteger();
 
         @Override
         public int register(String subject, Schema schema) {
+            if (registerFailuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new SchemaRegistryException("connection refused", -1, -1, null);
+            }
             return delegate.register(subject, schema);
         }
 
