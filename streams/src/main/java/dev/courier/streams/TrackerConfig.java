@@ -37,7 +37,23 @@ public final class TrackerConfig extends AbstractConfig {
 
     public static final String ACK_TIMEOUT_MS_CONFIG = "ack.timeout.ms";
     private static final String ACK_TIMEOUT_MS_DOC =
-            "How long the tracker waits for the ack of a first attempt before re-emitting it. Later attempts wait longer (see backoff.*).";
+            "The re-emit back-off of a first attempt, counted from the delivery consumer commit that read its send record "
+            + "without settling it (a RETRY, a HELD, a Deliverer that gave up): the consumer's AckBatch for that partition "
+            + "says so. A delivery no consumer has read yet is queued, not late, and is not re-emitted on this timer (see "
+            + "queued.timeout.ms). Later attempts wait longer (see backoff.*).";
+
+    public static final String QUEUED_TIMEOUT_MS_CONFIG = "queued.timeout.ms";
+    private static final String QUEUED_TIMEOUT_MS_DOC =
+            "Safety net: how long a delivery may stay queued (no delivery consumer has reported reading its send record) "
+            + "before the tracker re-emits it anyway. Courier's DeliveryConsumer reports every commit, so with it this "
+            + "fires only if no consumer reads the partition for this long; it exists for delivery consumers that write "
+            + "plain DeliveryAcks and no AckBatch. Re-emits it causes go to the back of a queue that is not moving, so "
+            + "keep it long.";
+
+    public static final String STATUS_SETTLED_ENABLED_CONFIG = "status.settled.enabled";
+    private static final String STATUS_SETTLED_ENABLED_DOC =
+            "Whether the tracker writes a DELIVERED/READ status record for every settled delivery (one more replicated "
+            + "record per message). Off by default: re-emits (PENDING) and dead letters (DEAD_LETTERED) always get one.";
 
     public static final String BACKOFF_MULTIPLIER_CONFIG = "backoff.multiplier";
     private static final String BACKOFF_MULTIPLIER_DOC = "Each further attempt waits this many times longer than the previous one.";
@@ -121,7 +137,9 @@ public final class TrackerConfig extends AbstractConfig {
             .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
             .define(APPLICATION_ID_CONFIG, Type.STRING, "courier-tracker", new ConfigDef.NonEmptyString(), Importance.HIGH, APPLICATION_ID_DOC)
             .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX, new ConfigDef.NonEmptyString(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
-            .define(ACK_TIMEOUT_MS_CONFIG, Type.LONG, 10_000L, Range.atLeast(1), Importance.HIGH, ACK_TIMEOUT_MS_DOC)
+            .define(ACK_TIMEOUT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.HIGH, ACK_TIMEOUT_MS_DOC)
+            .define(QUEUED_TIMEOUT_MS_CONFIG, Type.LONG, 10L * 60 * 1000, Range.atLeast(1), Importance.MEDIUM, QUEUED_TIMEOUT_MS_DOC)
+            .define(STATUS_SETTLED_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.LOW, STATUS_SETTLED_ENABLED_DOC)
             .define(BACKOFF_MULTIPLIER_CONFIG, Type.DOUBLE, 2.0, Range.atLeast(1.0), Importance.MEDIUM, BACKOFF_MULTIPLIER_DOC)
             .define(BACKOFF_MAX_MS_CONFIG, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM, BACKOFF_MAX_MS_DOC)
             .define(BACKOFF_JITTER_CONFIG, Type.DOUBLE, 0.2, Range.between(0.0, 1.0), Importance.LOW, BACKOFF_JITTER_DOC)

@@ -21,6 +21,9 @@ final class TrackerMetrics {
     /** Acks whose send event never arrived within early.ack.retention.ms: counted and dropped. */
     static final String STRAY_ACK = "stray-ack";
 
+    /** Re-emits of a delivery no consumer reported reading within queued.timeout.ms (the safety net). */
+    static final String QUEUED_TIMEOUT = "queued-timeout";
+
     /** HELD acks: a delivery consumer held an attempt back for order; its deadline was re-armed, uncounted. */
     static final String HELD = "held";
 
@@ -30,6 +33,7 @@ final class TrackerMetrics {
     private final Sensor reemits;
     private final Sensor outageReemits;
     private final Sensor budgetExhausted;
+    private final Sensor queuedTimeouts;
 
     TrackerMetrics(StreamsMetrics metrics, String taskId) {
         this.metrics = metrics;
@@ -38,6 +42,11 @@ final class TrackerMetrics {
         this.budgetExhausted = metrics.addRateTotalSensor(SCOPE, taskId, BUDGET_EXHAUSTED, Sensor.RecordingLevel.INFO);
         this.strayAcks = metrics.addRateTotalSensor(SCOPE, taskId, STRAY_ACK, Sensor.RecordingLevel.INFO);
         this.held = metrics.addRateTotalSensor(SCOPE, taskId, HELD, Sensor.RecordingLevel.INFO);
+        this.queuedTimeouts = metrics.addRateTotalSensor(SCOPE, taskId, QUEUED_TIMEOUT, Sensor.RecordingLevel.INFO);
+    }
+
+    void queuedTimeout() {
+        queuedTimeouts.record();
     }
 
     void held() {
@@ -65,5 +74,6 @@ final class TrackerMetrics {
         metrics.removeSensor(budgetExhausted);
         metrics.removeSensor(strayAcks);
         metrics.removeSensor(held);
+        metrics.removeSensor(queuedTimeouts);
     }
 }

@@ -1,5 +1,6 @@
 package dev.courier.streams;
 
+import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
@@ -31,20 +32,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tracks each (messageId, recipientId) from its send event to its ack.
+ * Tracks each (messageId, recipientId) from its send event to its ack, and re-emits only what a delivery
+ * consumer read and did not deliver.
  *
  * <p>The protocol, per delivery key {@code messageId/recipientId}:
  * <ol>
- *   <li>A send event with attempt 1 and no state: store it as pending with a deadline (ack timeout +
- *       jitter) and index the deadline. No status yet: most deliveries settle within milliseconds.</li>
- *   <li>An ack with pending state: delete the state and its index entry, publish DELIVERED or READ (or
- *       dead-letter with reason REJECTED). Later acks for the same key find no pending event.</li>
+ *   <li>A send event with attempt 1 and no state: store it as pending. If no delivery consumer has reported
+ *       reading its offset yet it is <b>queued</b>: indexed by send offset, with only the safety-net deadline
+ *       ({@code queued.timeout.ms}) or its expiry. No status record: most deliveries settle within
+ *       milliseconds.</li>
+ *   <li>Delivery consumers write one {@link AckBatch} per transaction and partition, after that
+ *       transaction's other records: its acks, then "every send record below {@code committedThrough} was
+ *       handled, committed at {@code committedAt}". The tracker applies the acks first, then the progress:
+ *       every queued delivery below {@code committedThrough} was read and committed without a settling ack
+ *       (RETRY, HELD, a Deliverer that gave up), so it is <b>armed</b>: its deadline becomes the re-emit
+ *       back-off counted from {@code committedAt}. A send read after a progress report that already passed its
+ *       offset is armed at once. A consumer that dies before its commit reports nothing; Kafka hands the batch
+ *       to the next owner, and nothing is re-emitted.</li>
+ *   <li>An ack with pending state: delete the state and its index entries, settle: DELIVERED or READ (a status
+ *       record only with {@code status.settled.enabled}), or dead-letter with reason REJECTED. Later acks for
+ *       the same key find no pending event.</li>
  *   <li>An ack with no state: the send event has not been seen yet (acks and sends are separate
  *       topics), or the delivery was settled already. Remember it as an early ack until
  *       {@code early.ack.retention.ms}; a send event arriving meanwhile is settled at once.</li>
  *   <li>Wall-clock punctuation: scan the deadline index up to now, oldest deadline first. A pending event
- *       past its deadline is re-emitted to the send topic with attempt+1 and a longer deadline, or
- *       dead-lettered (MAX_ATTEMPTS, EXPIRED). An early ack past its retention is forgotten.</li>
+ *       past its deadline is re-emitted to the send topic with attempt+1, or dead-lettered (MAX_ATTEMPTS,
+ *       EXPIRED). The re-emit is queued again until a consumer reports reading it, as any send. An early ack
+ *       past its retention is forgotten.</li>
  *   <li>Re-emits are rate-limited per task ({@link ReemitBudget}). When the budget is spent the scan
  *       stops: that delivery and every later one stay in the index untouched and are first in line at the
  *       next punctuation, so a backlog drains oldest first at the budgeted rate, and each punctuation reads
@@ -54,12 +68,12 @@ import org.slf4j.LoggerFactory;
  *       delivery is re-emitted (attempt+1, backoff still growing) but the attempt is recorded in
  *       {@code outageAttempts} and not counted toward max.attempts, and nothing is dead-lettered for
  *       MAX_ATTEMPTS. EXPIRED applies regardless.</li>
- *   <li>A send event with attempt &gt; 1 is the tracker's own re-emit coming back: the state already
- *       holds it (same attempt), or the delivery was settled after it was emitted. Either way it needs
- *       nothing; that is why an ack arriving after a re-emit causes no further re-emit.</li>
+ *   <li>A send event with attempt &gt; 1 is the tracker's own re-emit coming back: the state holds it
+ *       (same attempt; its send offset is recorded now), or the delivery was settled after it was emitted
+ *       (nothing to do).</li>
  * </ol>
- * State, index, re-emits, status and dead letters are written in one exactly-once transaction with the
- * input offsets, so a tracker crash neither loses a pending delivery nor emits a re-emit twice.
+ * State, indexes, progress, re-emits, status and dead letters are written in one exactly-once transaction
+ * with the input offsets, so a tracker crash neither loses a pending delivery nor emits a re-emit twice.
  */
 final class TrackerProcessor implements Processor<String, byte[], String, SpecificRecord> {
 
@@ -73,7 +87,9 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final long punctuateIntervalMs;
     private final int maxDuePerPunctuation;
     private final Deserializer<SendEvent> sendDeserializer;
-    private final Deserializer<DeliveryAck> ackDeserializer;
+    private final Deserializer<SpecificRecord> ackDeserializer;
+    private final long queuedTimeoutMs;
+    private final boolean settledStatus;
     private final SplittableRandom random = new SplittableRandom();
     private final TrackerConfig config;
 
@@ -84,9 +100,13 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private TrackerMetrics metrics;
     private KeyValueStore<String, PendingDelivery> pending;
     private KeyValueStore<Bytes, byte[]> deadlines;
+    private KeyValueStore<Bytes, byte[]> queue;
+    private KeyValueStore<Integer, byte[]> progressStore;
+    private int partition;
+    private ConsumerProgress progress;
 
     TrackerProcessor(TrackerConfig config, CourierTopics topics, Deserializer<SendEvent> sendDeserializer,
-                     Deserializer<DeliveryAck> ackDeserializer) {
+                     Deserializer<SpecificRecord> ackDeserializer) {
         this.config = config;
         this.topics = topics;
         this.policy = config.redeliveryPolicy();
@@ -96,6 +116,8 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.maxDuePerPunctuation = config.getInt(TrackerConfig.MAX_DUE_PER_PUNCTUATION_CONFIG);
         this.sendDeserializer = sendDeserializer;
         this.ackDeserializer = ackDeserializer;
+        this.queuedTimeoutMs = config.getLong(TrackerConfig.QUEUED_TIMEOUT_MS_CONFIG);
+        this.settledStatus = config.getBoolean(TrackerConfig.STATUS_SETTLED_ENABLED_CONFIG);
     }
 
     @Override
@@ -103,8 +125,13 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.context = context;
         this.pending = context.getStateStore(TrackerTopology.PENDING_STORE);
         this.deadlines = context.getStateStore(TrackerTopology.DEADLINE_INDEX_STORE);
+        this.queue = context.getStateStore(TrackerTopology.QUEUE_INDEX_STORE);
+        this.progressStore = context.getStateStore(TrackerTopology.PROGRESS_STORE);
+        this.partition = context.taskId().partition();
+        this.progress = ConsumerProgress.fromBytes(progressStore.get(partition));
         // A delivery sent and acked within one commit interval then never reaches RocksDB or the changelog.
-        if (!CacheCoalescing.skipUnwrittenDeletes(pending) | !CacheCoalescing.skipUnwrittenDeletes(deadlines)) {
+        if (!CacheCoalescing.skipUnwrittenDeletes(pending) | !CacheCoalescing.skipUnwrittenDeletes(deadlines)
+                | !CacheCoalescing.skipUnwrittenDeletes(queue)) {
             log.debug("task {}: a tracker store has no cache; every delete reaches it", context.taskId());
         }
         this.budget = config.reemitBudget(context.currentSystemTimeMs());
@@ -115,27 +142,33 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     }
 
     /**
-     * The deadline index has no changelog (see {@link TrackerTopology}): it is emptied and rebuilt from the
-     * pending store, which is restored from its changelog, every time the task starts. So it always matches
-     * the pending deliveries, after a clean restart, a crash (exactly-once wipes and restores the state) or a
-     * task moving between instances. Costs one scan of the task's pending deliveries.
+     * The deadline and queue indexes have no changelog (see {@link TrackerTopology}): they are emptied and
+     * rebuilt from the pending store, which is restored from its changelog, every time the task starts. So they
+     * always match the pending deliveries, after a clean restart, a crash (exactly-once wipes and restores the
+     * state) or a task moving between instances. Costs one scan of the task's pending deliveries.
      */
     private void rebuildDeadlineIndex() {
-        List<Bytes> old = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = deadlines.all()) {
-            it.forEachRemaining(entry -> old.add(entry.key));
-        }
-        old.forEach(deadlines::delete);
+        int dropped = clear(deadlines) + clear(queue);
         long indexed = 0;
         try (KeyValueIterator<String, PendingDelivery> it = pending.all()) {
             while (it.hasNext()) {
                 var entry = it.next();
-                deadlines.put(Bytes.wrap(DeadlineIndex.key(entry.value.getDeadline(), entry.key)), PRESENT);
+                index(entry.key, entry.value);
                 indexed++;
             }
         }
-        log.info("task {}: deadline index rebuilt from the pending store ({} entries; {} local entries dropped)",
-                context.taskId(), indexed, old.size());
+        log.info("task {}: deadline and queue indexes rebuilt from the pending store ({} deliveries; {} local entries "
+                + "dropped); consumers have read partition {} through offset {}", context.taskId(), indexed, dropped,
+                partition, progress.committedThrough());
+    }
+
+    private static int clear(KeyValueStore<Bytes, byte[]> store) {
+        List<Bytes> old = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            it.forEachRemaining(entry -> old.add(entry.key));
+        }
+        old.forEach(store::delete);
+        return old.size();
     }
 
     @Override
@@ -161,6 +194,10 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             unprocessable(record, source, isSend, "NULL_VALUE", "record has no value (tombstone)");
             return;
         }
+        if (value instanceof AckBatch batch) {
+            onAckBatch(batch, record, source);
+            return;
+        }
         String invalid = isSend ? EventChecks.checkSend((SendEvent) value) : EventChecks.checkAck((DeliveryAck) value);
         if (invalid != null) {
             unprocessable(record, source, isSend, EventChecks.INVALID_EVENT, invalid);
@@ -173,13 +210,13 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             return;
         }
         if (isSend) {
-            onSend((SendEvent) value, record.timestamp());
+            onSend((SendEvent) value, source.offset(), record.timestamp());
         } else {
             onAck((DeliveryAck) value, record.timestamp());
         }
     }
 
-    private void onSend(SendEvent event, long timestamp) {
+    private void onSend(SendEvent event, long offset, long timestamp) {
         String key = CourierTopics.deliveryKey(event.getMessageId(), event.getRecipientId());
         PendingDelivery state = pending.get(key);
         long now = context.currentSystemTimeMs();
@@ -187,10 +224,10 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             if (event.getAttempt() > 1) {
                 return; // our own re-emit of a delivery settled since: nothing to do
             }
-            long deadline = policy.deadline(1, event.getSentAt().toEpochMilli(), now, random);
             // No PENDING status for a first attempt: most are settled within milliseconds, and the status
             // topic would carry two records per message instead of one (see DeliveryStatus).
-            put(key, PendingDelivery.newBuilder().setEvent(event).setDeadline(deadline).setLastAttemptAt(now).build());
+            put(key, arrived(PendingDelivery.newBuilder().setEvent(event).setQueued(true)
+                    .setDeadline(queuedDeadline(event, now)).setLastAttemptAt(now), offset));
         } else if (state.getEvent() == null) {
             if (event.getAttempt() > 1) {
                 return;
@@ -198,8 +235,91 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             // The ack came first: settle now.
             remove(key, state);
             settle(event, state.getEarlyAck(), event.getAttempt(), now, timestamp, null);
+        } else if (state.getQueued() && state.getSendOffset() < 0 && event.getAttempt() == state.getEvent().getAttempt()) {
+            // Our own re-emit, read back: now its offset is known, and a consumer's progress can pass it.
+            remove(key, state);
+            put(key, arrived(PendingDelivery.newBuilder(state), offset));
         }
-        // Otherwise the state already holds this delivery: a producer retry or our own re-emit.
+        // Otherwise the state already holds this delivery: a producer retry, or an older attempt.
+    }
+
+    /**
+     * A queued delivery whose send record is at {@code offset}: armed at once if a consumer already reported
+     * reading past it (the tracker read that progress report first), queued otherwise.
+     */
+    private PendingDelivery arrived(PendingDelivery.Builder state, long offset) {
+        state.setSendOffset(offset);
+        return progress.read(offset) ? armed(state, progress.committedAt()) : state.build();
+    }
+
+    /**
+     * A delivery a consumer read and committed at {@code committedAt} without settling it: its deadline is the
+     * attempt's back-off from that commit (held attempts were never tried, so they do not grow it).
+     */
+    private PendingDelivery armed(PendingDelivery.Builder state, long committedAt) {
+        SendEvent event = state.getEvent();
+        long from = Math.min(committedAt, context.currentSystemTimeMs()); // a consumer clock ahead of ours
+        long deadline = policy.deadline(backoffAttempt(event.getAttempt(), state.getHeldAttempts()),
+                event.getSentAt().toEpochMilli(), from, random);
+        return state.setQueued(false).setDeadline(deadline).build();
+    }
+
+    /** The safety net of a queued attempt emitted (or read) at {@code now}: queued.timeout.ms, capped at expiry. */
+    private long queuedDeadline(SendEvent event, long now) {
+        long safetyNet = now + queuedTimeoutMs < now ? Long.MAX_VALUE : now + queuedTimeoutMs;
+        return Math.min(safetyNet, policy.expiresAt(event.getSentAt().toEpochMilli()));
+    }
+
+    /**
+     * One consumer transaction's report for this task's partition: its acks, in order, then its progress. A batch
+     * naming another partition is poison (it would arm deliveries by the wrong offsets); an invalid ack inside an
+     * otherwise good batch is dead-lettered on its own and the rest applies.
+     */
+    private void onAckBatch(AckBatch batch, Record<String, byte[]> record, RecordMetadata source) {
+        if (batch.getSendPartition() != source.partition() || batch.getCommittedThrough() < 0) {
+            unprocessable(record, source, false, EventChecks.INVALID_EVENT, "AckBatch for send partition "
+                    + batch.getSendPartition() + " through offset " + batch.getCommittedThrough() + " written to ack partition "
+                    + source.partition() + " (a batch must go to the partition numbered like the send partition)");
+            return;
+        }
+        for (DeliveryAck ack : batch.getAcks()) {
+            String invalid = EventChecks.checkAck(ack);
+            if (invalid != null) {
+                unprocessable(record, source, false, EventChecks.INVALID_EVENT, "in an AckBatch by "
+                        + batch.getDeliveredBy() + ": " + invalid);
+                continue;
+            }
+            onAck(ack, record.timestamp());
+        }
+        onProgress(new ConsumerProgress(batch.getCommittedThrough(), batch.getCommittedAt().toEpochMilli()));
+    }
+
+    /**
+     * A consumer committed everything below {@code reported.committedThrough()}: every queued delivery below it,
+     * still pending after that transaction's acks, was tried and not settled, and is armed. Progress only moves
+     * forward (an older report, e.g. after an operator reset the group's offsets, changes nothing).
+     */
+    private void onProgress(ConsumerProgress reported) {
+        if (reported.committedThrough() <= progress.committedThrough()) {
+            return;
+        }
+        List<Bytes> passed = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = queue.range(Bytes.wrap(DeadlineIndex.first()),
+                Bytes.wrap(DeadlineIndex.upTo(reported.committedThrough() - 1)))) {
+            it.forEachRemaining(entry -> passed.add(entry.key));
+        }
+        for (Bytes indexKey : passed) {
+            String key = DeadlineIndex.deliveryKey(indexKey.get());
+            PendingDelivery state = pending.get(key);
+            if (state == null || !state.getQueued() || state.getSendOffset() != DeadlineIndex.deadline(indexKey.get())) {
+                queue.delete(indexKey); // settled or re-emitted since: a stale entry
+                continue;
+            }
+            remove(key, state);
+            put(key, armed(PendingDelivery.newBuilder(state), reported.committedAt()));
+        }
+        progress = reported;
+        progressStore.put(partition, reported.toBytes());
     }
 
     private void onAck(DeliveryAck ack, long timestamp) {
@@ -234,8 +354,8 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      * A delivery consumer held the delivery back for order: an earlier message of its conversation is owed.
      * The consumer keeps it and hands it over as soon as the earlier one is delivered; the tracker only
      * waits, as a backstop for a consumer that loses it (crash, rebalance): the attempt is marked held (not
-     * counted toward max.attempts, not growing the back-off) and the deadline re-armed one un-grown back-off
-     * from now. A HELD ack for an older attempt, a repeated one, or one for a delivery not tracked (settled,
+     * counted toward max.attempts, not growing the back-off), and its deadline is one un-grown back-off from
+     * the consumer's commit. A HELD ack for an older attempt, a repeated one, or one for a delivery not tracked (settled,
      * or its send not read yet) changes nothing.
      */
     private void onHeld(String key, PendingDelivery state, DeliveryAck ack, long now) {
@@ -245,10 +365,13 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         }
         SendEvent event = state.getEvent();
         int heldAttempts = state.getHeldAttempts() + 1;
-        long deadline = policy.deadline(backoffAttempt(event.getAttempt(), heldAttempts), event.getSentAt().toEpochMilli(),
-                now, random);
         remove(key, state);
-        put(key, PendingDelivery.newBuilder(state).setDeadline(deadline).setHeldAttempts(heldAttempts).setHeld(true).build());
+        PendingDelivery.Builder next = PendingDelivery.newBuilder(state).setHeldAttempts(heldAttempts).setHeld(true);
+        // Queued (the usual case: the consumer's progress comes right after this ack): the progress arms it with
+        // the un-grown back-off. Already armed: re-armed one un-grown back-off from now.
+        long deadline = state.getQueued() ? state.getDeadline() : policy.deadline(
+                backoffAttempt(event.getAttempt(), heldAttempts), event.getSentAt().toEpochMilli(), now, random);
+        put(key, next.setDeadline(deadline).build());
         metrics.held();
         log.debug("messageId={} recipient={} attempt={} held for order by {}; deadline re-armed to {}", ack.getMessageId(),
                 ack.getRecipientId(), ack.getAttempt(), ack.getDeliveredBy(), deadline);
@@ -266,8 +389,10 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                     + (reason == null ? "" : ": " + reason), attempts, now, timestamp);
             return;
         }
-        DeliveryState state = status == AckStatus.READ ? DeliveryState.READ : DeliveryState.DELIVERED;
-        publishStatus(event, state, attempts, now, null, null, null, timestamp);
+        if (settledStatus) {
+            DeliveryState state = status == AckStatus.READ ? DeliveryState.READ : DeliveryState.DELIVERED;
+            publishStatus(event, state, attempts, now, null, null, null, timestamp);
+        }
     }
 
     @Override
@@ -360,17 +485,23 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private void onDeadline(String key, PendingDelivery state, Verdict verdict, long now) {
         SendEvent event = state.getEvent();
         int attempt = event.getAttempt();
+        remove(key, state); // its deadline entry is gone already; its queue entry, if it was queued, goes too
         switch (verdict) {
             case REEMIT, REEMIT_UNCOUNTED -> {
                 boolean duringOutage = verdict == Verdict.REEMIT_UNCOUNTED;
                 int outageAttempts = state.getOutageAttempts() + (duringOutage ? 1 : 0);
                 SendEvent next = SendEvent.newBuilder(event).setAttempt(attempt + 1).build();
-                // The backoff follows the real attempt, outage attempts included (waiting longer spares a
-                // pipeline that is down), held ones not (they were never tried).
-                long deadline = policy.deadline(backoffAttempt(attempt + 1, state.getHeldAttempts()),
-                        event.getSentAt().toEpochMilli(), now, random);
+                // The re-emit is queued like any send: its back-off starts when a consumer reports reading it.
+                // Until the tracker reads it back its offset is unknown, and only the safety net applies.
+                long deadline = queuedDeadline(next, now);
                 put(key, PendingDelivery.newBuilder(state).setEvent(next).setDeadline(deadline).setLastAttemptAt(now)
-                        .setOutageAttempts(outageAttempts).setHeld(false).build());
+                        .setOutageAttempts(outageAttempts).setHeld(false).setQueued(true).setSendOffset(-1).build());
+                if (state.getQueued()) {
+                    metrics.queuedTimeout();
+                    log.info("re-emitting messageId={} recipient={} attempt={}: no delivery consumer reported reading it "
+                            + "within queued.timeout.ms ({} ms)", event.getMessageId(), event.getRecipientId(), attempt,
+                            queuedTimeoutMs);
+                }
                 context.forward(new Record<String, SpecificRecord>(next.getRecipientId(), next, now),
                         TrackerTopology.REEMIT_SINK);
                 publishStatus(next, DeliveryState.PENDING, attempt + 1, now, deadline, state.getDeadline(), null, now);
@@ -379,29 +510,38 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                         event.getRecipientId(), attempt + 1, !duringOutage);
             }
             case DEAD_LETTER_MAX_ATTEMPTS -> {
-                pending.delete(key);
                 int outageAttempts = state.getOutageAttempts();
                 deadLetter(event, "MAX_ATTEMPTS", "no ack after " + attempt + " attempts" + (outageAttempts == 0 ? ""
                         : " (" + (attempt - outageAttempts) + " counted toward max.attempts, " + outageAttempts
                         + " made while the pipeline was unavailable)"), attempt, now, now);
             }
             case DEAD_LETTER_EXPIRED -> {
-                pending.delete(key);
                 deadLetter(event, "EXPIRED", "not delivered within its time-to-live of " + policy.ttlMs()
                         + " ms (sent at " + event.getSentAt() + ")", attempt, now, now);
             }
         }
     }
 
-    /** Stores new state for {@code key} and indexes its deadline; any earlier index entry is gone already. */
+    /** Stores new state for {@code key} and indexes it; any earlier index entry is gone already. */
     private void put(String key, PendingDelivery state) {
         pending.put(key, state);
+        index(key, state);
+    }
+
+    /** Its deadline, and for a queued delivery whose send offset is known, its place in the queue. */
+    private void index(String key, PendingDelivery state) {
         deadlines.put(Bytes.wrap(DeadlineIndex.key(state.getDeadline(), key)), PRESENT);
+        if (state.getQueued() && state.getSendOffset() >= 0) {
+            queue.put(Bytes.wrap(DeadlineIndex.key(state.getSendOffset(), key)), PRESENT);
+        }
     }
 
     private void remove(String key, PendingDelivery state) {
         pending.delete(key);
         deadlines.delete(Bytes.wrap(DeadlineIndex.key(state.getDeadline(), key)));
+        if (state.getQueued() && state.getSendOffset() >= 0) {
+            queue.delete(Bytes.wrap(DeadlineIndex.key(state.getSendOffset(), key)));
+        }
     }
 
     private void publishStatus(SendEvent event, DeliveryState state, int attempts, long now, Long nextDeadline,

@@ -2,12 +2,12 @@ package dev.courier.streams;
 
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
-import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.PendingDelivery;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.serde.CourierSerdes;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -19,13 +19,14 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   send-source (send topic) ──┐                       ┌─► reemit-sink      (send topic, attempt+1)
  *                              ├─► tracker-processor ──┼─► status-sink      (status topic, compacted)
- *   ack-source  (ack topic)  ──┘     │        │        └─► dead-letter-sink (dead-letter topic)
- *                              pending-store  deadline-index
+ *   ack-source  (ack topic)  ──┘  │    │     │     │   └─► dead-letter-sink (dead-letter topic)
+ *          pending-store  deadline-index  queue-index  consumer-progress
  * </pre>
  *
  * Both sources are read as raw bytes and decoded in the processor, so a record that does not decode is
  * dead-lettered with its reason instead of stopping the task. The send and ack topics are co-partitioned
- * by recipientId, so one task sees a delivery's send event and its ack.
+ * by recipientId, so one task sees a delivery's send event, its ack, and the delivery consumers' progress
+ * reports ({@code AckBatch}) for its partition.
  */
 public final class TrackerTopology {
 
@@ -34,6 +35,8 @@ public final class TrackerTopology {
     public static final String TRACKER_PROCESSOR = "tracker-processor";
     public static final String PENDING_STORE = "pending-store";
     public static final String DEADLINE_INDEX_STORE = "deadline-index";
+    public static final String QUEUE_INDEX_STORE = "queue-index";
+    public static final String PROGRESS_STORE = "consumer-progress";
     public static final String REEMIT_SINK = "reemit-sink";
     public static final String STATUS_SINK = "status-sink";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
@@ -45,7 +48,7 @@ public final class TrackerTopology {
         CourierTopics topics = config.topics();
         Serde<String> keys = Serdes.String();
         Serde<SendEvent> sendSerde = CourierSerdes.value(SendEvent.class, registry);
-        Serde<DeliveryAck> ackSerde = CourierSerdes.value(DeliveryAck.class, registry);
+        Serde<SpecificRecord> ackSerde = CourierSerdes.ackValue(registry);
         Serde<DeliveryStatus> statusSerde = CourierSerdes.value(DeliveryStatus.class, registry);
         Serde<DeadLetter> deadLetterSerde = CourierSerdes.value(DeadLetter.class, registry);
         Serde<PendingDelivery> pendingSerde = CourierSerdes.value(PendingDelivery.class, registry);
@@ -67,6 +70,16 @@ public final class TrackerTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(DEADLINE_INDEX_STORE), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled().withLoggingDisabled(), TRACKER_PROCESSOR);
+        // Queued deliveries (no consumer has reported reading them) by send offset, so a consumer's progress report
+        // finds what it passed with one range scan. Derived from the pending store like the deadline index.
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(QUEUE_INDEX_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                .withCachingEnabled().withLoggingDisabled(), TRACKER_PROCESSOR);
+        // The consumers' progress on the task's partition: one small record, changelogged (cached, so at most one
+        // changelog write per commit interval).
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.Integer(), Serdes.ByteArray())
+                .withCachingEnabled(), TRACKER_PROCESSOR);
         topology.addSink(REEMIT_SINK, topics.send(), keys.serializer(), sendSerde.serializer(), TRACKER_PROCESSOR);
         topology.addSink(STATUS_SINK, topics.status(), keys.serializer(), statusSerde.serializer(), TRACKER_PROCESSOR);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), keys.serializer(), deadLetterSerde.serializer(),

@@ -14,7 +14,7 @@ class TrackerConfigTest {
 
     @Test
     void outageSilenceDefaultsToTwiceTheAckTimeout() {
-        assertEquals(20_000, config(Map.of()).outageSilenceMs());
+        assertEquals(4_000, config(Map.of()).outageSilenceMs());
         assertEquals(6_000, config(Map.of(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, 3_000L)).outageSilenceMs());
         assertEquals(45_000, config(Map.of(TrackerConfig.OUTAGE_SILENCE_MS_CONFIG, 45_000L)).outageSilenceMs());
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -43,7 +45,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every branch of the tracker's protocol, on the whole topology, with a hand-driven wall clock. */
+/**
+ * Every branch of the tracker's protocol, on the whole topology, with a hand-driven wall clock. A delivery
+ * consumer's transaction is played by {@link #committed}: an {@link AckBatch} with its acks and progress.
+ */
 class TrackerTopologyTest {
 
     private static final long ACK_TIMEOUT = 1_000;
@@ -61,6 +66,10 @@ class TrackerTopologyTest {
     private TestInputTopic<String, byte[]> rawSends;
     private TestInputTopic<String, DeliveryAck> acks;
     private TestInputTopic<String, byte[]> rawAcks;
+    private TestInputTopic<String, SpecificRecord> batches;
+    private long clock;
+    /** Records piped into the send topic so far: the next one's offset. */
+    private long sendRecords;
     private TestOutputTopic<String, SendEvent> reemits;
     private TestOutputTopic<String, DeliveryStatus> statuses;
     private TestOutputTopic<String, DeadLetter> deadLetters;
@@ -86,6 +95,7 @@ class TrackerTopologyTest {
         props.put(TrackerConfig.EARLY_ACK_RETENTION_MS_CONFIG, EARLY_ACK_RETENTION);
         props.put(TrackerConfig.PUNCTUATE_INTERVAL_MS_CONFIG, 100L);
         props.put(TrackerConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(TrackerConfig.STATUS_SETTLED_ENABLED_CONFIG, true);
         props.putAll(overrides);
         TrackerConfig config = new TrackerConfig(props);
         SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(config.registryUrl());
@@ -97,6 +107,9 @@ class TrackerTopologyTest {
         rawSends = driver.createInputTopic(topics.send(), keys, new ByteArraySerializer());
         acks = driver.createInputTopic(topics.ack(), keys, CourierSerdes.value(DeliveryAck.class, registry).serializer());
         rawAcks = driver.createInputTopic(topics.ack(), keys, new ByteArraySerializer());
+        batches = driver.createInputTopic(topics.ack(), keys, CourierSerdes.ackValue(registry).serializer());
+        clock = START.toEpochMilli();
+        sendRecords = 0;
         var keyDeserializer = new StringDeserializer();
         reemits = driver.createOutputTopic(topics.send(), keyDeserializer,
                 CourierSerdes.value(SendEvent.class, registry).deserializer());
@@ -112,11 +125,14 @@ class TrackerTopologyTest {
     }
 
     @Test
-    void aSendIsTrackedAsPendingAndReEmittedWhenItsDeadlinePassesWithoutAck() {
+    void aSendReadAndCommittedWithoutAnAckIsReEmittedOneBackOffAfterThatCommit() {
         SendEvent event = send("m1", "alice");
 
         assertTrue(states().isEmpty(), "no status for a first attempt: it is in the pending store");
         assertNotNull(pendingStore().get(key("m1", "alice")));
+        assertTrue(pendingStore().get(key("m1", "alice")).getQueued(), "no consumer has read it: queued");
+        readAll(); // a consumer read it, its Deliverer answered RETRY, the transaction committed
+        assertFalse(pendingStore().get(key("m1", "alice")).getQueued());
         advance(ACK_TIMEOUT - 200);
         assertTrue(reemitted().isEmpty(), "no re-emit before the deadline");
 
@@ -202,6 +218,7 @@ class TrackerTopologyTest {
     @Test
     void anAckAfterAReEmitStopsFurtherReEmits() {
         send("m1", "alice");
+        readAll();
         advance(ACK_TIMEOUT + 100);
         List<SendEvent> first = reemitted();
         assertEquals(1, first.size());
@@ -223,20 +240,23 @@ class TrackerTopologyTest {
         // max.attempts 3, ack timeout 1 s doubling, no jitter
         send("m1", "alice");
         advance(500);
-        held("m1", "alice", 1);            // t=500: deadline re-armed from 1000 to 1500
-        advance(700);
-        assertTrue(reemitted().isEmpty(), "the original deadline (t=1000) no longer applies");
-        advance(400);                      // t=1600
-        assertEquals(List.of(2), reemitted().stream().map(SendEvent::getAttempt).toList(),
+        readAll(heldAck("m1", "alice", 1)); // t=500: read, held back for order, committed: deadline 1500
+        advance(900);
+        assertTrue(reemitted().isEmpty(), "waits one back-off from the commit");
+        advance(200);                      // t=1600
+        List<SendEvent> backstop = reemitted();
+        assertEquals(List.of(2), backstop.stream().map(SendEvent::getAttempt).toList(),
                 "the backstop re-emit, in case the consumer lost the held message");
 
         // The consumer holds every re-emit too, for more attempts than max.attempts: none counts, none waits longer.
         for (int attempt = 2; attempt <= 6; attempt++) {
-            held("m1", "alice", attempt);
+            comeBack(backstop);
+            readAll(heldAck("m1", "alice", attempt));
             advance(900);
             assertTrue(reemitted().isEmpty(), "attempt " + attempt + ": the back-off did not grow (1 s, not doubled)");
             advance(200);
-            assertEquals(List.of(attempt + 1), reemitted().stream().map(SendEvent::getAttempt).toList());
+            backstop = reemitted();
+            assertEquals(List.of(attempt + 1), backstop.stream().map(SendEvent::getAttempt).toList());
         }
         assertTrue(deadLetters.isEmpty(), "held attempts do not count toward max.attempts");
         assertEquals(6, metric(TrackerMetrics.HELD + "-total"));
@@ -247,14 +267,135 @@ class TrackerTopologyTest {
     }
 
     @Test
-    void aRetryAckSettlesNothingAndTheDeadlineStands() {
+    void aRetryIsReEmittedOneBackOffAfterTheCommitThatReadItNotAfterItsPublication() {
         send("m1", "alice");
-        acks.pipeInput("alice", DeliveryAck.newBuilder().setMessageId("m1").setRecipientId("alice")
+        advance(5 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty(), "queued behind a backlog for 5 back-offs: not late, not re-emitted");
+
+        readAll(DeliveryAck.newBuilder().setMessageId("m1").setRecipientId("alice")
                 .setStatus(AckStatus.RETRY).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(1)
-                .setConversationId("c1").setSeq(1L).build(), START);
-        assertTrue(states().isEmpty());
+                .setConversationId("c1").setSeq(1L).build());
+        assertTrue(states().isEmpty(), "a RETRY settles nothing");
+        advance(ACK_TIMEOUT - 100);
+        assertTrue(reemitted().isEmpty(), "the back-off counts from the commit");
+        advance(200);
+        assertEquals(1, reemitted().size());
+    }
+
+    @Test
+    void aQueuedDeliveryIsNeverReEmittedButItsTimeToLiveStillApplies() {
+        send("m1", "alice");
+        for (long t = 0; t < TTL - 1_000; t += 1_000) {
+            advance(1_000);
+        }
+        assertTrue(reemitted().isEmpty(), "no consumer read it: it is queued, not lost");
+        assertTrue(deadLetters.isEmpty());
+        advance(1_000);
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("EXPIRED", letter.getReasonCode());
+        assertEquals(1, letter.getAttempts());
+        assertTrue(reemitted().isEmpty());
+    }
+
+    @Test
+    void aConsumerDeathBeforeItsCommitNeedsNoReEmitTheNextOwnerReadsTheRecordAgain() {
+        send("m1", "alice");
+        send("m2", "alice");
+        // consumer A handed both and died before committing: nothing reached the ack topic
+        advance(3 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty());
+        // consumer B, the partition's next owner, delivers both from the committed offset
+        readAll(ackOf("m1", "alice", AckStatus.DELIVERED), ackOf("m2", "alice", AckStatus.DELIVERED));
+        advance(10 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty());
+        assertEquals(0, pendingStore().approximateNumEntries());
+    }
+
+    @Test
+    void progressAfterARebalanceArmsOnlyWhatTheNewOwnerPassedAndAnOlderReportChangesNothing() {
+        for (int i = 0; i < 4; i++) {
+            send("m" + i, "alice");        // offsets 0..3
+        }
+        committed(2, "consumer-a", ackOf("m0", "alice", AckStatus.DELIVERED)); // m1 answered RETRY
+        advance(2_000);
+        assertEquals(List.of("m1"), reemitted().stream().map(SendEvent::getMessageId).toList(),
+                "m1 was read (RETRY); m2 and m3 were not: consumer-a died, or lost the partition, before them");
+        committed(4, "consumer-b", ackOf("m3", "alice", AckStatus.DELIVERED)); // the new owner: m2 RETRY at t=2000
+        committed(1, "consumer-a", ackOf("m9", "alice", AckStatus.DELIVERED)); // a late, older report
+        advance(ACK_TIMEOUT - 200);
+        assertTrue(reemitted().isEmpty(), "m2 counts from consumer-b's commit at t=2000");
+        advance(200);
+        assertEquals(List.of("m2"), reemitted().stream().map(SendEvent::getMessageId).toList());
+    }
+
+    @Test
+    void progressReadBeforeTheSendsArmsThemOnArrival() {
+        // The tracker reads the ack partition ahead of the send partition (no time alignment between them).
+        committed(3, "consumer-a", ackOf("m0", "alice", AckStatus.DELIVERED));
+        advance(500);
+        send("m0", "alice");
+        send("m1", "alice");
+        send("m2", "alice");
+        send("m3", "alice");               // offset 3: not read yet
+        assertEquals(List.of(DeliveryState.DELIVERED), states(), "m0 settled by its early ack");
+        assertFalse(pendingStore().get(key("m1", "alice")).getQueued(), "read before it arrived: armed at once");
+        assertTrue(pendingStore().get(key("m3", "alice")).getQueued());
+        advance(ACK_TIMEOUT - 500 + 100);  // one back-off after the commit (t=0), not after the arrival (t=500)
+        assertEquals(List.of("m1", "m2"), reemitted().stream().map(SendEvent::getMessageId).sorted().toList());
+    }
+
+    @Test
+    void aReEmitIsQueuedUntilAConsumerReportsReadingItsOwnRecord() {
+        send("m1", "alice");
+        readAll();
         advance(ACK_TIMEOUT + 100);
-        assertEquals(1, reemitted().size(), "re-emitted at its deadline as if no ack had come");
+        List<SendEvent> again = reemitted();
+        assertEquals(1, again.size());
+        advance(10 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty(), "attempt 2 is queued (its record not even read back yet)");
+        comeBack(again);
+        PendingDelivery state = pendingStore().get(key("m1", "alice"));
+        assertTrue(state.getQueued());
+        assertEquals(1, state.getSendOffset(), "the re-emit's own offset, once read back");
+        advance(10 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty());
+        readAll();
+        advance(2 * ACK_TIMEOUT + 100);
+        assertEquals(List.of(3), reemitted().stream().map(SendEvent::getAttempt).toList());
+    }
+
+    @Test
+    void theSafetyNetReEmitsADeliveryNoConsumerReportedReadingWithinTheQueuedTimeout() {
+        // for delivery consumers that write plain DeliveryAcks and no AckBatch
+        start(Map.of(TrackerConfig.QUEUED_TIMEOUT_MS_CONFIG, 5_000L));
+        send("m1", "alice");
+        advance(4_900);
+        assertTrue(reemitted().isEmpty());
+        advance(200);
+        assertEquals(List.of(2), reemitted().stream().map(SendEvent::getAttempt).toList());
+        assertEquals(1, metric(TrackerMetrics.QUEUED_TIMEOUT + "-total"));
+        ack("m1", "alice", AckStatus.DELIVERED); // a plain ack still settles
+        assertNull(pendingStore().get(key("m1", "alice")));
+    }
+
+    @Test
+    void anAckBatchWrittenToTheWrongPartitionIsDeadLetteredAndArmsNothing() {
+        send("m1", "alice");
+        batches.pipeInput(null, AckBatch.newBuilder().setSendPartition(1).setFirstOffset(0).setCommittedThrough(1)
+                .setCommittedAt(START).setDeliveredBy("c1").setAcks(List.of()).build(), START);
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("INVALID_EVENT", letter.getReasonCode());
+        assertTrue(letter.getReasonText().contains("send partition 1"), letter.getReasonText());
+        assertTrue(pendingStore().get(key("m1", "alice")).getQueued());
+    }
+
+    @Test
+    void settledDeliveriesGetNoStatusRecordUnlessAskedFor() {
+        start(Map.of(TrackerConfig.STATUS_SETTLED_ENABLED_CONFIG, false));
+        send("m1", "alice");
+        readAll(ackOf("m1", "alice", AckStatus.DELIVERED));
+        assertTrue(states().isEmpty());
+        assertNull(pendingStore().get(key("m1", "alice")));
     }
 
     @Test
@@ -263,13 +404,18 @@ class TrackerTopologyTest {
         assertNull(pendingStore().get(key("x", "bob")), "a HELD ack is not remembered as an early ack");
 
         send("m1", "alice");
-        advance(ACK_TIMEOUT + 50);         // attempt 2 re-emitted at ~t=1000, deadline ~t=3000
-        assertEquals(1, reemitted().size());
+        readAll();
+        advance(ACK_TIMEOUT + 50);         // attempt 2 re-emitted at ~t=1000
+        List<SendEvent> again = reemitted();
+        assertEquals(1, again.size());
+        comeBack(again);
+        readAll();                         // read, not settled: deadline t=1000+2000
         long deadline = pendingStore().get(key("m1", "alice")).getDeadline();
         held("m1", "alice", 1);            // for the attempt before: stale
         assertEquals(deadline, pendingStore().get(key("m1", "alice")).getDeadline());
         held("m1", "alice", 2);
         long reArmed = pendingStore().get(key("m1", "alice")).getDeadline();
+        assertEquals(clock + ACK_TIMEOUT, reArmed, "held: one un-grown back-off from now");
         advance(100);
         held("m1", "alice", 2);            // repeated
         assertEquals(reArmed, pendingStore().get(key("m1", "alice")).getDeadline());
@@ -280,8 +426,10 @@ class TrackerTopologyTest {
     @Test
     void backoffGrowsBetweenAttempts() {
         send("m1", "alice");
-        advance(ACK_TIMEOUT);          // attempt 2 emitted at t=1000, waits 2000
-        assertEquals(1, reemitted().size());
+        readAll();
+        advance(ACK_TIMEOUT);          // attempt 2 emitted at t=1000, read at once, waits 2000
+        comeBack(reemitted());
+        readAll();
         advance(1_900);
         assertTrue(reemitted().isEmpty(), "attempt 2 waits twice as long as attempt 1");
         advance(200);
@@ -291,10 +439,15 @@ class TrackerTopologyTest {
     @Test
     void afterTheLastAttemptTheMessageIsDeadLetteredWithReasonMaxAttempts() {
         send("m1", "alice");
+        readAll();
+        List<SendEvent> again = new ArrayList<>();
         advance(ACK_TIMEOUT + 10);         // attempt 2
+        again.addAll(readBackAndRead());
         advance(2 * ACK_TIMEOUT + 10);     // attempt 3 (the last)
+        again.addAll(readBackAndRead());
         advance(4 * ACK_TIMEOUT + 10);     // attempt 3's deadline: give up
-        assertEquals(2, reemitted().size());
+        again.addAll(reemitted());
+        assertEquals(2, again.size());
 
         DeadLetter letter = deadLetters.readValue();
         assertEquals("MAX_ATTEMPTS", letter.getReasonCode());
@@ -314,12 +467,13 @@ class TrackerTopologyTest {
     void aMessagePastItsTimeToLiveIsDeadLetteredAsExpired() {
         start(Map.of(TrackerConfig.MAX_ATTEMPTS_CONFIG, 100, TrackerConfig.MESSAGE_TTL_MS_CONFIG, 2_500L));
         send("m1", "alice");
+        readAll();
         advance(ACK_TIMEOUT + 10);     // attempt 2, its deadline capped at the expiry (2500)
+        assertEquals(1, readBackAndRead().size());
         advance(1_600);
         DeadLetter letter = deadLetters.readValue();
         assertEquals("EXPIRED", letter.getReasonCode());
         assertEquals(2, letter.getAttempts());
-        assertEquals(1, reemitted().size());
     }
 
     @Test
@@ -395,6 +549,8 @@ class TrackerTopologyTest {
         SendEvent event = send("m1", "alice");
         sends.pipeInput("alice", event, START);
         assertEquals(1, pendingStore().approximateNumEntries());
+        assertEquals(0, pendingStore().get(key("m1", "alice")).getSendOffset(), "the first copy's offset");
+        readAll();
         advance(ACK_TIMEOUT + 10);
         assertEquals(1, reemitted().size());
     }
@@ -403,7 +559,7 @@ class TrackerTopologyTest {
     void eachRecipientOfAMessageIsTrackedOnItsOwn() {
         send("m1", "alice");
         send("m1", "bob");
-        ack("m1", "alice", AckStatus.DELIVERED);
+        readAll(ackOf("m1", "alice", AckStatus.DELIVERED));
         advance(ACK_TIMEOUT + 10);
         List<SendEvent> again = reemitted();
         assertEquals(1, again.size());
@@ -416,6 +572,7 @@ class TrackerTopologyTest {
         for (int i = 0; i < 25; i++) {
             send("m" + i, "alice");
         }
+        readAll();
         advance(ACK_TIMEOUT);
         assertEquals(10, reemitted().size(), "one punctuation handles at most the limit");
         advance(100);
@@ -432,6 +589,7 @@ class TrackerTopologyTest {
         for (int i = 0; i < backlog; i++) {
             send("m" + i, "r" + (i % 50));
         }
+        readAll();
         advance(ACK_TIMEOUT - 100);
         List<Integer> perTick = new ArrayList<>();
         Set<String> reEmitted = new HashSet<>();
@@ -465,15 +623,19 @@ class TrackerTopologyTest {
         // max.attempts 3, ack timeout 1 s doubling to 10 s, outage.silence.ms 2 s (default), ttl 60 s.
         List<String> ids = List.of("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
         ids.forEach(id -> send(id, "alice"));
+        readAll();
 
-        // Outage: no ack at all for 30 s. Attempt 2 (t=1 s) counts; from t=3 s the pipeline is judged
-        // unavailable and attempts 3..6 (t=3, 7, 15, 25 s) do not, though far more than max.attempts deadlines pass.
+        // Outage: no ack at all for 30 s (the consumers read every attempt at once, the devices take none).
+        // Attempt 2 (t=1 s) counts; from t=3 s the pipeline is judged unavailable and attempts 3..6 (t=3, 7, 15,
+        // 25 s) do not, though far more than max.attempts deadlines pass.
         List<Long> m0ReEmittedAt = new ArrayList<>();
         for (long t = 100; t <= 30_000; t += 100) {
             advance(100);
-            reemits.readRecordsToList().stream()
-                    .filter(r -> r.value().getAttempt() > 1 && r.value().getMessageId().equals("m0"))
+            var records = reemits.readRecordsToList().stream().filter(r -> r.value().getAttempt() > 1).toList();
+            records.stream().filter(r -> r.value().getMessageId().equals("m0"))
                     .forEach(r -> m0ReEmittedAt.add(r.timestamp() - START.toEpochMilli()));
+            comeBack(records.stream().map(r -> r.value()).toList());
+            readAll();
         }
         assertEquals(List.of(1_000L, 3_000L, 7_000L, 15_000L, 25_000L), m0ReEmittedAt,
                 "five re-emits of m0 (attempts 2..6), the backoff still growing through the outage");
@@ -488,10 +650,11 @@ class TrackerTopologyTest {
         ids.subList(0, 7).forEach(id -> ack(id, "alice", AckStatus.DELIVERED));
         for (long t = 30_100; t <= 50_000; t += 100) {
             advance(100);
+            readBackAndRead();
             if (t % 500 == 0) {
                 String live = "live-" + t;
                 sends.pipeInput("bob", event(live, "bob").setSentAt(START.plusMillis(t)).build(), START.plusMillis(t));
-                ack(live, "bob", AckStatus.DELIVERED);
+                readAll(ackOf(live, "bob", AckStatus.DELIVERED));
             }
         }
         // t=35 s: attempt 6 times out with acks flowing, so attempt 7 counts (3rd counted); t=45 s: give up.
@@ -516,8 +679,10 @@ class TrackerTopologyTest {
         for (int i = 0; i < 5; i++) {
             send("m" + i, "alice");
         }
+        readAll();
         for (int tick = 0; tick < 250; tick++) {
             advance(100); // no ack at all: from t=3 s the pipeline is judged unavailable
+            readBackAndRead();
         }
         List<DeadLetter> letters = deadLetters.readValuesToList();
         assertEquals(5, letters.size());
@@ -532,8 +697,11 @@ class TrackerTopologyTest {
     void fewerDeliveriesThanTheOutageMinimumTimingOutAreNotAnOutageAndRunOutOfAttempts() {
         send("m1", "alice");
         send("m2", "alice"); // two, below outage.min.deliveries (3): a quiet partition, not a dead pipeline
+        readAll();
         advance(ACK_TIMEOUT + 10);
+        readBackAndRead();
         advance(2 * ACK_TIMEOUT + 10);
+        readBackAndRead();
         advance(4 * ACK_TIMEOUT + 10);
         List<DeadLetter> letters = deadLetters.readValuesToList();
         assertEquals(2, letters.size());
@@ -547,6 +715,7 @@ class TrackerTopologyTest {
     private SendEvent send(String messageId, String recipient) {
         SendEvent event = event(messageId, recipient).build();
         sends.pipeInput(recipient, event, START);
+        sendRecords++;
         return event;
     }
 
@@ -563,18 +732,65 @@ class TrackerTopologyTest {
                 .setHeaders(Map.of());
     }
 
+    /** A plain DeliveryAck on the ack topic, as Courier wrote before AckBatch (or a consumer of one's own). */
     private void ack(String messageId, String recipient, AckStatus status) {
-        acks.pipeInput(recipient, DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId(recipient)
-                .setStatus(status).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(1).build(), START);
+        acks.pipeInput(recipient, ackOf(messageId, recipient, status), START);
+    }
+
+    private static DeliveryAck ackOf(String messageId, String recipient, AckStatus status) {
+        return DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId(recipient)
+                .setStatus(status).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(1).build();
+    }
+
+    private static DeliveryAck heldAck(String messageId, String recipient, int attempt) {
+        return DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId(recipient)
+                .setStatus(AckStatus.HELD).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(attempt).build();
     }
 
     private void held(String messageId, String recipient, int attempt) {
-        acks.pipeInput(recipient, DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId(recipient)
-                .setStatus(AckStatus.HELD).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(attempt).build(), START);
+        acks.pipeInput(recipient, heldAck(messageId, recipient, attempt), START);
+    }
+
+    /**
+     * A delivery consumer's transaction on partition 0, committed now: {@code acks}, then "every send record
+     * below {@code committedThrough} was handled".
+     */
+    private void committed(long committedThrough, String consumer, DeliveryAck... acks) {
+        batches.pipeInput(null, AckBatch.newBuilder().setSendPartition(0).setFirstOffset(0)
+                .setCommittedThrough(committedThrough).setCommittedAt(Instant.ofEpochMilli(clock))
+                .setDeliveredBy(consumer).setAcks(List.of(acks)).build(), Instant.ofEpochMilli(clock));
+    }
+
+    /** A consumer read every send record the tracker holds and committed now, with {@code acks}. */
+    private void readAll(DeliveryAck... acks) {
+        long through = 0;
+        try (var it = pendingStore().all()) {
+            while (it.hasNext()) {
+                through = Math.max(through, it.next().value.getSendOffset() + 1);
+            }
+        }
+        committed(Math.max(through, sendRecords), "consumer-1", acks);
+    }
+
+    /** The tracker's re-emits reach the send topic; here they are read back as its input, as in a cluster. */
+    private void comeBack(List<SendEvent> reEmitted) {
+        for (SendEvent e : reEmitted) {
+            sends.pipeInput(e.getRecipientId(), e, Instant.ofEpochMilli(clock));
+            sendRecords++;
+        }
+    }
+
+    /** The re-emits so far come back, and a consumer reads them (and answers RETRY): returns them. */
+    private List<SendEvent> readBackAndRead() {
+        List<SendEvent> again = reemitted();
+        comeBack(again);
+        readAll();
+        return again;
     }
 
     private void advance(long ms) {
         driver.advanceWallClockTime(Duration.ofMillis(ms));
+        clock += ms;
     }
 
     /** Re-emits written to the send topic (inputs piped by the test are not outputs). */
