@@ -134,6 +134,8 @@ final class LocalPipeline implements AutoCloseable {
                 if (!(e.getCause() instanceof GroupIdNotFoundException)) {
                     throw e;
                 }
+            } catch (java.util.concurrent.TimeoutException e) {
+                seen = "the cluster did not answer within 10 s"; // a busy machine: ask again until the deadline
             }
             Thread.sleep(500);
         }
