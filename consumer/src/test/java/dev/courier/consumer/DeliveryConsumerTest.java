@@ -522,7 +522,8 @@ class DeliveryConsumerTest {
         // An old consumer acked m1 on its own record; a new one wrote an AckBatch that delivered m5 and held a2.
         DeliveryAck m1 = DeliveryAck.newBuilder().setMessageId("m1").setRecipientId("bob").setStatus(AckStatus.DELIVERED)
                 .setAckedAt(Instant.now()).setDeliveredBy("test-0").setAttempt(1).build();
-        DeliveryAck m5 = DeliveryAck.newBuilder(m1).setMessageId("m5").build();
+        DeliveryAck m5 = DeliveryAck.newBuilder().setMessageId("m5").setRecipientId("bob").setStatus(AckStatus.DELIVERED)
+                .setAckedAt(Instant.now()).setDeliveredBy("test-0").setAttempt(1).build();
         AckBatch batch = AckBatch.newBuilder().setSendPartition(2).setFirstOffset(0).setCommittedThrough(3)
                 .setCommittedAt(Instant.now()).setDeliveredBy("test-0")
                 .setAcks(List.of(m5, heldAck("a2", 2, "a1", 1))).build();

@@ -1,0 +1,162 @@
+package dev.courier.consumer;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.JmxReporter;
+import org.apache.kafka.common.metrics.KafkaMetric;
+import org.apache.kafka.common.metrics.KafkaMetricsContext;
+import org.apache.kafka.common.metrics.MetricConfig;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.Meter;
+import org.apache.kafka.common.metrics.stats.Value;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A delivery consumer's counters, registered as Kafka metrics and reported over JMX: group
+ * {@value #GROUP}, tag {@code consumer-id}, each count as {@code <name>-total} and {@code <name>-rate} (per
+ * second), plus {@code last-delivery-at-ms}. JMX: {@code courier:type=courier-delivery-consumer,consumer-id=<id>}.
+ * {@link #snapshot()} reads them back as a {@link DeliveryConsumerMetrics}. Thread-safe.
+ *
+ * <p>Counts of a batch are recorded once, when its transaction commits ({@link #committed}), so the totals
+ * are cumulative sums of per-batch tallies; {@code aborted-batches} and {@code holds-expired} are recorded as
+ * they happen.
+ */
+final class DeliveryConsumerSensors implements AutoCloseable {
+
+    static final String GROUP = "courier-delivery-consumer";
+    static final String JMX_DOMAIN = "courier";
+    static final String CONSUMER_ID_TAG = "consumer-id";
+
+    static final String DELIVERED = "delivered";
+    static final String DUPLICATES_SUPPRESSED = "duplicates-suppressed";
+    static final String RETRIES = "retries";
+    static final String REJECTED = "rejected";
+    static final String DEAD_LETTERED = "dead-lettered";
+    static final String BATCHES = "batches";
+    static final String ABORTED_BATCHES = "aborted-batches";
+    static final String HELD = "held";
+    static final String RELEASED = "released";
+    static final String HOLDS_EXPIRED = "holds-expired";
+    static final String LAST_DELIVERY_AT_MS = "last-delivery-at-ms";
+
+    /** What one batch did, tallied while it runs and recorded only if its transaction commits. */
+    static final class Tally {
+        long delivered;
+        long duplicates;
+        long retries;
+        long rejected;
+        long deadLettered;
+        long held;
+        long released;
+        /** Epoch ms of the batch's last DELIVERED/READ ack, 0 if none. */
+        long lastDeliveryAtMs;
+    }
+
+    private final Metrics metrics;
+    private final Map<String, String> tags;
+    private final Sensor delivered;
+    private final Sensor duplicates;
+    private final Sensor retries;
+    private final Sensor rejected;
+    private final Sensor deadLettered;
+    private final Sensor batches;
+    private final Sensor abortedBatches;
+    private final Sensor held;
+    private final Sensor released;
+    private final Sensor holdsExpired;
+    private final Sensor lastDeliveryAt;
+
+    /** Registers the metrics of consumer {@code consumerId}, reported over JMX. */
+    DeliveryConsumerSensors(String consumerId) {
+        this(consumerId, new Metrics(new MetricConfig(), List.of(new JmxReporter()), Time.SYSTEM,
+                new KafkaMetricsContext(JMX_DOMAIN)));
+    }
+
+    /** Registers them in {@code metrics}, which this object then owns (closes). */
+    DeliveryConsumerSensors(String consumerId, Metrics metrics) {
+        this.metrics = metrics;
+        this.tags = Map.of(CONSUMER_ID_TAG, consumerId);
+        String prefix = GROUP + "." + consumerId + ".";
+        delivered = meter(prefix, DELIVERED, "records acked DELIVERED or READ after a Deliverer call");
+        duplicates = meter(prefix, DUPLICATES_SUPPRESSED,
+                "records not handed to the Deliverer because already acked; acked again with duplicate=true");
+        retries = meter(prefix, RETRIES, "Deliverer calls that returned RETRY or threw");
+        rejected = meter(prefix, REJECTED, "records acked REJECTED");
+        deadLettered = meter(prefix, DEAD_LETTERED, "poison records written to the dead-letter topic");
+        batches = meter(prefix, BATCHES, "committed transactions");
+        abortedBatches = meter(prefix, ABORTED_BATCHES, "aborted transactions (their records were processed again)");
+        held = meter(prefix, HELD, "records held back for order, acked HELD");
+        released = meter(prefix, RELEASED, "held records handed to the Deliverer once their conversation allowed");
+        holdsExpired = meter(prefix, HOLDS_EXPIRED, "conversations whose order hold was given up after order.hold.max.ms");
+        lastDeliveryAt = metrics.sensor(prefix + LAST_DELIVERY_AT_MS);
+        lastDeliveryAt.add(metrics.metricName(LAST_DELIVERY_AT_MS, GROUP,
+                "epoch ms of the last committed DELIVERED/READ ack, 0 if none", tags), new Value());
+    }
+
+    private Sensor meter(String prefix, String name, String description) {
+        Sensor sensor = metrics.sensor(prefix + name);
+        sensor.add(new Meter(
+                metrics.metricName(name + "-rate", GROUP, "per second: " + description, tags),
+                metrics.metricName(name + "-total", GROUP, "total: " + description, tags)));
+        return sensor;
+    }
+
+    /** Records a committed batch's tally. */
+    void committed(Tally tally) {
+        record(delivered, tally.delivered);
+        record(duplicates, tally.duplicates);
+        record(retries, tally.retries);
+        record(rejected, tally.rejected);
+        record(deadLettered, tally.deadLettered);
+        record(held, tally.held);
+        record(released, tally.released);
+        if (tally.lastDeliveryAtMs > 0) {
+            lastDeliveryAt.record(tally.lastDeliveryAtMs);
+        }
+        batches.record();
+    }
+
+    private static void record(Sensor sensor, long count) {
+        if (count > 0) {
+            sensor.record(count);
+        }
+    }
+
+    void aborted() {
+        abortedBatches.record();
+    }
+
+    void holdExpired() {
+        holdsExpired.record();
+    }
+
+    /** The counters as recorded so far. */
+    DeliveryConsumerMetrics snapshot() {
+        return new DeliveryConsumerMetrics(total(DELIVERED), total(DUPLICATES_SUPPRESSED), total(RETRIES),
+                total(REJECTED), total(DEAD_LETTERED), total(BATCHES), total(ABORTED_BATCHES),
+                value(LAST_DELIVERY_AT_MS), total(HELD), total(RELEASED), total(HOLDS_EXPIRED));
+    }
+
+    private long total(String name) {
+        return value(name + "-total");
+    }
+
+    private long value(String metricName) {
+        KafkaMetric metric = metrics.metric(metrics.metricName(metricName, GROUP, tags));
+        // counts and epoch ms are exact in a double below 2^53
+        return metric == null ? 0 : (long) ((Number) metric.metricValue()).doubleValue();
+    }
+
+    /** The registered metric {@code name} (for tests). */
+    MetricName metricName(String name) {
+        return metrics.metricName(name, GROUP, tags);
+    }
+
+    /** Unregisters the MBeans; {@link #snapshot()} still reads the final counts afterwards. */
+    @Override
+    public void close() {
+        metrics.close();
+    }
+}

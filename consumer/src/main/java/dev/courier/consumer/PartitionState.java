@@ -1,0 +1,244 @@
+package dev.courier.consumer;
+
+import dev.courier.schemas.AckBatch;
+import dev.courier.schemas.DeliveryAck;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Everything a {@link DeliveryConsumer} keeps about one send partition it owns, in one object (as Kafka's
+ * consumer keeps a {@code TopicPartitionState}): de-duplication, redelivery flags, the order hold, and what
+ * the batch in progress did on the partition. Used by the consumer's loop thread only.
+ *
+ * <p>Lifetimes differ, on purpose: the {@link DeliveredSet} survives a revocation until the assignment
+ * completes (a partition handed straight back merges what this instance committed into the re-read ledger),
+ * while the redelivery flags and the {@link ConversationGate} are dropped with the partition ({@link #forget}):
+ * there is no ledger to re-read a held copy from.
+ */
+final class PartitionState {
+
+    private final int partition;
+    private final boolean orderHoldEnabled;
+    private final long orderHoldMaxMs;
+
+    // de-duplication: null until read from the ledger
+    private DeliveredSet delivered;
+    private boolean needsRebuild;
+
+    // redelivery flags (Delivery.possibleRedelivery)
+    /** Records still to flag after an assignment: the previous owner may have handed up to a batch. */
+    private int flagRemaining;
+    /** Records below this offset were handed in a batch that aborted: flag them when handed again. */
+    private long flagBelowOffset = -1;
+
+    // order hold: null if order.hold.enabled=false, or not created since the partition was (re)assigned
+    private ConversationGate<HeldRecord> gate;
+
+    // the batch in progress
+    private boolean inBatch;
+    private long batchFirstOffset;
+    private long batchNextOffset;
+    private int flagRemainingAtBatchStart;
+    private long maxHandedOffset = -1;
+    private List<DeliveryAck> batchAcks = new ArrayList<>();
+
+    PartitionState(int partition, boolean orderHoldEnabled, long orderHoldMaxMs) {
+        this.partition = partition;
+        this.orderHoldEnabled = orderHoldEnabled;
+        this.orderHoldMaxMs = orderHoldMaxMs;
+    }
+
+    int partition() {
+        return partition;
+    }
+
+    // --- de-duplication ----------------------------------------------------------------------------------
+
+    /** Whether the DeliveredSet is there and not marked stale: the partition may be processed. */
+    boolean dedupeReady() {
+        return delivered != null && !needsRebuild;
+    }
+
+    /** The partition's DeliveredSet; only once {@link #dedupeReady()} (or read back). */
+    DeliveredSet delivered() {
+        if (delivered == null) {
+            throw new IllegalStateException("partition " + partition + " has no de-duplication state yet");
+        }
+        return delivered;
+    }
+
+    /** The ack topic must be read back before the next batch (a rebuild failed, or a commit's outcome is unknown). */
+    void markNeedsRebuild() {
+        needsRebuild = true;
+    }
+
+    /** Takes the DeliveredSet read back from the ledger, keeping what this instance committed itself. */
+    void rebuilt(DeliveredSet fresh) {
+        if (delivered != null) {
+            delivered.abortBatch();
+            fresh.mergeCommitted(delivered);
+        }
+        delivered = fresh;
+        needsRebuild = false;
+    }
+
+    // --- redelivery flags --------------------------------------------------------------------------------
+
+    /** The partition was just assigned: flag its first {@code maxPollRecords} records (see package doc). */
+    void assigned(int maxPollRecords) {
+        flagRemaining = maxPollRecords;
+        flagBelowOffset = -1;
+    }
+
+    /** The partition was revoked or lost: its flags and order hold go; the DeliveredSet stays (see class doc). */
+    void forget() {
+        flagRemaining = 0;
+        flagBelowOffset = -1;
+        gate = null;
+    }
+
+    /** Whether the record read at {@code offset} may have been handed before; counts down the first-batch flag. */
+    boolean flagRead(long offset) {
+        boolean flag = handedBefore(offset);
+        if (flagRemaining > 0) {
+            flagRemaining--;
+            flag = true;
+        }
+        return flag;
+    }
+
+    /** Whether {@code offset} was handed in a batch that aborted since. */
+    boolean handedBefore(long offset) {
+        return offset < flagBelowOffset;
+    }
+
+    // --- order hold --------------------------------------------------------------------------------------
+
+    /** The partition's gate, created on first use; null if order.hold.enabled=false. */
+    ConversationGate<HeldRecord> gate() {
+        if (!orderHoldEnabled) {
+            return null;
+        }
+        if (gate == null) {
+            gate = new ConversationGate<>(orderHoldMaxMs);
+        }
+        return gate;
+    }
+
+    /** Whether the gate exists: if not, the holds the ledger records are this partition's to restore. */
+    boolean hasGate() {
+        return gate != null;
+    }
+
+    /**
+     * Re-creates the order holds the previous owner left in the ack topic: every message whose latest ack is
+     * RETRY or HELD is owed again (without a held copy, which the tracker's re-emit brings back), and so is
+     * the message a HELD ack names as its blocker unless acked since. Call after {@link #rebuilt}.
+     */
+    void restoreHolds(List<DeliveryAck> holds, long nowMs) {
+        ConversationGate<HeldRecord> g = gate();
+        for (DeliveryAck h : holds) {
+            if (h.getHeldBehind() != null && delivered().find(h.getHeldBehind(), h.getRecipientId()).isEmpty()) {
+                g.retry(h.getRecipientId(), h.getConversationId(), h.getHeldBehind(),
+                        OptionalLong.of(h.getHeldBehindSeq()), nowMs);
+            }
+            g.retry(h.getRecipientId(), h.getConversationId(), h.getMessageId(), OptionalLong.of(h.getSeq()), nowMs);
+        }
+        g.commitBatch();
+    }
+
+    // --- the batch in progress ---------------------------------------------------------------------------
+
+    /** The batch starts handling this partition's records, the first at {@code firstOffset}. */
+    void beginBatch(long firstOffset) {
+        if (inBatch) {
+            throw new IllegalStateException("partition " + partition + ": batch from offset " + batchFirstOffset
+                    + " still open when one from " + firstOffset + " begins");
+        }
+        inBatch = true;
+        batchFirstOffset = firstOffset;
+        batchNextOffset = firstOffset;
+        flagRemainingAtBatchStart = flagRemaining;
+        maxHandedOffset = -1;
+        batchAcks = new ArrayList<>();
+    }
+
+    /** The record at {@code offset} has been handled (acked, held, retried or dead-lettered). */
+    void handled(long offset) {
+        batchNextOffset = Math.max(batchNextOffset, offset + 1);
+    }
+
+    /** The record at {@code offset} is being handed to the Deliverer (remembered in case the batch aborts). */
+    void handed(long offset) {
+        maxHandedOffset = Math.max(maxHandedOffset, offset);
+    }
+
+    /** Adds an ack, in handling order, to this partition's AckBatch. */
+    void ack(DeliveryAck ack) {
+        if (!inBatch) {
+            throw new IllegalStateException("ack for messageId=" + ack.getMessageId() + " on partition " + partition
+                    + ", which is not in the batch in progress");
+        }
+        batchAcks.add(ack);
+    }
+
+    /** The offset to commit for this partition: the one after the last record handled. */
+    long nextOffset() {
+        return batchNextOffset;
+    }
+
+    /** The progress report and acks of this batch on this partition (see {@link AckBatch}). */
+    AckBatch ackBatch(Instant committedAt, String deliveredBy) {
+        if (!inBatch || batchNextOffset <= batchFirstOffset) {
+            throw new IllegalStateException("partition " + partition + ": no records handled in this batch (inBatch="
+                    + inBatch + ", firstOffset=" + batchFirstOffset + ", nextOffset=" + batchNextOffset + ")");
+        }
+        return AckBatch.newBuilder()
+                .setSendPartition(partition)
+                .setCommittedThrough(batchNextOffset)
+                .setFirstOffset(batchFirstOffset)
+                .setCommittedAt(committedAt)
+                .setDeliveredBy(deliveredBy)
+                .setAcks(List.copyOf(batchAcks))
+                .build();
+    }
+
+    /** The transaction committed: what the batch staged becomes committed state. */
+    void commitBatch(long nowMs) {
+        delivered().commitBatch();
+        delivered.expire(nowMs);
+        if (gate != null) {
+            gate.commitBatch();
+        }
+        endBatch();
+    }
+
+    /**
+     * The transaction aborted: drops what the batch staged, restores the first-batch flag count, and flags
+     * every record up to the highest one handed, since the batch's records are read and handed again.
+     * Safe on a partition that was not in the batch (only staged state is dropped).
+     */
+    void abortBatch() {
+        if (delivered != null) {
+            delivered.abortBatch();
+        }
+        if (gate != null) {
+            gate.abortBatch();
+        }
+        if (inBatch) {
+            flagRemaining = flagRemainingAtBatchStart;
+            if (maxHandedOffset >= 0) {
+                flagBelowOffset = Math.max(flagBelowOffset, maxHandedOffset + 1);
+            }
+        }
+        endBatch();
+    }
+
+    private void endBatch() {
+        inBatch = false;
+        batchAcks = new ArrayList<>();
+        maxHandedOffset = -1;
+    }
+}

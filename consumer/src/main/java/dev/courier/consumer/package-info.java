@@ -1,0 +1,141 @@
+/**
+ * The delivery consumer: reads {@code <prefix>.send}, hands each {@link dev.courier.schemas.SendEvent} to a
+ * {@link dev.courier.consumer.Deliverer}, and publishes the {@link dev.courier.schemas.DeliveryAck}s to
+ * {@code <prefix>.ack}, one {@link dev.courier.schemas.AckBatch} per partition and transaction, exactly once
+ * per committed batch: consume-transform-produce with one transactional producer per instance and the
+ * consumer's group metadata (KIP-447).
+ *
+ * <h2>Who does what</h2>
+ * <ul>
+ *   <li>{@link dev.courier.consumer.DeliveryConsumer}: the loop and the transaction around each batch.</li>
+ *   <li>{@code PartitionState}: all it keeps per owned partition (de-duplication, redelivery flags, order
+ *       hold, the batch in progress), one object per partition.</li>
+ *   <li>{@link dev.courier.consumer.DeliveredSet}: what was acked (de-duplication);
+ *       {@link dev.courier.consumer.ConversationGate}: the order hold;
+ *       {@code AckLedgerReader}: reads both back from the ack topic.</li>
+ *   <li>{@code BatchFailurePolicy}: what a failed batch means (stop, rebuild the producer, re-read the
+ *       ledger, abort).</li>
+ *   <li>{@code DeliveryConsumerSensors}: the counters, as Kafka metrics over JMX; read as
+ *       {@link dev.courier.consumer.DeliveryConsumerMetrics}.</li>
+ * </ul>
+ *
+ * <h2>Protocol, per poll batch</h2>
+ * <ol>
+ *   <li>{@code poll()} (never inside a transaction, so rebalance callbacks always run between batches). The
+ *       send topic is read {@code read_committed}: the tracker's re-emits are transactional.</li>
+ *   <li>{@code beginTransaction()}.</li>
+ *   <li>For each record, in partition order: decode the value with the Courier serde (values are read as
+ *       bytes so one poison record is caught on its own). A value that is not readable
+ *       ({@code WireFormatException}), or an event with a missing/blank id, is poison: a
+ *       {@link dev.courier.schemas.DeadLetter} with the raw bytes and the reason goes to
+ *       {@code <prefix>.dead-letter} in this transaction, and the consumer moves on. An unreachable schema
+ *       registry is not poison: the batch is aborted and retried after a back-off.</li>
+ *   <li>De-duplicate on (messageId, recipientId) against the partition's {@link dev.courier.consumer.DeliveredSet}
+ *       (committed acks plus those of this batch). A duplicate is not handed to the Deliverer; it is acked
+ *       again with the recorded status and {@code duplicate=true} (so a tracker that re-emitted it settles)
+ *       and counted; it is settled in the partition's {@link dev.courier.consumer.ConversationGate} too.</li>
+ *   <li>Order hold ({@code order.hold.enabled}, on by default): ask the partition's ConversationGate. If an
+ *       earlier message (lower seq) of the same (recipientId, conversationId) is owed, the record is
+ *       <b>held</b>: not handed to the Deliverer yet, kept in memory, acked with status HELD (which settles
+ *       nothing: the tracker re-arms its deadline without counting the attempt), and counted ({@code held}).
+ *       The offset still advances.</li>
+ *   <li>Otherwise call the Deliverer. DELIVERED / READ / REJECTED: collect the ack in the partition's list,
+ *       stage the key in the DeliveredSet, and stage the message as settled in the gate; then hand over, in
+ *       seq order and in this same batch, the held messages of its conversation that are now first in line
+ *       ({@code released}; their acks go to the same partition's list, the gate being per partition). RETRY
+ *       or an exception: nothing settles; the offset still advances and the tracker re-emits after its
+ *       deadline; a message with a seq is staged as owed in the gate, which holds the later messages of its
+ *       conversation, and (with the hold on) recorded by a non-settling RETRY ack.</li>
+ *   <li>For each partition p of the batch, write exactly one {@link dev.courier.schemas.AckBatch} to
+ *       <b>partition p of the ack topic</b> (explicit partition, key null; the topics are co-partitioned,
+ *       checked at start): {@code committedThrough} = the offset about to be committed for p (last offset
+ *       + 1), {@code firstOffset} = p's first offset in the batch, {@code committedAt} = the clock now,
+ *       {@code acks} = p's acks in handling order. A partition with no ack (all RETRY without a seq, or
+ *       dead-lettered) still gets its AckBatch, with no acks: it is the partition's progress report, which
+ *       tells the tracker, in order with the acks, that every send record below {@code committedThrough}
+ *       was read and its outcome committed (only those can be late; the rest is merely queued).</li>
+ *   <li>{@code sendOffsetsToTransaction(next offsets, consumer.groupMetadata())}, then
+ *       {@code commitTransaction()}: AckBatches, dead letters and the consumed offsets become visible
+ *       together, or not at all. Only then are the staged keys promoted to committed in the DeliveredSets,
+ *       the staged gate changes applied, and the metrics counted. On an abort all of it, the collected acks
+ *       included, is dropped with the batch.</li>
+ * </ol>
+ *
+ * <h2>Ordering</h2>
+ * A recipient's records are in one partition, so the Deliverer sees them in publish order; the one thing
+ * that reorders is RETRY, whose message comes back by re-emit behind later ones. The order hold closes
+ * that: a message with a {@link dev.courier.consumer.Delivery#seq()} is handed over only when no message of
+ * its conversation with a lower seq is owed (answered RETRY, or held, and not yet acked), so the Deliverer
+ * sees each conversation in seq order even when re-emits arrive shuffled. A held message waits only for its
+ * blocker: it is handed over from memory right after the blocker is delivered, and its tracker attempts are
+ * not spent meanwhile (HELD acks). The rule is in {@link dev.courier.consumer.ConversationGate}; its limits:
+ * <ul>
+ *   <li>A conversation without progress for {@code order.hold.max.ms} (default 10 min) is released: its
+ *       messages flow again and order for it is given up ({@code holdsExpired}, logged), so one
+ *       undeliverable message cannot wedge it.</li>
+ *   <li>The hold is in memory, per partition, and dropped when the partition is revoked or lost (the
+ *       held copies with it; the tracker re-emits them). The next owner restores it from the ack topic
+ *       (unsettled RETRY and HELD acks of the last {@code order.hold.max.ms}) when it rebuilds its
+ *       de-duplication state (the acks of both AckBatches and, from before batches, single DeliveryAck
+ *       records); acks whose commit markers are not yet written at that moment are missed.</li>
+ *   <li>Messages without a seq are never held; neither are older ones (lower seq than the owed one).</li>
+ * </ul>
+ *
+ * <h2>Why nothing is lost</h2>
+ * An offset is committed only in the transaction that carries the outcome of every record below it (an
+ * ack in the partition's AckBatch, a dead letter, or, for RETRY, the decision to leave it to the tracker)
+ * and the AckBatch that reports it. If anything fails before the commit, the transaction aborts, the
+ * in-memory additions of the batch are dropped, and the consumer seeks back to the committed offsets: every
+ * record of the batch is processed again. After a fencing or producer-fatal error the producer is rebuilt
+ * ({@code initTransactions()} resolves the previous transaction), the de-duplication state is re-read from
+ * the ack topic, and the consumer seeks back the same way. The group's zombie fencing (KIP-447) means an
+ * instance that lost its partitions cannot commit offsets for them any more.
+ *
+ * <h2>When the Deliverer can see a record twice</h2>
+ * A duplicate in the send topic (a tracker re-emit, a producer retry with the same messageId) never
+ * reaches the Deliverer while its ack is committed and within {@code dedupe.window.ms}: the committed ack
+ * topic is the ledger, read back per partition on every assignment (from {@code now - dedupe.window.ms} to
+ * the end), merged with what this instance committed itself (whose markers may trail the commit).
+ * The one exception is a failure between {@code deliver()} and {@code commitTransaction()} (crash, kill,
+ * fencing, abort): the ack was never visible, the offset was not committed, so the record is handed
+ * again, by this instance after a rewind or by the partition's next owner. Such a repeat is flagged
+ * {@link dev.courier.consumer.Delivery#possibleRedelivery()}:
+ * <ul>
+ *   <li>after an abort in this instance: every record at or below the highest offset handed in the
+ *       aborted batch (known exactly);</li>
+ *   <li>after a partition is assigned: the previous owner may have handed up to one batch beyond the
+ *       committed offset before dying, and that cannot be known, so the first {@code max.poll.records}
+ *       records read from the partition are flagged (this assumes all instances use the same
+ *       {@code max.poll.records}). A flag means "maybe", never "certainly".</li>
+ * </ul>
+ * A Deliverer that must be exactly-once end to end makes delivery idempotent on (messageId, recipientId)
+ * when the flag is set.
+ *
+ * <h2>Threads and shutdown</h2>
+ * {@link dev.courier.consumer.DeliveryConsumer#run()} runs the loop on the calling thread;
+ * {@link dev.courier.consumer.DeliveryConsumer#close()} (any thread) sets a flag and calls
+ * {@code consumer.wakeup()}. A batch in progress finishes and commits (the Deliverer is not interrupted);
+ * a wakeup can only surface from {@code poll()} or from the rewind after an abort, both outside a
+ * transaction. Then the producer and consumer are closed, which leaves the group at once. With
+ * {@code session.timeout.ms=10000} a killed instance's partitions move within about 10 s. Logs carry record
+ * coordinates and ids, never payloads.
+ *
+ * <h2>Known limits</h2>
+ * <ul>
+ *   <li>A killed instance leaves its transaction open until a producer with the same
+ *       {@code transactional.id} starts (stable {@code consumer.id}) or {@code transaction.timeout.ms}
+ *       (30 s) passes; until then read_committed readers of that ack partition (the tracker, a rebuild)
+ *       see nothing past it. The aborted acks are then never visible, as intended.</li>
+ *   <li>The rebuild reads to the last stable offset. If the previous owner's final commit markers are
+ *       still being written, its last acks can be missed; a re-emit of one of those arriving in the first
+ *       batch would be delivered again, flagged by the first-batch rule.</li>
+ *   <li>RETRY never blocks the partition, only the later messages of the same conversation (see
+ *       Ordering, and its limits).</li>
+ *   <li>De-duplication holds within {@code dedupe.window.ms} and {@code dedupe.max.entries.per.partition}.</li>
+ *   <li>A partition's acks of one transaction travel in one AckBatch record, about 86 bytes per ack (1,000
+ *       acks: 86 KB). Past roughly 12,000 acks per partition and batch it would exceed the producer's
+ *       {@code max.request.size} and the broker's {@code message.max.bytes} (1 MiB by default), and the batch
+ *       would abort and retry without end: keep {@code max.poll.records} well under that, or raise both.</li>
+ * </ul>
+ */
+package dev.courier.consumer;

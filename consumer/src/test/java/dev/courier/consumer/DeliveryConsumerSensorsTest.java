@@ -1,0 +1,64 @@
+package dev.courier.consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.junit.jupiter.api.Test;
+
+/** The counters as Kafka metrics: what is registered, what a snapshot reads, what JMX shows. */
+class DeliveryConsumerSensorsTest {
+
+    @Test
+    void aCommittedBatchsTallyIsCountedAndReadBackAsTheSnapshot() {
+        try (DeliveryConsumerSensors sensors = new DeliveryConsumerSensors("sensors-test-1")) {
+            DeliveryConsumerSensors.Tally tally = new DeliveryConsumerSensors.Tally();
+            tally.delivered = 3;
+            tally.duplicates = 2;
+            tally.retries = 1;
+            tally.held = 4;
+            tally.released = 1;
+            tally.lastDeliveryAtMs = 1_796_000_000_123L;
+            sensors.committed(tally);
+            sensors.committed(new DeliveryConsumerSensors.Tally());
+            sensors.aborted();
+            sensors.holdExpired();
+
+            assertEquals(new DeliveryConsumerMetrics(3, 2, 1, 0, 0, 2, 1, 1_796_000_000_123L, 4, 1, 1),
+                    sensors.snapshot());
+        }
+    }
+
+    @Test
+    void eachCountHasATotalAndARateInTheConsumersGroupTaggedWithItsId() throws Exception {
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("courier:type=courier-delivery-consumer,consumer-id=sensors-test-2");
+        try (DeliveryConsumerSensors sensors = new DeliveryConsumerSensors("sensors-test-2")) {
+            assertEquals("courier-delivery-consumer", sensors.metricName("delivered-total").group());
+            assertEquals("sensors-test-2", sensors.metricName("delivered-total").tags().get("consumer-id"));
+            sensors.aborted();
+
+            assertTrue(jmx.isRegistered(name));
+            assertEquals(1.0, jmx.getAttribute(name, "aborted-batches-total"));
+            for (String count : new String[] {"delivered", "duplicates-suppressed", "retries", "rejected",
+                    "dead-lettered", "batches", "aborted-batches", "held", "released", "holds-expired"}) {
+                assertNotNull(jmx.getAttribute(name, count + "-total"), count);
+                assertNotNull(jmx.getAttribute(name, count + "-rate"), count);
+            }
+            assertEquals(0.0, jmx.getAttribute(name, "last-delivery-at-ms"));
+        }
+        assertFalse(jmx.isRegistered(name), "closing unregisters the MBean");
+    }
+
+    @Test
+    void theSnapshotStillReadsTheFinalCountsAfterClose() {
+        DeliveryConsumerSensors sensors = new DeliveryConsumerSensors("sensors-test-3");
+        sensors.aborted();
+        sensors.close();
+        assertEquals(1, sensors.snapshot().abortedBatches());
+    }
+}

@@ -1,0 +1,183 @@
+package dev.courier.consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.schemas.AckBatch;
+import dev.courier.schemas.AckStatus;
+import dev.courier.schemas.DeliveryAck;
+import java.time.Instant;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** One partition's state on its own: batch bookkeeping, flags, the gate's lifetime. */
+class PartitionStateTest {
+
+    private static final long DAY = 24L * 3600 * 1000;
+    private static final long NOW = 10 * DAY;
+
+    private final PartitionState state = new PartitionState(4, true, 600_000);
+
+    private PartitionState ready(PartitionState s) {
+        s.rebuilt(new DeliveredSet(DAY, 1000));
+        return s;
+    }
+
+    private static DeliveryAck ack(String messageId, AckStatus status) {
+        return ackBuilder(messageId, status).build();
+    }
+
+    private static DeliveryAck.Builder ackBuilder(String messageId, AckStatus status) {
+        return DeliveryAck.newBuilder().setMessageId(messageId).setRecipientId("bob").setStatus(status)
+                .setAckedAt(Instant.ofEpochMilli(NOW)).setDeliveredBy("c-1").setAttempt(1);
+    }
+
+    @Test
+    void theAckBatchReportsTheBatchsOffsetsAndItsAcksInHandlingOrder() {
+        ready(state).beginBatch(20);
+        state.ack(ack("m2", AckStatus.HELD));
+        state.handled(20);
+        state.ack(ack("m1", AckStatus.DELIVERED));
+        state.handled(21);
+        state.handled(22);  // a RETRY without seq: no ack
+
+        AckBatch batch = state.ackBatch(Instant.ofEpochMilli(NOW), "c-1");
+
+        assertEquals(4, batch.getSendPartition());
+        assertEquals(20, batch.getFirstOffset());
+        assertEquals(23, batch.getCommittedThrough());
+        assertEquals(23, state.nextOffset());
+        assertEquals(List.of("m2", "m1"), batch.getAcks().stream().map(DeliveryAck::getMessageId).toList());
+        assertEquals("c-1", batch.getDeliveredBy());
+    }
+
+    @Test
+    void aBatchWithoutAcksStillHasItsProgressReport() {
+        ready(state).beginBatch(7);
+        state.handled(7);
+
+        AckBatch batch = state.ackBatch(Instant.ofEpochMilli(NOW), "c-1");
+
+        assertEquals(List.of(), batch.getAcks());
+        assertEquals(8, batch.getCommittedThrough());
+    }
+
+    @Test
+    void theNextBatchStartsWithNoAcks() {
+        ready(state).beginBatch(0);
+        state.ack(ack("m1", AckStatus.DELIVERED));
+        state.handled(0);
+        state.abortBatch();
+
+        state.beginBatch(0);
+        state.handled(0);
+
+        assertEquals(List.of(), state.ackBatch(Instant.ofEpochMilli(NOW), "c-1").getAcks(), "dropped with the abort");
+    }
+
+    @Test
+    void anAckOutsideABatchBreaksAnInvariant() {
+        ready(state);
+        assertThrows(IllegalStateException.class, () -> state.ack(ack("m1", AckStatus.DELIVERED)));
+        assertThrows(IllegalStateException.class, () -> state.ackBatch(Instant.ofEpochMilli(NOW), "c-1"));
+    }
+
+    @Test
+    void anAbortFlagsWhatWasHandedAndRestoresTheFirstBatchCount() {
+        ready(state).assigned(2);
+        state.beginBatch(0);
+        assertTrue(state.flagRead(0));
+        state.handed(0);
+        assertTrue(state.flagRead(1));
+        state.handed(1);
+        assertFalse(state.flagRead(2), "past the first max.poll.records");
+        state.abortBatch();
+
+        state.beginBatch(0);
+        assertTrue(state.flagRead(0));
+        assertTrue(state.flagRead(1));
+        assertFalse(state.flagRead(2), "never handed");
+        assertTrue(state.handedBefore(1));
+        assertFalse(state.handedBefore(2));
+    }
+
+    @Test
+    void aCommitKeepsTheStagedAcksAndTheFlagCountdown() {
+        ready(state).assigned(1);
+        state.beginBatch(0);
+        state.flagRead(0);
+        state.delivered().recordPending("m1", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
+        state.handled(0);
+        state.commitBatch(NOW);
+
+        assertTrue(state.delivered().find("m1", "bob").isPresent());
+        assertFalse(state.flagRead(1));
+    }
+
+    @Test
+    void anAbortOfAPartitionNotInTheBatchOnlyDropsStagedState() {
+        ready(state).assigned(3);
+        state.delivered().recordPending("m1", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
+
+        state.abortBatch();
+
+        assertTrue(state.delivered().find("m1", "bob").isEmpty());
+        assertTrue(state.flagRead(0), "flag count untouched");
+        assertFalse(state.handedBefore(0));
+    }
+
+    @Test
+    void forgettingAPartitionDropsFlagsAndHoldsButKeepsWhatWasDelivered() {
+        ready(state).assigned(5);
+        state.gate().retry("bob", "A", "a1", OptionalLong.of(1), NOW);
+        state.gate().commitBatch();
+        state.delivered().recordCommitted("m1", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
+
+        state.forget();
+
+        assertFalse(state.hasGate());
+        assertFalse(state.flagRead(0));
+        assertTrue(state.dedupeReady());
+        assertTrue(state.delivered().find("m1", "bob").isPresent());
+    }
+
+    @Test
+    void aRebuildKeepsWhatThisInstanceCommittedAndClearsTheStaleMark() {
+        ready(state).delivered().recordCommitted("mine", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
+        state.markNeedsRebuild();
+        assertFalse(state.dedupeReady());
+
+        DeliveredSet fromLedger = new DeliveredSet(DAY, 1000);
+        fromLedger.recordCommitted("theirs", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
+        state.rebuilt(fromLedger);
+
+        assertTrue(state.dedupeReady());
+        assertTrue(state.delivered().find("mine", "bob").isPresent());
+        assertTrue(state.delivered().find("theirs", "bob").isPresent());
+    }
+
+    @Test
+    void withTheOrderHoldDisabledThereIsNoGate() {
+        PartitionState noHold = new PartitionState(1, false, 600_000);
+        assertNull(noHold.gate());
+        assertFalse(noHold.hasGate());
+    }
+
+    @Test
+    void restoredHoldsOweTheHeldMessageAndItsUnackedBlocker() {
+        DeliveryAck held = ackBuilder("a3", AckStatus.HELD).setConversationId("A").setSeq(3L)
+                .setHeldBehind("a1").setHeldBehindSeq(1L).build();
+        DeliveryAck heldBehindAcked = ackBuilder("b2", AckStatus.HELD).setConversationId("B").setSeq(2L)
+                .setHeldBehind("b1").setHeldBehindSeq(1L).build();
+        ready(state).delivered().recordCommitted("b1", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
+
+        state.restoreHolds(List.of(held, heldBehindAcked), NOW);
+
+        assertEquals(2, state.gate().owed("bob", "A"), "a1 and a3");
+        assertEquals(1, state.gate().owed("bob", "B"), "b2 only: b1 was acked");
+    }
+}
