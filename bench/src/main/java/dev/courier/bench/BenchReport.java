@@ -19,7 +19,7 @@ public final class BenchReport {
     /** Keys every report carries, in this order. */
     public static final List<String> KEYS = List.of("raw_per_s", "share_per_s", "courier_per_s", "courier_vs_raw",
             "courier_vs_share", "p50_ms", "p99_ms", "p999_ms", "p99_ms_at_80", "redelivery_lateness_p99_ms",
-            "early_redeliveries", "bytes_per_pending", "recovery_s");
+            "early_redeliveries", "reemits_of_unread", "records_per_message", "bytes_per_pending", "recovery_s");
 
     private final Map<String, Object> values = new LinkedHashMap<>();
     private final List<PhaseResult> phases = new ArrayList<>();

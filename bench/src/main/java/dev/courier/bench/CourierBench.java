@@ -1,6 +1,7 @@
 package dev.courier.bench;
 
 import dev.courier.deploy.LocalCluster;
+import dev.courier.schemas.CourierTopics;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
@@ -22,7 +23,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  *
  * <p>Order: Courier's max rate first (the fixed rates of every pipeline are 50% and 80% of it), then for
  * each of courier, raw, share: max rate, 50%, 80%; then Courier's redelivery lateness; the broker kill
- * last (it leaves the cluster degraded).
+ * last (it leaves the cluster degraded). Over Courier's 50% phase it also counts every record written to
+ * every topic of the cluster per delivered message; once Courier is stopped it reads its send and ack topics
+ * back for re-emits of deliveries no consumer had read ({@link UnreadReemits}), per Courier phase.
  */
 public final class CourierBench {
 
@@ -70,13 +73,19 @@ public final class CourierBench {
                 options.quick() ? Duration.ofSeconds(12) : Duration.ofSeconds(30));
         int p = options.partitions();
         int c = options.consumers();
+        PhaseTimes courierPhases = new PhaseTimes();
+        CourierTopics courierTopics;
+        String courierRegistry;
 
         try (CourierPipeline courier = new CourierPipeline(bootstrap, admin, run, p, c, options.ackTimeoutMs(),
                 dir.resolve("tracker-state"), slot)) {
+            courierTopics = courier.topics();
+            courierRegistry = courier.registryUrl();
             progress.accept("courier: starting producer, tracker and " + c + " delivery consumers ...");
             courier.start();
             long committedBefore = courier.trackerCommittedRecords();
             long maxStarted = System.nanoTime();
+            courierPhases.begin(courier.name() + " max", System.currentTimeMillis());
             PhaseResult courierMax = phase(report, runner.maxRate(courier, options.maxPhase(), options.window()));
             double trackerPerSecond = (courier.trackerCommittedRecords() - committedBefore)
                     / (double) CourierPipeline.TRACKER_RECORDS_PER_MESSAGE / ((System.nanoTime() - maxStarted) / 1e9);
@@ -86,10 +95,14 @@ public final class CourierBench {
             awaitTrackerCaughtUp(courier, 100);
             long changelogBefore = courier.trackerChangelogRecords();
             long trackedBefore = courier.trackerCommittedRecords();
+            Map<String, Map<Integer, Long>> offsetsBefore = everyEndOffset(admin);
+            courierPhases.begin("courier @50%", System.currentTimeMillis());
             PhaseResult c50 = phase(report, runner.fixedRate(courier, "courier @50%", at50, options.fixedPhase()));
             awaitTrackerCaughtUp(courier, 100);
             changelogPerMessage(report, courier.trackerChangelogRecords() - changelogBefore,
                     (courier.trackerCommittedRecords() - trackedBefore) / CourierPipeline.TRACKER_RECORDS_PER_MESSAGE);
+            recordsPerMessage(report, offsetsBefore, everyEndOffset(admin), c50.delivered());
+            courierPhases.begin("courier @80%", System.currentTimeMillis());
             PhaseResult c80 = phase(report, runner.fixedRate(courier, "courier @80%", at80, options.fixedPhase()));
             awaitTrackerCaughtUp(courier, 100);
             report.put("courier_per_s", max);
@@ -117,15 +130,79 @@ public final class CourierBench {
                 }
             }
 
+            courierPhases.begin("courier drop", System.currentTimeMillis());
             redelivery(bootstrap, courier, runner, report, 0.3 * max);
             if (cluster != null) {
+                courierPhases.begin("courier kill -9", System.currentTimeMillis());
                 recovery(cluster, admin, courier, runner, report, at50);
             } else {
                 report.detail("recovery_note", "not measured: --bootstrap-servers given, the bench kills only brokers it started");
             }
+            courierPhases.begin("courier memory", System.currentTimeMillis());
             memoryPerPending(courier, report);
         }
+        // Courier stopped: its topics are read back without taking CPU from any measured phase.
+        unreadReemits(bootstrap, courierTopics, courierRegistry, courierPhases, report);
         return report;
+    }
+
+    /**
+     * Every record written to every topic of the cluster per delivered message, between two end-offset
+     * snapshots (null when one could not be read): {@code records_per_message}, and per topic in
+     * {@code records_per_topic}. Against a cluster of one's own ({@code --bootstrap-servers}) other
+     * applications' writes count too.
+     */
+    private void recordsPerMessage(BenchReport report, Map<String, Map<Integer, Long>> before,
+                                   Map<String, Map<Integer, Long>> after, long delivered) {
+        if (before == null || after == null || delivered <= 0) {
+            return;
+        }
+        RecordsWritten written;
+        try {
+            written = RecordsWritten.between(before, after);
+        } catch (IllegalStateException e) {
+            progress.accept("  records per message not measured: " + e.getMessage());
+            report.detail("records_per_message_error", e.getMessage());
+            return;
+        }
+        report.put("records_per_message", written.perMessage(delivered));
+        report.detail("records_per_topic", written.perTopicPerMessage(delivered));
+        progress.accept(String.format("  records written to all topics: %d for %d delivered messages (%.2f per message)",
+                written.total(), delivered, written.total() / (double) delivered));
+    }
+
+    /** Every topic's end offsets, or null (said on the progress line) if the cluster would not tell in 60 s. */
+    private Map<String, Map<Integer, Long>> everyEndOffset(Admin admin) throws InterruptedException {
+        try {
+            return EndOffsets.ofEveryTopic(admin, Duration.ofSeconds(60));
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            progress.accept("  end offsets of every topic could not be read: " + e);
+            return null;
+        }
+    }
+
+    /**
+     * {@code reemits_of_unread}: Courier's re-emits of a delivery whose send record no consumer had read and
+     * committed when it was re-emitted, from its send and ack topics read back ({@link ReemitScan}), in all
+     * and per Courier phase (a phase runs until the next Courier phase begins).
+     */
+    private void unreadReemits(String bootstrap, CourierTopics topics, String registryUrl, PhaseTimes phases,
+                               BenchReport report) {
+        progress.accept("courier: reading its send and ack topics back for re-emits of unread deliveries ...");
+        try {
+            UnreadReemits.Result result = ReemitScan.scan(bootstrap, topics, registryUrl, Duration.ofMinutes(2));
+            report.put("reemits_of_unread", result.ofUnread());
+            report.detail("reemits_of_unread_by_phase",
+                    phases.countBy(result.unread().stream().map(UnreadReemits.Reemit::atMs).toList()));
+            report.detail("reemits_read_back", result.reemits());
+            progress.accept("  " + result.reemits() + " re-emits, " + result.ofUnread() + " of unread deliveries ("
+                    + result.previousNotFound() + " whose previous attempt was not found)");
+        } catch (RuntimeException e) {
+            progress.accept("  re-emits of unread deliveries not measured: " + e);
+            report.detail("reemits_of_unread_error", e.toString());
+        }
     }
 
     /**

@@ -24,7 +24,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
@@ -206,15 +205,13 @@ final class CourierPipeline implements Pipeline {
 
     /** The end offset of every partition of {@code topicNames} (each has this pipeline's partition count). */
     private Map<TopicPartition, Long> endOffsets(String... topicNames) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        List<TopicPartition> all = new ArrayList<>();
         for (String topic : topicNames) {
             for (int p = 0; p < partitions; p++) {
-                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                all.add(new TopicPartition(topic, p));
             }
         }
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
-        return ends;
+        return EndOffsets.of(admin, all);
     }
 
     /** The tracker group's committed offsets. */

@@ -16,4 +16,12 @@ package dev.courier.bench;
 public record PhaseResult(String label, double targetPerSecond, double deliveredPerSecond, boolean lagGrowing,
                           boolean downstreamLagGrowing, double downstreamGrowthPerSecond, long sent, long undelivered, long sendFailures,
                           LatencyStats.Snapshot latency, double[] rates, double rateBucketSeconds) {
+
+    /**
+     * Messages delivered: sent, less send failures and those still undelivered when the drain ended (so a
+     * message handed over twice does not count twice, unless another was never delivered).
+     */
+    public long delivered() {
+        return sent - sendFailures - undelivered;
+    }
 }

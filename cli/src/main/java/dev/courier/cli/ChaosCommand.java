@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.bench.UnreadReemits;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.CourierProducerConfig;
 import dev.courier.producer.OutgoingMessage;
@@ -9,6 +10,7 @@ import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.EnumSet;
@@ -32,12 +34,14 @@ import picocli.CommandLine.Option;
  * {@code courier chaos}: the pipeline under load on a local 3-node cluster while faults are injected on a
  * schedule; then the load stops, the pipeline quiesces, and a reconciliation of the ledger (every send
  * intent, Kafka acknowledgment and failure) against everything committed downstream decides the verdict.
- * It exits non-zero if anything acknowledged was lost, the application saw a duplicate, or a conversation
- * was received out of order. A PNG timeline of the run is written next to the report.
+ * It exits non-zero if anything acknowledged was lost, the application saw a duplicate, a conversation
+ * was received out of order, or the tracker re-emitted a delivery no consumer had read and committed
+ * ({@code reemits_of_unread}). It also counts every record the run wrote to every topic per delivered
+ * message ({@code records_per_message}). A PNG timeline of the run is written next to the report.
  */
 @Command(name = "chaos", mixinStandardHelpOptions = true,
         description = {"Run the pipeline under load while injecting faults, then reconcile and draw the timeline.",
-                "Exit code 0 only if lost, duplicates_to_app and order_violations are all 0."})
+                "Exit code 0 only if lost, duplicates_to_app, order_violations and reemits_of_unread are all 0."})
 public final class ChaosCommand implements Callable<Integer> {
 
     enum FaultType { LEADER, CONTROLLER, FREEZE, MAJORITY, CONSUMER, TRACKER, OUTAGE, POISON }
@@ -117,6 +121,7 @@ public final class ChaosCommand implements Callable<Integer> {
             sampler.scheduleAtFixedRate(() -> timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
                     () -> ledger.acked().size() - settled(ledger, observer)), 1, 1, TimeUnit.SECONDS);
 
+            TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
             Future<?> faultRun = background.submit(() -> {
                 runFaults(chosen, injector, durationS, outageS * 1000L);
                 return null;
@@ -128,18 +133,26 @@ public final class ChaosCommand implements Callable<Integer> {
             faultRun.get();
             boolean settled = awaitQuiescence(ledger, observer, poison, progress, injector);
             progress.finish();
+            Map<String, Map<Integer, Long>> end = traffic.end();
+            if (end != null) {
+                observer.awaitRead(end, Duration.ofSeconds(60));
+            }
             timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
                     () -> ledger.acked().size() - settled(ledger, observer));
-            ChaosReport result = ChaosReport.reconcile(ledger, observer, poison, HandLogs.read(pipeline.handLogs()),
-                    faultLog.faults(), timeline, started, settled, reemitBudget * partitions);
+            UnreadReemits.Result unread = observer.unreadReemits();
+            ChaosReport result = ChaosReport.reconcile(ledger, observer, unread, traffic.written(), poison,
+                    HandLogs.read(pipeline.handLogs()), faultLog.faults(), timeline, started, settled,
+                    reemitBudget * partitions);
             System.out.println(result.table());
             Path out = report != null ? report : dir.resolve("chaos-report.json");
             result.write(out);
+            Reconciliation.listReemitsOfUnread(dir, unread);
             Path png = pngNextTo(out);
             TimelineChart.write(timeline, faultLog.faults(), png);
             System.out.println("report: " + out.toAbsolutePath());
             System.out.println("timeline: " + png.toAbsolutePath());
-            System.out.println(result.passed() ? "PASS: nothing lost, no duplicate, no order violation"
+            System.out.println(result.passed()
+                    ? "PASS: nothing lost, no duplicate, no order violation, no re-emit of an unread delivery"
                     : "FAIL: " + result.failure());
             return result.passed() ? 0 : 1;
         } finally {

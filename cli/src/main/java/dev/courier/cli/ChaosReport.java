@@ -1,5 +1,7 @@
 package dev.courier.cli;
 
+import dev.courier.bench.RecordsWritten;
+import dev.courier.bench.UnreadReemits;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +11,9 @@ import java.util.Map;
 
 /**
  * The verdict of a chaos run. {@code lost} = sends the brokers acknowledged that are neither delivered nor
- * dead-lettered with a reason, found key by key from the ledger; never from counters.
+ * dead-lettered with a reason, found key by key from the ledger; never from counters. A re-emit of a
+ * delivery no consumer had read and committed ({@code reemits_of_unread}, from the topics) fails it like a
+ * loss, a duplicate or an order violation.
  */
 final class ChaosReport {
 
@@ -21,15 +25,21 @@ final class ChaosReport {
         this.failure = failure;
     }
 
-    static ChaosReport reconcile(ChaosCommand.SendLedger ledger, DeliveryObserver observer, PoisonInjector poison,
-                                 HandLogs hands, List<FaultLog.Entry> faults, Timeline timeline, long startedMs,
-                                 boolean settled, double reemitLimitPerS) {
+    /**
+     * @param unread the tracker's re-emits judged against what the consumers had read ({@code observer}'s, taken once)
+     * @param written what the run wrote to every topic, null if not measured
+     */
+    static ChaosReport reconcile(ChaosCommand.SendLedger ledger, DeliveryObserver observer, UnreadReemits.Result unread,
+                                 RecordsWritten written, PoisonInjector poison, HandLogs hands,
+                                 List<FaultLog.Entry> faults, Timeline timeline, long startedMs, boolean settled,
+                                 double reemitLimitPerS) {
         Reconciliation r = Reconciliation.of(ledger.acked(), observer);
         long lost = r.lost;
         long poisonMissing = poison.poisonOrigins().stream()
                 .filter(o -> !observer.deadLetteredOrigins().contains(o)).count();
         long duplicates = observer.duplicatesToApp();
         long orderViolations = hands.orderViolations();
+        long reemitsOfUnread = unread.ofUnread();
 
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("sent", ledger.intents());
@@ -42,6 +52,7 @@ final class ChaosReport {
         v.put("raw_redeliveries", hands.rawRedeliveries());
         v.put("order_violations", orderViolations);
         v.put("redelivered", observer.reemits());
+        v.put("reemits_of_unread", reemitsOfUnread);
         v.put("dead_lettered_by_reason", observer.deadLettersByReason());
         v.put("poison_records", poison.written());
         v.put("poison_not_dead_lettered", poisonMissing);
@@ -62,6 +73,7 @@ final class ChaosReport {
         v.put("reemit_limit_per_s", reemitLimitPerS);
         v.put("recover_s_max", recoverMax);
         r.putLatencies(v);
+        r.putRecordsPerMessage(v, written);
         v.put("settled", settled);
         v.put("duration_s", Reconciliation.secondsSince(startedMs));
 
@@ -72,6 +84,8 @@ final class ChaosReport {
             failure = duplicates + " duplicate deliveries committed to the application";
         } else if (orderViolations > 0) {
             failure = orderViolations + " message(s) received out of order within their conversation";
+        } else if (reemitsOfUnread > 0) {
+            failure = reemitsOfUnread + " re-emit(s) of a delivery no consumer had read and committed (reemits_of_unread)";
         } else if (poisonMissing > 0) {
             failure = poisonMissing + " poison record(s) not dead-lettered";
         }
@@ -88,9 +102,10 @@ final class ChaosReport {
 
     String table() {
         return Reconciliation.table(values, List.of("sent", "kafka_acked", "send_failed", "indeterminate", "delivered",
-                "lost", "duplicates_to_app", "raw_redeliveries", "order_violations", "redelivered",
+                "lost", "duplicates_to_app", "raw_redeliveries", "order_violations", "redelivered", "reemits_of_unread",
                 "dead_lettered_by_reason", "poison_records", "stray_acks", "unavailable_s_max", "recover_s_max",
-                "reemits_per_s_max", "reemit_limit_per_s", "p50_ms", "p99_ms", "max_ms", "duration_s"));
+                "reemits_per_s_max", "reemit_limit_per_s", "p50_ms", "p99_ms", "max_ms", "records_per_message",
+                "records_per_topic", "duration_s"));
     }
 
     void write(Path file) throws IOException {

@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.bench.UnreadReemits;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.AckTopicValue;
 import dev.courier.schemas.CourierTopics;
@@ -25,6 +26,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -34,8 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads back, read_committed, everything the pipeline wrote: acks (what the application committed as
- * delivered), dead letters, and re-emits on the send topic. It is the demo's independent view of the
- * outcome; the verdict compares it with the producer's ledger, not with any component's counters.
+ * delivered), dead letters, and re-emits on the send topic, judged against how far the consumers had read
+ * ({@link UnreadReemits}). It is the demo's and chaos run's independent view of the outcome; the verdict
+ * compares it with the producer's ledger, not with any component's counters.
  */
 final class DeliveryObserver implements Runnable, AutoCloseable {
 
@@ -53,6 +56,11 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
     private final AtomicLong reemits = new AtomicLong();
     private final AtomicLong duplicateAcks = new AtomicLong();
     private final AtomicLong unreadable = new AtomicLong();
+    /** Every send record and AckBatch, for {@code reemits_of_unread}. */
+    private final UnreadReemits unreadReemits = new UnreadReemits();
+    /** Each partition's position as of the reading thread's last poll, for {@link #awaitRead}. */
+    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    private final List<TopicPartition> partitions = new ArrayList<>();
 
     private final CourierTopics topics;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -73,7 +81,6 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
                 new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : List.of(topics.send(), topics.ack(), topics.deadLetter())) {
             for (PartitionInfo p : consumer.partitionsFor(topic)) {
                 partitions.add(new TopicPartition(topic, p.partition()));
@@ -97,6 +104,7 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
                                 record.partition(), record.offset(), e.getMessage());
                     }
                 }
+                publishPositions();
             }
         } catch (WakeupException e) {
             // closing
@@ -106,10 +114,23 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
         }
     }
 
+    /** For {@link #awaitRead}; a position not known yet (its leader unavailable) is left for a later poll. */
+    private void publishPositions() {
+        for (TopicPartition tp : partitions) {
+            try {
+                positions.put(tp, consumer.position(tp, Duration.ZERO));
+            } catch (TimeoutException e) {
+                // not known yet
+            }
+        }
+    }
+
     private void observe(ConsumerRecord<String, byte[]> record) {
         if (record.topic().equals(topics.ack())) {
             // An AckBatch (one consumer transaction's acks for one partition) or a lone DeliveryAck.
-            for (DeliveryAck ack : AckTopicValue.acks(ackValues.deserialize(record.topic(), record.value()))) {
+            SpecificRecord value = ackValues.deserialize(record.topic(), record.value());
+            unreadReemits.acked(record.partition(), value);
+            for (DeliveryAck ack : AckTopicValue.acks(value)) {
                 observeAck(ack);
             }
         } else if (record.topic().equals(topics.deadLetter())) {
@@ -125,6 +146,7 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
             }
         } else {
             SendEvent event = sends.deserialize(record.topic(), record.value());
+            unreadReemits.sent(record.partition(), record.offset(), record.timestamp(), event);
             if (event.getAttempt() > 1) {
                 reemits.incrementAndGet();
             }
@@ -170,6 +192,40 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
 
     long reemits() {
         return reemits.get();
+    }
+
+    /** The tracker's re-emits judged against what the consumers had read and committed by then. */
+    UnreadReemits.Result unreadReemits() {
+        return unreadReemits.result();
+    }
+
+    /**
+     * Waits until this observer has read each of its partitions up to {@code endOffsets} (topic -> partition
+     * -> end offset: a snapshot taken at the end of a run), so that what it reports covers everything
+     * written before the snapshot; false (and a warning) if it has not within {@code patience}. Under
+     * read_committed a transaction still open at the snapshot holds it back until it ends.
+     */
+    boolean awaitRead(Map<String, Map<Integer, Long>> endOffsets, Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!hasRead(endOffsets)) {
+            if (System.nanoTime() > deadline) {
+                log.warn("the observer had not read up to the end offsets after {}: the report may miss the last records",
+                        patience);
+                return false;
+            }
+            Thread.sleep(200);
+        }
+        return true;
+    }
+
+    private boolean hasRead(Map<String, Map<Integer, Long>> endOffsets) {
+        for (TopicPartition tp : partitions) {
+            long end = endOffsets.getOrDefault(tp.topic(), Map.of()).getOrDefault(tp.partition(), 0L);
+            if (positions.getOrDefault(tp, -1L) < end) {
+                return false;
+            }
+        }
+        return true;
     }
 
     long duplicateAcks() {

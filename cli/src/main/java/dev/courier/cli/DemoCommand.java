@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.bench.UnreadReemits;
 import dev.courier.deploy.LocalCluster;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.CourierProducerConfig;
@@ -42,11 +43,14 @@ import picocli.CommandLine.Option;
  * consumer in its own JVM, so a fault is a real SIGKILL), publishes messages at a steady rate, injects the
  * chosen faults while they flow, waits until every message the brokers acknowledged is delivered or
  * dead-lettered, and reconciles: the producer's ledger of acknowledged sends against what was committed
- * downstream. It exits 0 only if nothing was lost and the application saw no duplicate.
+ * downstream. It exits 0 only if nothing was lost, the application saw no duplicate and the tracker
+ * re-emitted nothing no consumer had read ({@code reemits_of_unread}). It also counts every record the run
+ * wrote to every topic per delivered message ({@code records_per_message}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the whole pipeline on a local 3-node cluster under faults, then reconcile.",
-                "Exit code 0 only if nothing was lost and the application saw no duplicate."})
+                "Exit code 0 only if nothing was lost, the application saw no duplicate and no delivery was",
+                "re-emitted before a consumer had read it (reemits_of_unread 0)."})
 public final class DemoCommand implements Callable<Integer> {
 
     enum Fault { BROKER, CONSUMER, TRACKER, NONE }
@@ -114,6 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
             Map<String, Long> ledger = new ConcurrentHashMap<>();
             AtomicLong sendFailed = new AtomicLong();
             ChaosPlan plan = new ChaosPlan(faults, new FaultInjector(pipeline, faultLog, progress));
+            TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
             long sendStart = System.currentTimeMillis();
             publish(pipeline.bootstrapServers(), pipeline.registryUrl(), ledger, sendFailed, plan, background,
                     progress, observer);
@@ -121,8 +126,13 @@ public final class DemoCommand implements Callable<Integer> {
                     messages, (System.currentTimeMillis() - sendStart) / 1000.0));
             boolean settled = awaitSettled(ledger, observer, progress, plan, started);
             plan.awaitRecoveries();
-            DemoReport result = DemoReport.reconcile(messages, ledger, sendFailed.get(), observer,
-                    pipeline.handLogs(), faultLog.faults(), started, sendStart, settled);
+            Map<String, Map<Integer, Long>> end = traffic.end();
+            if (end != null) {
+                observer.awaitRead(end, Duration.ofSeconds(60));
+            }
+            UnreadReemits.Result unread = observer.unreadReemits();
+            DemoReport result = DemoReport.reconcile(messages, ledger, sendFailed.get(), observer, unread,
+                    traffic.written(), pipeline.handLogs(), faultLog.faults(), started, sendStart, settled);
             progress.finish();
             writeLedger(dir.resolve("ledger.tsv"), ledger, observer);
             System.out.println(result.table());
@@ -130,7 +140,9 @@ public final class DemoCommand implements Callable<Integer> {
                 result.write(report);
                 System.out.println("report: " + report.toAbsolutePath());
             }
-            System.out.println(result.passed() ? "PASS: nothing lost, no duplicate to the application"
+            Reconciliation.listReemitsOfUnread(dir, unread);
+            System.out.println(result.passed()
+                    ? "PASS: nothing lost, no duplicate to the application, no re-emit of an unread delivery"
                     : "FAIL: " + result.failure());
             return result.passed() ? 0 : 1;
         } finally {

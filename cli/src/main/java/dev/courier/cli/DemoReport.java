@@ -1,5 +1,7 @@
 package dev.courier.cli;
 
+import dev.courier.bench.RecordsWritten;
+import dev.courier.bench.UnreadReemits;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -8,7 +10,8 @@ import java.util.Map;
 
 /**
  * The demo's verdict. {@code lost} comes from the producer's ledger (every send the brokers acknowledged)
- * checked key by key against what was committed downstream, never from counters.
+ * checked key by key against what was committed downstream, never from counters; {@code reemits_of_unread}
+ * from the send and ack topics ({@link UnreadReemits}). Either above 0 fails the demo.
  */
 final class DemoReport {
 
@@ -20,9 +23,13 @@ final class DemoReport {
         this.failure = failure;
     }
 
+    /**
+     * @param unread the tracker's re-emits judged against what the consumers had read ({@code observer}'s, taken once)
+     * @param written what the run wrote to every topic, null if not measured
+     */
     static DemoReport reconcile(int messages, Map<String, Long> ledger, long sendFailed, DeliveryObserver observer,
-                                List<Path> handLogs, List<FaultLog.Entry> faults, long startedMs, long sendStartMs,
-                                boolean settled) {
+                                UnreadReemits.Result unread, RecordsWritten written, List<Path> handLogs,
+                                List<FaultLog.Entry> faults, long startedMs, long sendStartMs, boolean settled) {
         Reconciliation r = Reconciliation.of(ledger, observer);
         long duplicates = observer.duplicatesToApp();
         Map<String, Object> v = new LinkedHashMap<>();
@@ -33,12 +40,14 @@ final class DemoReport {
         v.put("lost", r.lost);
         v.put("duplicates_to_app", duplicates);
         v.put("redelivered", observer.reemits());
+        v.put("reemits_of_unread", unread.ofUnread());
         v.put("raw_redeliveries", HandLogs.read(handLogs).rawRedeliveries());
         v.put("duplicate_acks", observer.duplicateAcks());
         v.put("dead_lettered", r.deadLettered);
         r.putLatencies(v);
         double window = Math.max(0.001, (Math.max(r.lastDeliveryAtMs, sendStartMs) - sendStartMs) / 1000.0);
         v.put("throughput_per_s", Math.round(r.delivered / window));
+        r.putRecordsPerMessage(v, written);
         v.put("faults", faults.stream().map(Reconciliation::fault).toList());
         v.put("settled", settled);
         v.put("duration_s", Reconciliation.secondsSince(startedMs));
@@ -48,6 +57,8 @@ final class DemoReport {
             failure = r.lost + " acknowledged message(s) neither delivered nor dead-lettered";
         } else if (duplicates > 0) {
             failure = duplicates + " duplicate deliveries committed to the application";
+        } else if (unread.ofUnread() > 0) {
+            failure = unread.ofUnread() + " re-emit(s) of a delivery no consumer had read and committed (reemits_of_unread)";
         } else if (sendFailed > 0) {
             failure = sendFailed + " send(s) failed at the producer";
         } else if (r.delivered + r.deadLettered != messages) {
@@ -70,8 +81,8 @@ final class DemoReport {
 
     String table() {
         return Reconciliation.table(values, List.of("sent", "kafka_acked", "delivered", "lost", "duplicates_to_app",
-                "redelivered", "raw_redeliveries", "dead_lettered", "p50_ms", "p99_ms", "max_ms", "throughput_per_s",
-                "duration_s"));
+                "redelivered", "reemits_of_unread", "raw_redeliveries", "dead_lettered", "p50_ms", "p99_ms", "max_ms",
+                "throughput_per_s", "records_per_message", "records_per_topic", "duration_s"));
     }
 
     void write(Path file) throws IOException {

@@ -1,5 +1,7 @@
 package dev.courier.cli;
 
+import dev.courier.bench.RecordsWritten;
+import dev.courier.bench.UnreadReemits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +13,8 @@ import java.util.Map;
 /**
  * The ledger of acknowledged sends checked key by key against what was committed downstream, as the demo
  * and the chaos run both judge it: every key is delivered, dead-lettered with a reason, or lost. Also the
- * pieces of their reports that are the same: latency percentiles, the fault list, the table, the file.
+ * pieces of their reports that are the same: latency percentiles, records per message, the fault list, the
+ * table, the file, the list of re-emits of unread deliveries.
  */
 final class Reconciliation {
 
@@ -67,6 +70,34 @@ final class Reconciliation {
             return 0;
         }
         return latenciesMs[(int) Math.min(latenciesMs.length - 1, Math.ceil(q * latenciesMs.length) - 1)];
+    }
+
+    /**
+     * Puts {@code records_per_message} (every record written to every topic, per delivered message) and
+     * {@code records_per_topic} (the same per topic, most first); null and empty when not measured.
+     */
+    void putRecordsPerMessage(Map<String, Object> values, RecordsWritten written) {
+        values.put("records_per_message", written == null ? null : written.perMessage(delivered));
+        values.put("records_per_topic", written == null ? Map.of() : written.perTopicPerMessage(delivered));
+    }
+
+    /**
+     * If there are re-emits of unread deliveries, lists them one per line in {@code reemits-of-unread.tsv} in
+     * the run directory, for whoever investigates the count, and prints where.
+     */
+    static void listReemitsOfUnread(Path runDir, UnreadReemits.Result result) throws IOException {
+        if (result.unread().isEmpty()) {
+            return;
+        }
+        StringBuilder out = new StringBuilder(
+                "# send_partition\toffset\tmessageId/recipientId\tattempt\treemitted_at_ms\tprevious_attempt_offset\n");
+        for (UnreadReemits.Reemit r : result.unread()) {
+            out.append(r.partition()).append('\t').append(r.offset()).append('\t').append(r.deliveryKey()).append('\t')
+                    .append(r.attempt()).append('\t').append(r.atMs()).append('\t').append(r.previousOffset()).append('\n');
+        }
+        Path file = runDir.resolve("reemits-of-unread.tsv");
+        Files.writeString(file, out);
+        System.out.println("re-emits of unread deliveries: " + file.toAbsolutePath());
     }
 
     static Map<String, Object> fault(FaultLog.Entry f) {

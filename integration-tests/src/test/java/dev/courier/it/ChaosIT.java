@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code courier chaos --ci}, as CI runs it on every submission: every fault type, 1% poison input and 1% of
  * deliveries dropped by the devices (so re-emits and order holds happen) on its own 3-node cluster; nothing
- * acknowledged may be lost, duplicated to the application or reordered.
+ * acknowledged may be lost, duplicated to the application or reordered, and no delivery re-emitted before a
+ * consumer had read it.
  */
 class ChaosIT {
 
@@ -34,6 +35,8 @@ class ChaosIT {
         assertEquals(0, r.get("lost").asLong());
         assertEquals(0, r.get("duplicates_to_app").asLong());
         assertEquals(0, r.get("order_violations").asLong());
+        assertEquals(0, r.get("reemits_of_unread").asLong(), "no delivery re-emitted before a consumer had read it");
+        assertTrue(r.get("records_per_message").asDouble() > 0, "every record written, per delivered message");
         assertEquals(0, r.get("poison_not_dead_lettered").asLong());
         assertTrue(r.get("poison_records").asLong() > 0, "poison was injected");
         assertEquals(8, r.get("faults").size(), "leader twice, controller, freeze, majority, consumer, tracker, outage");

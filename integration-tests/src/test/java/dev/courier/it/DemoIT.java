@@ -31,6 +31,9 @@ class DemoIT {
         assertEquals(4000, r.get("delivered").asInt());
         assertEquals(0, r.get("lost").asInt());
         assertEquals(0, r.get("duplicates_to_app").asInt());
+        assertEquals(0, r.get("reemits_of_unread").asInt(), "no delivery re-emitted before a consumer had read it");
+        assertTrue(r.get("records_per_message").asDouble() > 0, "every record written, per delivered message");
+        assertTrue(r.get("records_per_topic").has("courier.send"), "records per topic");
         assertEquals(3, r.get("faults").size(), "one fault of each kind was injected");
         for (String key : new String[] {"redelivered", "dead_lettered", "p50_ms", "p99_ms", "throughput_per_s", "duration_s"}) {
             assertTrue(r.has(key), "report has " + key);
