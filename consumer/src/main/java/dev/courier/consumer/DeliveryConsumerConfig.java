@@ -62,7 +62,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
 
     public static final String MAX_POLL_RECORDS_CONFIG = "max.poll.records";
     public static final String MAX_POLL_RECORDS_DOC = "Records per poll, i.e. per transaction. Larger batches amortize the commit; smaller "
-            + "ones bound the work redone after an abort.";
+            + "ones bound the work redone after an abort. At most 10,000: a transaction's acks for one partition travel in "
+            + "one AckBatch record (about 86 bytes per ack), which must stay under the 1 MiB record limit.";
 
     public static final String POLL_TIMEOUT_MS_CONFIG = "poll.timeout.ms";
     public static final String POLL_TIMEOUT_MS_DOC = "How long one poll waits for records.";
@@ -136,7 +137,7 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)
             .define(ORDER_HOLD_MAX_MS_CONFIG, Type.LONG, 10L * 60 * 1000, Range.atLeast(1), Importance.MEDIUM,
                     ORDER_HOLD_MAX_MS_DOC)
-            .define(MAX_POLL_RECORDS_CONFIG, Type.INT, 1000, Range.between(1, 100_000), Importance.MEDIUM, MAX_POLL_RECORDS_DOC)
+            .define(MAX_POLL_RECORDS_CONFIG, Type.INT, 1000, Range.between(1, 10_000), Importance.MEDIUM, MAX_POLL_RECORDS_DOC)
             .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW, POLL_TIMEOUT_MS_DOC)
             .define(SESSION_TIMEOUT_MS_CONFIG, Type.INT, 10_000, Range.between(1_000, 300_000), Importance.MEDIUM,
                     SESSION_TIMEOUT_MS_DOC)

@@ -134,8 +134,8 @@
  *   <li>De-duplication holds within {@code dedupe.window.ms} and {@code dedupe.max.entries.per.partition}.</li>
  *   <li>A partition's acks of one transaction travel in one AckBatch record, about 86 bytes per ack (1,000
  *       acks: 86 KB). Past roughly 12,000 acks per partition and batch it would exceed the producer's
- *       {@code max.request.size} and the broker's {@code message.max.bytes} (1 MiB by default), and the batch
- *       would abort and retry without end: keep {@code max.poll.records} well under that, or raise both.</li>
+ *       {@code max.request.size} and the broker's {@code message.max.bytes} (1 MiB by default), so
+ *       {@code max.poll.records} is capped at 10,000 (at most 860 KB of acks with a re-ack per record).</li>
  * </ul>
  */
 package dev.courier.consumer;
