@@ -88,7 +88,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Simulated time to hand one message to a device, ms (default: ${DEFAULT-VALUE}).")
     long deviceLatencyMs;
 
-    @Option(names = "--ack-timeout-ms", defaultValue = "10000", description = "Tracker's first ack deadline (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ack-timeout-ms", defaultValue = "1000",
+            description = "Tracker's re-emit back-off of a first attempt, counted from the consumer commit that read it without "
+                    + "delivering it (default: ${DEFAULT-VALUE}).")
     long ackTimeoutMs;
 
     @Option(names = "--timeout-s", defaultValue = "600", description = "Give up waiting for deliveries after this long (default: ${DEFAULT-VALUE}).")

@@ -26,7 +26,8 @@ public final class TrackerCommand implements Callable<Integer> {
     @Option(names = "--state-dir", description = "Directory of the RocksDB state (default: a temporary directory).")
     String stateDir;
 
-    @Option(names = "--ack-timeout-ms", description = "Wait for the first attempt's ack before re-emitting (default 10000).")
+    @Option(names = "--ack-timeout-ms", description = "Re-emit back-off of a first attempt, counted from the delivery consumer commit that read it "
+            + "without settling it (default 2000).")
     Long ackTimeoutMs;
 
     @Option(names = "--max-attempts", description = "Attempts before dead-lettering with MAX_ATTEMPTS (default 10).")
