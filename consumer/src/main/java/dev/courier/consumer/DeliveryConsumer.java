@@ -598,10 +598,11 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             read.holds().forEach((p, holds) -> {
                 PartitionState state = state(p);
                 if (!state.hasGate()) {
-                    state.restoreHolds(holds, now);
+                    state.restoreHolds(holds, now, consumerId);
                     if (!holds.isEmpty()) {
                         log.info("Order holds restored from the ack topic for partition {}: {} owed messages, "
-                                + "{} blocked conversations", p, holds.size(), state.gate().blockedConversations());
+                                + "{} blocked conversations, {} held copies asked for", p, holds.size(),
+                                state.gate().blockedConversations(), state.copyRequests().size());
                     }
                 }
             });

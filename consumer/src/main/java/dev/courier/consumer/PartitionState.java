@@ -1,6 +1,7 @@
 package dev.courier.consumer;
 
 import dev.courier.schemas.AckBatch;
+import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.DeliveryAck;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ final class PartitionState {
 
     // order hold: null if order.hold.enabled=false, or not created since the partition was (re)assigned
     private ConversationGate<HeldRecord> gate;
+    /** RETRY acks asking the tracker for held copies a restored hold lacks; sent with the next AckBatch. */
+    private final List<DeliveryAck> copyRequests = new ArrayList<>();
 
     // the batch in progress
     private boolean inBatch;
@@ -97,6 +100,7 @@ final class PartitionState {
         flagRemaining = 0;
         flagBelowOffset = -1;
         gate = null;
+        copyRequests.clear();
     }
 
     /** Whether the record read at {@code offset} may have been handed before; counts down the first-batch flag. */
@@ -134,10 +138,12 @@ final class PartitionState {
 
     /**
      * Re-creates the order holds the previous owner left in the ack topic: every message whose latest ack is
-     * RETRY or HELD is owed again (without a held copy, which the tracker's re-emit brings back), and so is
-     * the message a HELD ack names as its blocker unless acked since. Call after {@link #rebuilt}.
+     * RETRY or HELD is owed again, and so is the message a HELD ack names as its blocker unless acked since.
+     * A RETRY'd message comes back by the tracker's re-emit anyway; a HELD one was in the previous owner's
+     * memory only, and the tracker waits for the consumer to hand it over (held.timeout.ms): so this owner asks
+     * for it with a RETRY ack in the partition's next AckBatch ({@link #copyRequests}). Call after {@link #rebuilt}.
      */
-    void restoreHolds(List<DeliveryAck> holds, long nowMs) {
+    void restoreHolds(List<DeliveryAck> holds, long nowMs, String consumerId) {
         ConversationGate<HeldRecord> g = gate();
         for (DeliveryAck h : holds) {
             if (h.getHeldBehind() != null && delivered().find(h.getHeldBehind(), h.getRecipientId()).isEmpty()) {
@@ -145,8 +151,20 @@ final class PartitionState {
                         OptionalLong.of(h.getHeldBehindSeq()), nowMs);
             }
             g.retry(h.getRecipientId(), h.getConversationId(), h.getMessageId(), OptionalLong.of(h.getSeq()), nowMs);
+            if (h.getStatus() == AckStatus.HELD) {
+                copyRequests.add(DeliveryAck.newBuilder()
+                        .setMessageId(h.getMessageId()).setRecipientId(h.getRecipientId()).setStatus(AckStatus.RETRY)
+                        .setAckedAt(Instant.ofEpochMilli(nowMs)).setDeliveredBy(consumerId).setAttempt(h.getAttempt())
+                        .setReason("order hold restored without the held copy: re-emit it")
+                        .setConversationId(h.getConversationId()).setSeq(h.getSeq()).build());
+            }
         }
         g.commitBatch();
+    }
+
+    /** RETRY acks that ask the tracker to re-emit held copies this owner does not have (see {@link #restoreHolds}). */
+    List<DeliveryAck> copyRequests() {
+        return List.copyOf(copyRequests);
     }
 
     // --- the batch in progress ---------------------------------------------------------------------------
@@ -162,7 +180,7 @@ final class PartitionState {
         batchNextOffset = firstOffset;
         flagRemainingAtBatchStart = flagRemaining;
         maxHandedOffset = -1;
-        batchAcks = new ArrayList<>();
+        batchAcks = new ArrayList<>(copyRequests); // first: they concern records read before this batch
     }
 
     /** The record at {@code offset} has been handled (acked, held, retried or dead-lettered). */
@@ -212,6 +230,7 @@ final class PartitionState {
         if (gate != null) {
             gate.commitBatch();
         }
+        copyRequests.clear(); // they went out with this batch's AckBatch
         endBatch();
     }
 

@@ -175,9 +175,37 @@ class PartitionStateTest {
                 .setHeldBehind("b1").setHeldBehindSeq(1L).build();
         ready(state).delivered().recordCommitted("b1", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
 
-        state.restoreHolds(List.of(held, heldBehindAcked), NOW);
+        state.restoreHolds(List.of(held, heldBehindAcked), NOW, "consumer-2");
 
         assertEquals(2, state.gate().owed("bob", "A"), "a1 and a3");
         assertEquals(1, state.gate().owed("bob", "B"), "b2 only: b1 was acked");
+    }
+
+    @Test
+    void aRestoredHeldMessageWithoutItsCopyIsAskedForWithARetryInTheNextAckBatchUntilOneCommits() {
+        DeliveryAck held = ackBuilder("a3", AckStatus.HELD).setConversationId("A").setSeq(3L)
+                .setHeldBehind("a1").setHeldBehindSeq(1L).setAttempt(2).build();
+        DeliveryAck retried = ackBuilder("a1", AckStatus.RETRY).setConversationId("A").setSeq(1L).build();
+        ready(state).restoreHolds(List.of(retried, held), NOW, "consumer-2");
+
+        // an aborted batch does not use the request up
+        state.beginBatch(100);
+        state.handled(100);
+        state.abortBatch();
+        state.beginBatch(100);
+        state.handled(100);
+        List<DeliveryAck> acks = state.ackBatch(Instant.ofEpochMilli(NOW), "consumer-2").getAcks();
+        assertEquals(1, acks.size(), "only the HELD one: a RETRY'd message comes back by re-emit anyway");
+        DeliveryAck request = acks.get(0);
+        assertEquals("a3", request.getMessageId());
+        assertEquals(AckStatus.RETRY, request.getStatus());
+        assertEquals(2, request.getAttempt(), "the attempt the tracker holds");
+        assertEquals("consumer-2", request.getDeliveredBy());
+        assertEquals(3L, request.getSeq());
+        state.commitBatch(NOW);
+
+        state.beginBatch(101);
+        state.handled(101);
+        assertTrue(state.ackBatch(Instant.ofEpochMilli(NOW), "consumer-2").getAcks().isEmpty(), "sent once");
     }
 }

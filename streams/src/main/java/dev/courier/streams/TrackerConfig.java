@@ -50,6 +50,14 @@ public final class TrackerConfig extends AbstractConfig {
             + "plain DeliveryAcks and no AckBatch. Re-emits it causes go to the back of a queue that is not moving, so "
             + "keep it long.";
 
+    public static final String HELD_TIMEOUT_MS_CONFIG = "held.timeout.ms";
+    private static final String HELD_TIMEOUT_MS_DOC =
+            "Safety net for a delivery a consumer holds back for order (ack HELD): the consumer hands it over itself once "
+            + "the message it waits for is delivered, and a partition's new owner that restores the hold without the copy "
+            + "asks for a re-emit (ack RETRY). So the tracker re-emits a held delivery on its own only after this long "
+            + "from the commit that held it (not counted toward max.attempts). A short value re-emits copies the consumer "
+            + "still holds whenever the blocker takes long, e.g. behind a backlog.";
+
     public static final String STATUS_SETTLED_ENABLED_CONFIG = "status.settled.enabled";
     private static final String STATUS_SETTLED_ENABLED_DOC =
             "Whether the tracker writes a DELIVERED/READ status record for every settled delivery (one more replicated "
@@ -139,6 +147,7 @@ public final class TrackerConfig extends AbstractConfig {
             .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX, new ConfigDef.NonEmptyString(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
             .define(ACK_TIMEOUT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.HIGH, ACK_TIMEOUT_MS_DOC)
             .define(QUEUED_TIMEOUT_MS_CONFIG, Type.LONG, 10L * 60 * 1000, Range.atLeast(1), Importance.MEDIUM, QUEUED_TIMEOUT_MS_DOC)
+            .define(HELD_TIMEOUT_MS_CONFIG, Type.LONG, 2L * 60 * 1000, Range.atLeast(1), Importance.LOW, HELD_TIMEOUT_MS_DOC)
             .define(STATUS_SETTLED_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.LOW, STATUS_SETTLED_ENABLED_DOC)
             .define(BACKOFF_MULTIPLIER_CONFIG, Type.DOUBLE, 2.0, Range.atLeast(1.0), Importance.MEDIUM, BACKOFF_MULTIPLIER_DOC)
             .define(BACKOFF_MAX_MS_CONFIG, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM, BACKOFF_MAX_MS_DOC)

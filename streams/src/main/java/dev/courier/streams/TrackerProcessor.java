@@ -90,6 +90,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final Deserializer<SpecificRecord> ackDeserializer;
     private final long queuedTimeoutMs;
     private final boolean settledStatus;
+    private final long heldTimeoutMs;
     private final SplittableRandom random = new SplittableRandom();
     private final TrackerConfig config;
 
@@ -118,6 +119,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.ackDeserializer = ackDeserializer;
         this.queuedTimeoutMs = config.getLong(TrackerConfig.QUEUED_TIMEOUT_MS_CONFIG);
         this.settledStatus = config.getBoolean(TrackerConfig.STATUS_SETTLED_ENABLED_CONFIG);
+        this.heldTimeoutMs = config.getLong(TrackerConfig.HELD_TIMEOUT_MS_CONFIG);
     }
 
     @Override
@@ -254,20 +256,27 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
 
     /**
      * A delivery a consumer read and committed at {@code committedAt} without settling it: its deadline is the
-     * attempt's back-off from that commit (held attempts were never tried, so they do not grow it).
+     * attempt's back-off from that commit (held attempts were never tried, so they do not grow it). A held one
+     * is the consumer's to hand over once its blocker is delivered: only the held.timeout.ms safety net applies.
      */
     private PendingDelivery armed(PendingDelivery.Builder state, long committedAt) {
         SendEvent event = state.getEvent();
         long from = Math.min(committedAt, context.currentSystemTimeMs()); // a consumer clock ahead of ours
-        long deadline = policy.deadline(backoffAttempt(event.getAttempt(), state.getHeldAttempts()),
-                event.getSentAt().toEpochMilli(), from, random);
+        long deadline = state.getHeld()
+                ? Math.min(saturatedAdd(from, heldTimeoutMs), policy.expiresAt(event.getSentAt().toEpochMilli()))
+                : policy.deadline(backoffAttempt(event.getAttempt(), state.getHeldAttempts()),
+                        event.getSentAt().toEpochMilli(), from, random);
         return state.setQueued(false).setDeadline(deadline).build();
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < a ? Long.MAX_VALUE : sum;
     }
 
     /** The safety net of a queued attempt emitted (or read) at {@code now}: queued.timeout.ms, capped at expiry. */
     private long queuedDeadline(SendEvent event, long now) {
-        long safetyNet = now + queuedTimeoutMs < now ? Long.MAX_VALUE : now + queuedTimeoutMs;
-        return Math.min(safetyNet, policy.expiresAt(event.getSentAt().toEpochMilli()));
+        return Math.min(saturatedAdd(now, queuedTimeoutMs), policy.expiresAt(event.getSentAt().toEpochMilli()));
     }
 
     /**
@@ -332,7 +341,8 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             return;
         }
         if (ack.getStatus() == AckStatus.RETRY) {
-            return; // not delivered: the deadline stands and the delivery is re-emitted as usual
+            onRetry(key, state, ack, now);
+            return;
         }
         if (state == null && ack.getDuplicate()) {
             // A consumer's re-ack of a re-emit: the original ack came first on this partition and settled
@@ -352,29 +362,45 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
 
     /**
      * A delivery consumer held the delivery back for order: an earlier message of its conversation is owed.
-     * The consumer keeps it and hands it over as soon as the earlier one is delivered; the tracker only
-     * waits, as a backstop for a consumer that loses it (crash, rebalance): the attempt is marked held (not
-     * counted toward max.attempts, not growing the back-off), and its deadline is one un-grown back-off from
-     * the consumer's commit. A HELD ack for an older attempt, a repeated one, or one for a delivery not tracked (settled,
-     * or its send not read yet) changes nothing.
+     * The consumer keeps it and hands it over as soon as the earlier one is delivered, so the tracker only
+     * waits: the attempt is marked held (not counted toward max.attempts, not growing the back-off), and its
+     * deadline is the held.timeout.ms safety net from the consumer's commit. A consumer that loses the held
+     * copy (the partition's next owner restores the hold from the ack topic without it) asks for it back with a
+     * RETRY ack ({@link #onRetry}). A HELD ack for an older attempt, a repeated one, or one for a delivery not
+     * tracked (settled, or its send not read yet) changes nothing.
      */
     private void onHeld(String key, PendingDelivery state, DeliveryAck ack, long now) {
         if (state == null || state.getEvent() == null || state.getHeld()
                 || ack.getAttempt() != state.getEvent().getAttempt()) {
             return;
         }
-        SendEvent event = state.getEvent();
-        int heldAttempts = state.getHeldAttempts() + 1;
         remove(key, state);
-        PendingDelivery.Builder next = PendingDelivery.newBuilder(state).setHeldAttempts(heldAttempts).setHeld(true);
-        // Queued (the usual case: the consumer's progress comes right after this ack): the progress arms it with
-        // the un-grown back-off. Already armed: re-armed one un-grown back-off from now.
-        long deadline = state.getQueued() ? state.getDeadline() : policy.deadline(
-                backoffAttempt(event.getAttempt(), heldAttempts), event.getSentAt().toEpochMilli(), now, random);
-        put(key, next.setDeadline(deadline).build());
+        PendingDelivery.Builder next = PendingDelivery.newBuilder(state).setHeldAttempts(state.getHeldAttempts() + 1)
+                .setHeld(true);
+        // Queued (the usual case: the consumer's progress comes right after this ack): the progress arms it.
+        // Already armed: re-armed from now.
+        PendingDelivery held = state.getQueued() ? next.build() : armed(next, now);
+        put(key, held);
         metrics.held();
-        log.debug("messageId={} recipient={} attempt={} held for order by {}; deadline re-armed to {}", ack.getMessageId(),
-                ack.getRecipientId(), ack.getAttempt(), ack.getDeliveredBy(), deadline);
+        log.debug("messageId={} recipient={} attempt={} held for order by {}; deadline {}", ack.getMessageId(),
+                ack.getRecipientId(), ack.getAttempt(), ack.getDeliveredBy(), held.getDeadline());
+    }
+
+    /**
+     * A RETRY ack: the Deliverer could not deliver it. Usually it travels in the AckBatch whose progress then
+     * arms the delivery, so there is nothing to do here. But a RETRY for a delivery that was already read and
+     * is held is a consumer asking for a copy it lost (a partition's new owner restoring an order hold): it is
+     * re-armed with its back-off from now, so the re-emit comes back to the consumer that waits for it.
+     */
+    private void onRetry(String key, PendingDelivery state, DeliveryAck ack, long now) {
+        if (state == null || state.getEvent() == null || state.getQueued() || !state.getHeld()
+                || ack.getAttempt() != state.getEvent().getAttempt()) {
+            return;
+        }
+        remove(key, state);
+        put(key, armed(PendingDelivery.newBuilder(state).setHeld(false), now));
+        log.debug("messageId={} recipient={} attempt={}: {} holds it without a copy; re-emit re-armed", ack.getMessageId(),
+                ack.getRecipientId(), ack.getAttempt(), ack.getDeliveredBy());
     }
 
     /** The attempt number the back-off grows with: held attempts were never tried, so they do not count. */

@@ -55,6 +55,7 @@ class TrackerTopologyTest {
     private static final int MAX_ATTEMPTS = 3;
     private static final long TTL = 60_000;
     private static final long EARLY_ACK_RETENTION = 5_000;
+    private static final long HELD_TIMEOUT = 3_000;
     private static final Instant START = Instant.parse("2026-11-27T12:00:00Z");
 
     @TempDir
@@ -96,6 +97,7 @@ class TrackerTopologyTest {
         props.put(TrackerConfig.PUNCTUATE_INTERVAL_MS_CONFIG, 100L);
         props.put(TrackerConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(TrackerConfig.STATUS_SETTLED_ENABLED_CONFIG, true);
+        props.put(TrackerConfig.HELD_TIMEOUT_MS_CONFIG, HELD_TIMEOUT);
         props.putAll(overrides);
         TrackerConfig config = new TrackerConfig(props);
         SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(config.registryUrl());
@@ -236,24 +238,24 @@ class TrackerTopologyTest {
     // --- ordering: a delivery consumer holds a message back (ack status HELD)
 
     @Test
-    void aHeldAttemptReArmsItsDeadlineWithoutCountingTowardMaxAttemptsOrGrowingTheBackoff() {
-        // max.attempts 3, ack timeout 1 s doubling, no jitter
+    void aHeldAttemptWaitsForTheHeldTimeoutWithoutCountingTowardMaxAttempts() {
+        // max.attempts 3, ack timeout 1 s doubling, held.timeout.ms 3 s, no jitter
         send("m1", "alice");
         advance(500);
-        readAll(heldAck("m1", "alice", 1)); // t=500: read, held back for order, committed: deadline 1500
-        advance(900);
-        assertTrue(reemitted().isEmpty(), "waits one back-off from the commit");
-        advance(200);                      // t=1600
+        readAll(heldAck("m1", "alice", 1)); // t=500: read, held back for order, committed: safety net at 3500
+        advance(2_900);
+        assertTrue(reemitted().isEmpty(), "the consumer hands it over itself: no re-emit after one back-off");
+        advance(200);                      // t=3600
         List<SendEvent> backstop = reemitted();
         assertEquals(List.of(2), backstop.stream().map(SendEvent::getAttempt).toList(),
-                "the backstop re-emit, in case the consumer lost the held message");
+                "the safety-net re-emit, in case the consumer lost the held message without saying so");
 
-        // The consumer holds every re-emit too, for more attempts than max.attempts: none counts, none waits longer.
+        // The consumer holds every re-emit too, for more attempts than max.attempts: none counts.
         for (int attempt = 2; attempt <= 6; attempt++) {
             comeBack(backstop);
             readAll(heldAck("m1", "alice", attempt));
-            advance(900);
-            assertTrue(reemitted().isEmpty(), "attempt " + attempt + ": the back-off did not grow (1 s, not doubled)");
+            advance(2_900);
+            assertTrue(reemitted().isEmpty(), "attempt " + attempt + ": held, so the held timeout again");
             advance(200);
             backstop = reemitted();
             assertEquals(List.of(attempt + 1), backstop.stream().map(SendEvent::getAttempt).toList());
@@ -399,6 +401,20 @@ class TrackerTopologyTest {
     }
 
     @Test
+    void aConsumerThatLostAHeldCopyAsksForItWithARetryAndGetsItOneBackOffLater() {
+        send("m1", "alice");
+        readAll(heldAck("m1", "alice", 1)); // held by consumer-1 at t=0: safety net at t=3000
+        advance(500);
+        // consumer-2, the partition's new owner, restored the hold from the ack topic without the copy
+        committed(1, "consumer-2", DeliveryAck.newBuilder(ackOf("m1", "alice", AckStatus.RETRY))
+                .setDeliveredBy("consumer-2").setConversationId("c1").setSeq(1L).build());
+        advance(900);
+        assertTrue(reemitted().isEmpty());
+        advance(200);                      // t=1600: one back-off after the request
+        assertEquals(List.of(2), reemitted().stream().map(SendEvent::getAttempt).toList());
+    }
+
+    @Test
     void aStaleRepeatedOrUntrackedHeldAckChangesNothing() {
         held("x", "bob", 1);
         assertNull(pendingStore().get(key("x", "bob")), "a HELD ack is not remembered as an early ack");
@@ -415,7 +431,7 @@ class TrackerTopologyTest {
         assertEquals(deadline, pendingStore().get(key("m1", "alice")).getDeadline());
         held("m1", "alice", 2);
         long reArmed = pendingStore().get(key("m1", "alice")).getDeadline();
-        assertEquals(clock + ACK_TIMEOUT, reArmed, "held: one un-grown back-off from now");
+        assertEquals(clock + HELD_TIMEOUT, reArmed, "held: the held timeout from now");
         advance(100);
         held("m1", "alice", 2);            // repeated
         assertEquals(reArmed, pendingStore().get(key("m1", "alice")).getDeadline());
