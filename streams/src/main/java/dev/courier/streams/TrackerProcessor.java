@@ -234,8 +234,14 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             if (event.getAttempt() > 1) {
                 return;
             }
-            // The ack came first: settle now.
             remove(key, state);
+            if (state.getEarlyAck() == AckStatus.HELD) {
+                // A consumer read it and held it before this tracker read the send: it waits for the consumer.
+                put(key, arrived(PendingDelivery.newBuilder().setEvent(event).setQueued(true).setHeld(true)
+                        .setHeldAttempts(1).setDeadline(queuedDeadline(event, now)).setLastAttemptAt(now), offset));
+                return;
+            }
+            // The ack came first: settle now.
             settle(event, state.getEarlyAck(), event.getAttempt(), now, timestamp, null);
         } else if (state.getQueued() && state.getSendOffset() < 0 && event.getAttempt() == state.getEvent().getAttempt()) {
             // Our own re-emit, read back: now its offset is known, and a consumer's progress can pass it.
@@ -350,14 +356,22 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             return;
         }
         if (state == null) {
-            put(key, PendingDelivery.newBuilder().setEarlyAck(ack.getStatus()).setDeadline(now + earlyAckRetentionMs)
-                    .setLastAttemptAt(now).build());
+            rememberEarly(key, ack.getStatus(), now);
         } else if (state.getEvent() != null) {
             remove(key, state);
             SendEvent event = state.getEvent();
             settle(event, ack.getStatus(), event.getAttempt(), now, timestamp, ack.getReason());
+        } else if (state.getEarlyAck() == AckStatus.HELD) {
+            remove(key, state); // held, then released, all before this tracker read the send
+            rememberEarly(key, ack.getStatus(), now);
         }
-        // Otherwise an early ack is already remembered: a repeated ack changes nothing.
+        // Otherwise a settling early ack is already remembered: a repeated ack changes nothing.
+    }
+
+    /** An ack whose send this tracker has not read yet: remembered until early.ack.retention.ms. */
+    private void rememberEarly(String key, AckStatus status, long now) {
+        put(key, PendingDelivery.newBuilder().setEarlyAck(status).setDeadline(now + earlyAckRetentionMs)
+                .setLastAttemptAt(now).build());
     }
 
     /**
@@ -366,10 +380,16 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      * waits: the attempt is marked held (not counted toward max.attempts, not growing the back-off), and its
      * deadline is the held.timeout.ms safety net from the consumer's commit. A consumer that loses the held
      * copy (the partition's next owner restores the hold from the ack topic without it) asks for it back with a
-     * RETRY ack ({@link #onRetry}). A HELD ack for an older attempt, a repeated one, or one for a delivery not
+     * RETRY ack ({@link #onRetry}). A HELD ack for a first attempt whose send this tracker has not read yet
+     * is remembered like an early ack, so that the send, when it comes, waits for the consumer too (otherwise the
+     * progress that passed it would arm its re-emit). A HELD ack for an older attempt, a repeated one, or one for a delivery not
      * tracked (settled, or its send not read yet) changes nothing.
      */
     private void onHeld(String key, PendingDelivery state, DeliveryAck ack, long now) {
+        if (state == null && ack.getAttempt() == 1) {
+            rememberEarly(key, AckStatus.HELD, now);
+            return;
+        }
         if (state == null || state.getEvent() == null || state.getHeld()
                 || ack.getAttempt() != state.getEvent().getAttempt()) {
             return;

@@ -401,6 +401,26 @@ class TrackerTopologyTest {
     }
 
     @Test
+    void aHeldAckReadBeforeItsSendMakesTheSendWaitForTheConsumerAndTheReleaseSettlesIt() {
+        // The tracker reads the ack partition ahead of the send partition.
+        committed(2, "consumer-1", heldAck("m1", "alice", 1)); // m0 RETRY (its seq blocks m1), m1 held
+        send("m0", "alice");
+        send("m1", "alice");
+        assertFalse(pendingStore().get(key("m0", "alice")).getHeld());
+        assertTrue(pendingStore().get(key("m1", "alice")).getHeld(), "m1 waits for the consumer, not for a back-off");
+        advance(ACK_TIMEOUT + 100);
+        assertEquals(List.of("m0"), reemitted().stream().map(SendEvent::getMessageId).toList());
+        assertEquals(clock - ACK_TIMEOUT - 100 + HELD_TIMEOUT, pendingStore().get(key("m1", "alice")).getDeadline());
+
+        // and when held and released both come before the send, the send settles on arrival
+        committed(3, "consumer-1", heldAck("m2", "bob", 1));
+        committed(4, "consumer-1", ackOf("m2", "bob", AckStatus.DELIVERED));
+        send("m2", "bob");
+        assertNull(pendingStore().get(key("m2", "bob")));
+        assertEquals(DeliveryState.DELIVERED, lastStatus().getState());
+    }
+
+    @Test
     void aConsumerThatLostAHeldCopyAsksForItWithARetryAndGetsItOneBackOffLater() {
         send("m1", "alice");
         readAll(heldAck("m1", "alice", 1)); // held by consumer-1 at t=0: safety net at t=3000
@@ -416,8 +436,8 @@ class TrackerTopologyTest {
 
     @Test
     void aStaleRepeatedOrUntrackedHeldAckChangesNothing() {
-        held("x", "bob", 1);
-        assertNull(pendingStore().get(key("x", "bob")), "a HELD ack is not remembered as an early ack");
+        held("x", "bob", 2);
+        assertNull(pendingStore().get(key("x", "bob")), "a HELD ack of a re-emit the tracker does not track: settled");
 
         send("m1", "alice");
         readAll();
