@@ -14,6 +14,10 @@ public final class EventChecks {
     public static final String INVALID_EVENT = "INVALID_EVENT";
     /** Reason code of a dead letter for a payload over the limit. */
     public static final String OVERSIZED_PAYLOAD = "OVERSIZED_PAYLOAD";
+    /** Reason code of a dead letter for a message not delivered within its time-to-live. */
+    public static final String EXPIRED = "EXPIRED";
+    /** Default time-to-live of a message: how long after sentAt it is still worth delivering. */
+    public static final long DEFAULT_MESSAGE_TTL_MS = 14L * 24 * 3600 * 1000;
 
     private EventChecks() {
     }
@@ -56,7 +60,19 @@ public final class EventChecks {
                 : null;
     }
 
-    /** What is wrong with an ack's fields, or null if nothing. */
+    /**
+     * Why a send event read at {@code nowMs} is past its time-to-live ({@code sentAt + ttlMs}), or null if it is
+     * not: the delivery consumers dead-letter it instead of delivering it, as the tracker does for one it tracks.
+     */
+    public static String checkExpiry(SendEvent e, long ttlMs, long nowMs) {
+        long sentAt = e.getSentAt().toEpochMilli();
+        long expiresAt = sentAt + ttlMs < sentAt ? Long.MAX_VALUE : sentAt + ttlMs;
+        return nowMs >= expiresAt
+                ? "not delivered within its time-to-live of " + ttlMs + " ms (sent at " + e.getSentAt() + ", messageId "
+                        + e.getMessageId() + ")"
+                : null;
+    }
+
     /**
      * Whether an ack with this status settles its delivery: DELIVERED, READ and REJECTED do; HELD (held back
      * by the delivery consumer to keep a conversation in order) and RETRY (not delivered, to be re-emitted)
@@ -66,6 +82,7 @@ public final class EventChecks {
         return status != AckStatus.HELD && status != AckStatus.RETRY;
     }
 
+    /** What is wrong with an ack's fields, or null if nothing. */
     public static String checkAck(DeliveryAck a) {
         if (blank(a.getMessageId())) {
             return "ack without messageId";
