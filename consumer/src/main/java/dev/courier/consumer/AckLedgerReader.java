@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * offset). Only committed acks are seen, so an ack from an aborted or still-open transaction never
  * suppresses a delivery. Each record is an {@link AckBatch} (one per consumer transaction and partition) or,
  * written before batches existed, a single {@link DeliveryAck}; both count, expanded by
- * {@link AckTopicValue#acks}, in record order then list order (the order they were handled in).
+ * {@link AckTopicValue#acks}, in record order then list order (the order they were handled in). Only
+ * settling acks (DELIVERED, READ, REJECTED) de-duplicate; a RETRY or HELD ack with a seq is an order hold,
+ * one without a seq is nothing here.
  */
 final class AckLedgerReader {
 
@@ -127,7 +129,10 @@ final class AckLedgerReader {
                             held.get(rec.partition()).remove(key);
                             loaded++;
                         } else if (ack.getSeq() != null && ack.getConversationId() != null) {
-                            held.get(rec.partition()).put(key, ack); // HELD or RETRY: owed, an order hold
+                            // HELD or RETRY with a seq: owed, an order hold. Its send event (payload) is not
+                            // needed to restore the hold, so it is not kept.
+                            ack.setEvent(null);
+                            held.get(rec.partition()).put(key, ack);
                         }
                     }
                 }

@@ -294,11 +294,12 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             log.debug("Held {}-{}@{} messageId={} recipientId={} conversationId={} seq={} attempt={}: waits for "
                             + "messageId={} seq={}", rec.topic(), rec.partition(), rec.offset(), messageId, recipientId,
                     conversationId, seq.getAsLong(), event.getAttempt(), blocker.messageId(), blocker.seq());
-            // Not a settlement: tells the tracker to wait for this attempt without counting it, and records the
-            // hold in the ack topic, where the partition's next owner finds it.
+            // Not a settlement: tells the tracker to wait for this attempt without counting it (the event lets it
+            // re-emit the message if the hold is lost), and records the hold in the ack topic, where the
+            // partition's next owner finds it.
             state.ack(newAck(event, AckStatus.HELD, null, false)
                     .setConversationId(conversationId).setSeq(seq.getAsLong())
-                    .setHeldBehind(blocker.messageId()).setHeldBehindSeq(blocker.seq()).build());
+                    .setHeldBehind(blocker.messageId()).setHeldBehindSeq(blocker.seq()).setEvent(event).build());
             tally.held++;
             return;
         }
@@ -378,11 +379,12 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             }
             case RETRY -> {
                 tally.retries++;
-                if (gate != null && seq.isPresent()) {
-                    // Settles nothing; records in the ack topic that the message is owed, for the next owner's gate.
-                    state.ack(newAck(event, AckStatus.RETRY, outcome.reason(), false)
-                            .setConversationId(conversationId).setSeq(seq.getAsLong()).build());
-                }
+                // Settles nothing. With the event, the tracker can re-emit it without reading the send topic; with
+                // the seq, the partition's next owner restores the order hold it implies.
+                DeliveryAck.Builder retry = newAck(event, AckStatus.RETRY, outcome.reason(), false)
+                        .setConversationId(conversationId).setEvent(event);
+                seq.ifPresent(retry::setSeq);
+                state.ack(retry.build());
             }
         }
         if (gate != null && outcome.acked()) {

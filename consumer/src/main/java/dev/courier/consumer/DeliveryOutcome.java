@@ -8,9 +8,10 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #DELIVERED}, {@link #READ}: acked with that status.</li>
  *   <li>{@link #rejected(String)}: the recipient's side refused it for good; acked REJECTED with the reason.</li>
- *   <li>{@link #RETRY}: the recipient cannot be reached now. No ack is written; the tracker re-emits the
- *       event (attempt + 1) after its deadline. Until the message is acked, later messages of its
- *       conversation (higher seq) are held back (see {@link ConversationGate}).</li>
+ *   <li>{@link #RETRY}: the recipient cannot be reached now. Acked RETRY with the send event, which settles
+ *       nothing: the tracker re-emits the event (attempt + 1) after its back-off. Until the message is
+ *       settled, later messages of its conversation (higher seq) are held back (see {@link ConversationGate}).
+ *       A Deliverer that throws or returns null counts as RETRY.</li>
  * </ul>
  */
 public record DeliveryOutcome(Kind kind, String reason) {

@@ -202,12 +202,12 @@ class DeliveryConsumerTest {
         assertTrue(p.transactionCommitted());
         assertEquals(7, committedOffset(p));
         List<DeliveryAck> acks = acks(p);
-        assertEquals(List.of("m1", "m1", "m3"), acks.stream().map(DeliveryAck::getMessageId).toList());
+        assertEquals(List.of("m1 DELIVERED", "m1 DELIVERED", "m2 RETRY", "m3 REJECTED", "m4 RETRY"),
+                acks.stream().map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList());
         assertFalse(acks.get(0).getDuplicate());
         assertTrue(acks.get(1).getDuplicate());
         assertEquals(2, acks.get(1).getAttempt());
-        assertEquals(AckStatus.REJECTED, acks.get(2).getStatus());
-        assertEquals("blocked", acks.get(2).getReason());
+        assertEquals("blocked", acks.get(3).getReason());
         assertEquals("test-1", acks.get(0).getDeliveredBy());
 
         var dl = CourierSerdes.value(DeadLetter.class, registry.delegate).deserializer();
@@ -352,11 +352,10 @@ class DeliveryConsumerTest {
     }
 
     @Test
-    void aPartitionWhoseRecordsSettledNothingStillGetsItsAckBatchAsAProgressReport() {
-        start(d -> DeliveryOutcome.RETRY, List.of(
-                send(0, "m1", "away", 1),                      // RETRY without a seq: no ack
-                new ConsumerRecord<>(SEND, 2, 1, "away", "garbage".getBytes()),  // dead-lettered
-                send(2, "m2", "away", 1)));
+    void aPartitionWhoseRecordsWereAllDeadLetteredStillGetsItsAckBatchAsAProgressReport() {
+        start(d -> DeliveryOutcome.DELIVERED, List.of(
+                new ConsumerRecord<>(SEND, 2, 0, "away", "garbage".getBytes()),
+                send(1, " ", "away", 1)));                     // blank messageId
 
         awaitBatches("the batch committed", 1);
 
@@ -364,9 +363,81 @@ class DeliveryConsumerTest {
         assertEquals(1, batches.size());
         assertEquals(List.of(), batches.get(0).getAcks());
         assertEquals(0, batches.get(0).getFirstOffset());
-        assertEquals(3, batches.get(0).getCommittedThrough(), "past the records the tracker may now call late");
-        assertEquals(2, delivery.metrics().retries());
-        assertEquals(1, delivery.metrics().deadLettered());
+        assertEquals(2, batches.get(0).getCommittedThrough(), "past the records the tracker may now call late");
+        assertEquals(2, delivery.metrics().deadLettered());
+    }
+
+    // --- every unsettled outcome is reported, with the send event it concerns ------------------------
+
+    /** The send event as the consumer decoded it from {@code rec}. */
+    private SendEvent decoded(ConsumerRecord<String, byte[]> rec) {
+        return CourierSerdes.value(SendEvent.class, registry.delegate).deserializer().deserialize(SEND, rec.value());
+    }
+
+    @Test
+    void everyDeliveryNotSettledIsAckedRetryWithTheSendEventItRead() {
+        List<ConsumerRecord<String, byte[]>> records = List.of(
+                send(0, "r", "bob", "K", null, 3),         // RETRY, no seq
+                send(1, "t", "bob", "K", null, 1),         // the Deliverer throws
+                send(2, "z", "bob", "K", null, 2),         // the Deliverer returns null
+                send(3, "s", "bob", "S", 7L, 1),           // RETRY with a seq
+                send(4, "d", "bob", "K", null, 1));        // delivered
+        start(d -> switch (d.messageId()) {
+            case "t" -> throw new IllegalStateException("device exploded");
+            case "z" -> null;
+            case "d" -> DeliveryOutcome.DELIVERED;
+            default -> DeliveryOutcome.RETRY;
+        }, records);
+
+        awaitBatches("the batch committed", 1);
+
+        List<DeliveryAck> acks = acks(producers.get(0));
+        assertEquals(List.of("r RETRY", "t RETRY", "z RETRY", "s RETRY", "d DELIVERED"),
+                acks.stream().map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList());
+        for (int i = 0; i < 4; i++) {
+            DeliveryAck retry = acks.get(i);
+            assertEquals(decoded(records.get(i)), retry.getEvent(), "the event as read, attempt included");
+            assertEquals(records.get(i).offset() == 3 ? "S" : "K", retry.getConversationId());
+            assertFalse(retry.getDuplicate());
+        }
+        assertEquals(3, acks.get(0).getAttempt());
+        assertNull(acks.get(0).getSeq(), "no seq, no hold for the next owner");
+        assertEquals(7L, acks.get(3).getSeq());
+        assertNull(acks.get(4).getEvent(), "a settling ack carries no event");
+        assertNull(acks.get(4).getConversationId());
+        assertEquals(4, delivery.metrics().retries());
+    }
+
+    @Test
+    void aHeldAckCarriesItsEventAndTheHeldCopyIsDeliveredIntactLater() {
+        ConsumerRecord<String, byte[]> a2 = a(1, 2, 1);
+        start(d -> d.messageId().equals("a1") && d.attempt() == 1 ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED,
+                List.of(a(0, 1, 1), a2));
+        awaitBatches("a1 retried, a2 held", 1);
+        consumer.append(a(2, 1, 2));
+        awaitBatches("a1 delivered, a2 released", 2);
+
+        List<DeliveryAck> acks = acks(producers.get(0));
+        assertEquals(List.of("a1 RETRY", "a2 HELD", "a1 DELIVERED", "a2 DELIVERED"),
+                acks.stream().map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList());
+        assertEquals(decoded(a2), acks.get(1).getEvent());
+        assertNull(acks.get(3).getEvent());
+        assertEquals(List.of("a1", "a1", "a2"), handedIds());
+        assertEquals(1, handed.get(2).payload().length, "writing the HELD ack left the held payload as it was");
+    }
+
+    @Test
+    void aCopyRequestOfANewOwnerCarriesNoEvent() {
+        List<DeliveryAck> ledger = List.of(heldAck("a2", 2, "a1", 1));
+        start(d -> DeliveryOutcome.DELIVERED, List.of(send(0, "m1", "bob", 1)),
+                System::currentTimeMillis, Map.of(), () -> new StoredLedger(ledger));
+        awaitBatches("the batch committed", 1);
+
+        List<DeliveryAck> acks = acks(producers.get(0));
+        assertEquals(List.of("a2 RETRY", "m1 DELIVERED"),
+                acks.stream().map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList());
+        assertNull(acks.get(0).getEvent(), "the new owner has no copy of a2");
+        assertEquals(2L, acks.get(0).getSeq());
     }
 
     @Test
@@ -612,6 +683,10 @@ class DeliveryConsumerTest {
 
         assertEquals(List.of("a1", "a2"), handedIds());
         assertEquals(0, delivery.metrics().held());
+        DeliveryAck retry = acks(producers.get(0)).get(0);
+        assertEquals(AckStatus.RETRY, retry.getStatus(), "RETRY is reported with the hold off too");
+        assertEquals("a1", retry.getEvent().getMessageId());
+        assertEquals(1L, retry.getSeq());
     }
 
     /**

@@ -43,7 +43,7 @@ class PartitionStateTest {
         state.handled(20);
         state.ack(ack("m1", AckStatus.DELIVERED));
         state.handled(21);
-        state.handled(22);  // a RETRY without seq: no ack
+        state.handled(22);  // dead-lettered: no ack
 
         AckBatch batch = state.ackBatch(Instant.ofEpochMilli(NOW), "c-1");
 
