@@ -414,22 +414,24 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     }
 
     /**
-     * Writes one {@link AckBatch} per partition of the batch, last in the transaction, to the ack partition
-     * numbered like the send partition (key null: the partition is explicit). Every partition gets one, even
-     * with no acks: the record is also the partition's progress report (committedThrough) to the tracker.
+     * Writes each partition's {@link AckBatch} (or its parts, see {@link AckBatchParts}), last in the
+     * transaction, to the ack partition numbered like the send partition (key null: the partition is explicit).
+     * Every partition gets one, even with no acks: the record is also the partition's progress report
+     * (committedThrough) to the tracker.
      */
     private void sendAckBatches(Set<TopicPartition> batchPartitions) {
         Instant committedAt = Instant.ofEpochMilli(clockMs.getAsLong());
         for (TopicPartition tp : batchPartitions) {
             int p = tp.partition();
-            AckBatch ackBatch = state(p).ackBatch(committedAt, consumerId);
-            byte[] value;
-            try {
-                value = ackSerializer.serialize(topics.ack(), ackBatch);
-            } catch (SchemaRegistryException e) {
-                throw new RegistryUnavailable(topics.ack() + "-" + p + " (ack batch)", e);
+            for (AckBatch part : state(p).ackBatches(committedAt, consumerId)) {
+                byte[] value;
+                try {
+                    value = ackSerializer.serialize(topics.ack(), part);
+                } catch (SchemaRegistryException e) {
+                    throw new RegistryUnavailable(topics.ack() + "-" + p + " (ack batch)", e);
+                }
+                producer.send(new ProducerRecord<>(topics.ack(), p, null, value));
             }
-            producer.send(new ProducerRecord<>(topics.ack(), p, null, value));
         }
     }
 

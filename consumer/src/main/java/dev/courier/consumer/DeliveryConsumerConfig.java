@@ -62,8 +62,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
 
     public static final String MAX_POLL_RECORDS_CONFIG = "max.poll.records";
     public static final String MAX_POLL_RECORDS_DOC = "Records per poll, i.e. per transaction. Larger batches amortize the commit; smaller "
-            + "ones bound the work redone after an abort. At most 10,000: a transaction's acks for one partition travel in "
-            + "one AckBatch record (about 86 bytes per ack), which must stay under the 1 MiB record limit.";
+            + "ones bound the work redone after an abort. At most 10,000. A transaction's acks for one partition travel in "
+            + "AckBatch records estimated under 512 KiB each (several when RETRY and HELD acks carry large send events).";
 
     public static final String POLL_TIMEOUT_MS_CONFIG = "poll.timeout.ms";
     public static final String POLL_TIMEOUT_MS_DOC = "How long one poll waits for records.";

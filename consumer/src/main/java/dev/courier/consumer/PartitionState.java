@@ -207,20 +207,28 @@ final class PartitionState {
         return batchNextOffset;
     }
 
-    /** The progress report and acks of this batch on this partition (see {@link AckBatch}). */
-    AckBatch ackBatch(Instant committedAt, String deliveredBy) {
+    /**
+     * The progress report and acks of this batch on this partition (see {@link AckBatch}): one record, or
+     * several when the acks' events are large ({@link AckBatchParts}), all with the same progress and together
+     * holding the acks in handling order. Never empty: a partition without acks gets one AckBatch without acks.
+     */
+    List<AckBatch> ackBatches(Instant committedAt, String deliveredBy) {
         if (!inBatch || batchNextOffset <= batchFirstOffset) {
             throw new IllegalStateException("partition " + partition + ": no records handled in this batch (inBatch="
                     + inBatch + ", firstOffset=" + batchFirstOffset + ", nextOffset=" + batchNextOffset + ")");
         }
-        return AckBatch.newBuilder()
-                .setSendPartition(partition)
-                .setCommittedThrough(batchNextOffset)
-                .setFirstOffset(batchFirstOffset)
-                .setCommittedAt(committedAt)
-                .setDeliveredBy(deliveredBy)
-                .setAcks(List.copyOf(batchAcks))
-                .build();
+        List<AckBatch> out = new ArrayList<>();
+        for (List<DeliveryAck> part : AckBatchParts.split(batchAcks, AckBatchParts.MAX_PART_BYTES)) {
+            out.add(AckBatch.newBuilder()
+                    .setSendPartition(partition)
+                    .setCommittedThrough(batchNextOffset)
+                    .setFirstOffset(batchFirstOffset)
+                    .setCommittedAt(committedAt)
+                    .setDeliveredBy(deliveredBy)
+                    .setAcks(List.copyOf(part))
+                    .build());
+        }
+        return out;
     }
 
     /** The transaction committed: what the batch staged becomes committed state. */

@@ -441,6 +441,45 @@ class DeliveryConsumerTest {
     }
 
     @Test
+    void aPartitionsAcksWithLargeEventsAreWrittenInSeveralAckBatchesWithTheSameProgress() {
+        var serializer = CourierSerdes.value(SendEvent.class, registry.delegate).serializer();
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            SendEvent e = SendEvent.newBuilder().setMessageId("big" + i).setConversationId("c").setSenderId("s")
+                    .setRecipientId("away").setSentAt(Instant.ofEpochMilli(1))
+                    .setPayload(ByteBuffer.wrap(new byte[200 * 1024])).setContentType("application/octet-stream").build();
+            records.add(new ConsumerRecord<>(SEND, 2, 2 * i, "away", serializer.serialize(SEND, e)));
+            records.add(send(2 * i + 1, "small" + i, "bob", 1));
+        }
+        start(d -> d.recipientId().equals("away") ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED, records);
+
+        awaitBatches("the batch committed", 1);
+
+        MockProducer<String, byte[]> p = producers.get(0);
+        List<AckBatch> parts = ackBatches(p);
+        assertEquals(3, parts.size(), "two 200 KiB events per part under 512 KiB");
+        for (AckBatch part : parts) {
+            assertEquals(0, part.getFirstOffset());
+            assertEquals(12, part.getCommittedThrough());
+            assertEquals(parts.get(0).getCommittedAt(), part.getCommittedAt());
+            assertEquals("test-1", part.getDeliveredBy());
+            assertTrue(part.getAcks().stream().mapToLong(AckBatchParts::estimatedBytes).sum() < AckBatchParts.MAX_PART_BYTES);
+        }
+        assertTrue(p.history().stream().filter(r -> r.topic().equals(ACK)).allMatch(r -> r.value().length < 1024 * 1024),
+                "every record under the 1 MiB limit");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            expected.add("big" + i + " RETRY");
+            expected.add("small" + i + " DELIVERED");
+        }
+        assertEquals(expected, acks(p).stream().map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList(),
+                "the acks, across parts, in handling order");
+        assertTrue(acks(p).stream().filter(ack -> ack.getStatus() == AckStatus.RETRY)
+                .allMatch(ack -> ack.getEvent().getPayload().remaining() == 200 * 1024));
+        assertEquals(12, committedOffset(p));
+    }
+
+    @Test
     void anAbortedTransactionCommitsNoAckBatchItsRetryCommitsOne() {
         AtomicInteger calls = new AtomicInteger();
         start(d -> {

@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.SendEvent;
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -36,6 +39,49 @@ class PartitionStateTest {
                 .setAckedAt(Instant.ofEpochMilli(NOW)).setDeliveredBy("c-1").setAttempt(1);
     }
 
+    /** The batch's one AckBatch (its acks are small: one part). */
+    private AckBatch onlyBatch(String deliveredBy) {
+        List<AckBatch> parts = state.ackBatches(Instant.ofEpochMilli(NOW), deliveredBy);
+        assertEquals(1, parts.size(), "small acks: one AckBatch");
+        return parts.get(0);
+    }
+
+    private static DeliveryAck retryWithPayload(String messageId, int payloadBytes) {
+        SendEvent event = SendEvent.newBuilder().setMessageId(messageId).setConversationId("A").setSenderId("s")
+                .setRecipientId("bob").setSentAt(Instant.ofEpochMilli(1)).setPayload(ByteBuffer.wrap(new byte[payloadBytes]))
+                .setContentType("application/octet-stream").setAttempt(1).build();
+        return ackBuilder(messageId, AckStatus.RETRY).setConversationId("A").setEvent(event).build();
+    }
+
+    @Test
+    void acksWithLargeEventsAreWrittenInPartsWithTheSameProgressAndTheirOrderKept() {
+        ready(state).beginBatch(50);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            state.ack(retryWithPayload("r" + i, 200 * 1024));
+            ids.add("r" + i);
+            state.ack(ack("d" + i, AckStatus.DELIVERED));
+            ids.add("d" + i);
+            state.handled(50 + i);
+        }
+
+        List<AckBatch> parts = state.ackBatches(Instant.ofEpochMilli(NOW), "c-1");
+
+        assertTrue(parts.size() >= 4, "7 x 200 KiB in parts under 512 KiB: " + parts.size());
+        for (AckBatch part : parts) {
+            assertEquals(4, part.getSendPartition());
+            assertEquals(50, part.getFirstOffset());
+            assertEquals(57, part.getCommittedThrough());
+            assertEquals(Instant.ofEpochMilli(NOW), part.getCommittedAt());
+            assertEquals("c-1", part.getDeliveredBy());
+            long estimate = part.getAcks().stream().mapToLong(AckBatchParts::estimatedBytes).sum();
+            assertTrue(estimate < AckBatchParts.MAX_PART_BYTES, "estimated " + estimate);
+            assertFalse(part.getAcks().isEmpty());
+        }
+        assertEquals(ids, parts.stream().flatMap(p -> p.getAcks().stream()).map(DeliveryAck::getMessageId).toList(),
+                "every ack once, in handling order");
+    }
+
     @Test
     void theAckBatchReportsTheBatchsOffsetsAndItsAcksInHandlingOrder() {
         ready(state).beginBatch(20);
@@ -45,7 +91,7 @@ class PartitionStateTest {
         state.handled(21);
         state.handled(22);  // dead-lettered: no ack
 
-        AckBatch batch = state.ackBatch(Instant.ofEpochMilli(NOW), "c-1");
+        AckBatch batch = onlyBatch("c-1");
 
         assertEquals(4, batch.getSendPartition());
         assertEquals(20, batch.getFirstOffset());
@@ -60,7 +106,7 @@ class PartitionStateTest {
         ready(state).beginBatch(7);
         state.handled(7);
 
-        AckBatch batch = state.ackBatch(Instant.ofEpochMilli(NOW), "c-1");
+        AckBatch batch = onlyBatch("c-1");
 
         assertEquals(List.of(), batch.getAcks());
         assertEquals(8, batch.getCommittedThrough());
@@ -76,14 +122,14 @@ class PartitionStateTest {
         state.beginBatch(0);
         state.handled(0);
 
-        assertEquals(List.of(), state.ackBatch(Instant.ofEpochMilli(NOW), "c-1").getAcks(), "dropped with the abort");
+        assertEquals(List.of(), onlyBatch("c-1").getAcks(), "dropped with the abort");
     }
 
     @Test
     void anAckOutsideABatchBreaksAnInvariant() {
         ready(state);
         assertThrows(IllegalStateException.class, () -> state.ack(ack("m1", AckStatus.DELIVERED)));
-        assertThrows(IllegalStateException.class, () -> state.ackBatch(Instant.ofEpochMilli(NOW), "c-1"));
+        assertThrows(IllegalStateException.class, () -> state.ackBatches(Instant.ofEpochMilli(NOW), "c-1"));
     }
 
     @Test
@@ -194,7 +240,7 @@ class PartitionStateTest {
         state.abortBatch();
         state.beginBatch(100);
         state.handled(100);
-        List<DeliveryAck> acks = state.ackBatch(Instant.ofEpochMilli(NOW), "consumer-2").getAcks();
+        List<DeliveryAck> acks = onlyBatch("consumer-2").getAcks();
         assertEquals(1, acks.size(), "only the HELD one: a RETRY'd message comes back by re-emit anyway");
         DeliveryAck request = acks.get(0);
         assertEquals("a3", request.getMessageId());
@@ -206,6 +252,6 @@ class PartitionStateTest {
 
         state.beginBatch(101);
         state.handled(101);
-        assertTrue(state.ackBatch(Instant.ofEpochMilli(NOW), "consumer-2").getAcks().isEmpty(), "sent once");
+        assertTrue(onlyBatch("consumer-2").getAcks().isEmpty(), "sent once");
     }
 }
