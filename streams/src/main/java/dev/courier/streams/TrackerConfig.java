@@ -42,9 +42,18 @@ public final class TrackerConfig extends AbstractConfig {
             + "says so. A delivery no consumer has read yet is queued, not late, and is not re-emitted on this timer (see "
             + "queued.timeout.ms). Later attempts wait longer (see backoff.*).";
 
+    public static final String SEND_TRACKING_ENABLED_CONFIG = "send.tracking.enabled";
+    private static final String SEND_TRACKING_ENABLED_DOC =
+            "Whether the tracker also reads the send topic and tracks every delivery from publication. Off by default: "
+            + "Courier's DeliveryConsumer reports every delivery it reads and does not settle (ack RETRY or HELD, with the "
+            + "send event) and the progress of every commit, so the send topic itself is the queue and the tracker keeps "
+            + "state only for what was read and not delivered. Turn it on when delivery consumers of your own write plain "
+            + "DeliveryAcks: the tracker then tracks every send, and queued.timeout.ms re-emits what no consumer reported "
+            + "reading.";
+
     public static final String QUEUED_TIMEOUT_MS_CONFIG = "queued.timeout.ms";
     private static final String QUEUED_TIMEOUT_MS_DOC =
-            "Safety net: how long a delivery may stay queued (no delivery consumer has reported reading its send record) "
+            "With send.tracking.enabled: how long a delivery may stay queued (no delivery consumer has reported reading its send record) "
             + "before the tracker re-emits it anyway. Courier's DeliveryConsumer reports every commit, so with it this "
             + "fires only if no consumer reads the partition for this long; it exists for delivery consumers that write "
             + "plain DeliveryAcks and no AckBatch. Re-emits it causes go to the back of a queue that is not moving, so "
@@ -146,6 +155,7 @@ public final class TrackerConfig extends AbstractConfig {
             .define(APPLICATION_ID_CONFIG, Type.STRING, "courier-tracker", new ConfigDef.NonEmptyString(), Importance.HIGH, APPLICATION_ID_DOC)
             .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX, new ConfigDef.NonEmptyString(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
             .define(ACK_TIMEOUT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.HIGH, ACK_TIMEOUT_MS_DOC)
+            .define(SEND_TRACKING_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, SEND_TRACKING_ENABLED_DOC)
             .define(QUEUED_TIMEOUT_MS_CONFIG, Type.LONG, 10L * 60 * 1000, Range.atLeast(1), Importance.MEDIUM, QUEUED_TIMEOUT_MS_DOC)
             .define(HELD_TIMEOUT_MS_CONFIG, Type.LONG, 2L * 60 * 1000, Range.atLeast(1), Importance.LOW, HELD_TIMEOUT_MS_DOC)
             .define(STATUS_SETTLED_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.LOW, STATUS_SETTLED_ENABLED_DOC)

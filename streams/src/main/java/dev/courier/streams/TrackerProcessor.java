@@ -91,6 +91,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final long queuedTimeoutMs;
     private final boolean settledStatus;
     private final long heldTimeoutMs;
+    private final boolean sendTracking;
     private final SplittableRandom random = new SplittableRandom();
     private final TrackerConfig config;
 
@@ -120,6 +121,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.queuedTimeoutMs = config.getLong(TrackerConfig.QUEUED_TIMEOUT_MS_CONFIG);
         this.settledStatus = config.getBoolean(TrackerConfig.STATUS_SETTLED_ENABLED_CONFIG);
         this.heldTimeoutMs = config.getLong(TrackerConfig.HELD_TIMEOUT_MS_CONFIG);
+        this.sendTracking = config.getBoolean(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG);
     }
 
     @Override
@@ -214,7 +216,8 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         if (isSend) {
             onSend((SendEvent) value, source.offset(), record.timestamp());
         } else {
-            onAck((DeliveryAck) value, record.timestamp());
+            DeliveryAck ack = (DeliveryAck) value;
+            onAck(ack, ack.getAckedAt().toEpochMilli(), record.timestamp());
         }
     }
 
@@ -280,9 +283,13 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         return sum < a ? Long.MAX_VALUE : sum;
     }
 
-    /** The safety net of a queued attempt emitted (or read) at {@code now}: queued.timeout.ms, capped at expiry. */
+    /**
+     * The deadline of a queued attempt emitted (or read) at {@code now}: its expiry; with send tracking, the
+     * queued.timeout.ms safety net first.
+     */
     private long queuedDeadline(SendEvent event, long now) {
-        return Math.min(saturatedAdd(now, queuedTimeoutMs), policy.expiresAt(event.getSentAt().toEpochMilli()));
+        long expiry = policy.expiresAt(event.getSentAt().toEpochMilli());
+        return sendTracking ? Math.min(saturatedAdd(now, queuedTimeoutMs), expiry) : expiry;
     }
 
     /**
@@ -304,9 +311,11 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                         + batch.getDeliveredBy() + ": " + invalid);
                 continue;
             }
-            onAck(ack, record.timestamp());
+            onAck(ack, batch.getCommittedAt().toEpochMilli(), record.timestamp());
         }
-        onProgress(new ConsumerProgress(batch.getCommittedThrough(), batch.getCommittedAt().toEpochMilli()));
+        if (sendTracking) {
+            onProgress(new ConsumerProgress(batch.getCommittedThrough(), batch.getCommittedAt().toEpochMilli()));
+        }
     }
 
     /**
@@ -337,17 +346,18 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         progressStore.put(partition, reported.toBytes());
     }
 
-    private void onAck(DeliveryAck ack, long timestamp) {
+    /** One ack, read from a batch committed at {@code committedAt} (for a lone DeliveryAck, its ackedAt). */
+    private void onAck(DeliveryAck ack, long committedAt, long timestamp) {
         String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
         PendingDelivery state = pending.get(key);
         long now = context.currentSystemTimeMs();
         ackSeen(ack);
         if (ack.getStatus() == AckStatus.HELD) {
-            onHeld(key, state, ack, now);
+            onHeld(key, state, ack, committedAt, now);
             return;
         }
         if (ack.getStatus() == AckStatus.RETRY) {
-            onRetry(key, state, ack, now);
+            onRetry(key, state, ack, committedAt, now);
             return;
         }
         if (state == null && ack.getDuplicate()) {
@@ -356,7 +366,10 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             return;
         }
         if (state == null) {
-            rememberEarly(key, ack.getStatus(), now);
+            if (sendTracking) {
+                rememberEarly(key, ack.getStatus(), now);
+            }
+            // Without send tracking there is nothing to settle: the delivery was never reported unsettled.
         } else if (state.getEvent() != null) {
             remove(key, state);
             SendEvent event = state.getEvent();
@@ -378,28 +391,33 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      * A delivery consumer held the delivery back for order: an earlier message of its conversation is owed.
      * The consumer keeps it and hands it over as soon as the earlier one is delivered, so the tracker only
      * waits: the attempt is marked held (not counted toward max.attempts, not growing the back-off), and its
-     * deadline is the held.timeout.ms safety net from the consumer's commit. A consumer that loses the held
-     * copy (the partition's next owner restores the hold from the ack topic without it) asks for it back with a
-     * RETRY ack ({@link #onRetry}). A HELD ack for a first attempt whose send this tracker has not read yet
-     * is remembered like an early ack, so that the send, when it comes, waits for the consumer too (otherwise the
-     * progress that passed it would arm its re-emit). A HELD ack for an older attempt, a repeated one, or one for a delivery not
-     * tracked (settled, or its send not read yet) changes nothing.
+     * deadline is the held.timeout.ms safety net from the consumer's commit. The ack carries the send event, so
+     * the tracker starts tracking it here if it was not already. A consumer that loses the held copy (the
+     * partition's next owner restores the hold from the ack topic without it) asks for it back with a RETRY ack
+     * ({@link #onRetry}). A HELD ack without event (an older consumer) for a first attempt whose send this
+     * tracker has not read yet is remembered like an early ack, so that the send, when it comes, waits for the
+     * consumer too. A HELD ack for an older attempt, or a repeated one, changes nothing.
      */
-    private void onHeld(String key, PendingDelivery state, DeliveryAck ack, long now) {
-        if (state == null && ack.getAttempt() == 1) {
-            rememberEarly(key, AckStatus.HELD, now);
+    private void onHeld(String key, PendingDelivery state, DeliveryAck ack, long committedAt, long now) {
+        if (state == null || state.getEvent() == null) {
+            boolean earlyHeld = state != null && state.getEarlyAck() == AckStatus.HELD;
+            if (ack.getEvent() != null && (state == null || earlyHeld)) {
+                if (earlyHeld) {
+                    remove(key, state);
+                }
+                put(key, armed(newState(ack.getEvent(), now).setHeld(true).setHeldAttempts(1), committedAt));
+                metrics.held();
+            } else if (state == null && ack.getAttempt() == 1 && sendTracking) {
+                rememberEarly(key, AckStatus.HELD, now);
+            }
             return;
         }
-        if (state == null || state.getEvent() == null || state.getHeld()
-                || ack.getAttempt() != state.getEvent().getAttempt()) {
+        if (state.getHeld() || ack.getAttempt() != state.getEvent().getAttempt()) {
             return;
         }
         remove(key, state);
-        PendingDelivery.Builder next = PendingDelivery.newBuilder(state).setHeldAttempts(state.getHeldAttempts() + 1)
-                .setHeld(true);
-        // Queued (the usual case: the consumer's progress comes right after this ack): the progress arms it.
-        // Already armed: re-armed from now.
-        PendingDelivery held = state.getQueued() ? next.build() : armed(next, now);
+        PendingDelivery held = armed(PendingDelivery.newBuilder(state).setHeldAttempts(state.getHeldAttempts() + 1)
+                .setHeld(true), committedAt);
         put(key, held);
         metrics.held();
         log.debug("messageId={} recipient={} attempt={} held for order by {}; deadline {}", ack.getMessageId(),
@@ -407,20 +425,36 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     }
 
     /**
-     * A RETRY ack: the Deliverer could not deliver it. Usually it travels in the AckBatch whose progress then
-     * arms the delivery, so there is nothing to do here. But a RETRY for a delivery that was already read and
-     * is held is a consumer asking for a copy it lost (a partition's new owner restoring an order hold): it is
-     * re-armed with its back-off from now, so the re-emit comes back to the consumer that waits for it.
+     * A RETRY ack: a consumer read the delivery and could not deliver it (RETRY, a Deliverer that failed), in a
+     * transaction committed at {@code committedAt}: it is re-emitted one back-off after that commit. The ack
+     * carries the send event, so the tracker starts tracking the delivery here if it was not already (without
+     * send tracking, this is the only way a delivery gets tracker state). A RETRY without event for a held
+     * delivery is a consumer asking for a copy it lost (a partition's new owner restoring an order hold): the
+     * same. A RETRY for an older attempt, or for an attempt already armed, changes nothing.
      */
-    private void onRetry(String key, PendingDelivery state, DeliveryAck ack, long now) {
-        if (state == null || state.getEvent() == null || state.getQueued() || !state.getHeld()
-                || ack.getAttempt() != state.getEvent().getAttempt()) {
+    private void onRetry(String key, PendingDelivery state, DeliveryAck ack, long committedAt, long now) {
+        if (state == null || state.getEvent() == null) {
+            boolean earlyHeld = state != null && state.getEarlyAck() == AckStatus.HELD;
+            if (ack.getEvent() != null && (state == null || earlyHeld)) {
+                if (earlyHeld) {
+                    remove(key, state);
+                }
+                put(key, armed(newState(ack.getEvent(), now), committedAt));
+            }
+            return;
+        }
+        if (ack.getAttempt() != state.getEvent().getAttempt() || !(state.getQueued() || state.getHeld())) {
             return;
         }
         remove(key, state);
-        put(key, armed(PendingDelivery.newBuilder(state).setHeld(false), now));
-        log.debug("messageId={} recipient={} attempt={}: {} holds it without a copy; re-emit re-armed", ack.getMessageId(),
+        put(key, armed(PendingDelivery.newBuilder(state).setHeld(false), committedAt));
+        log.debug("messageId={} recipient={} attempt={}: not delivered by {}, re-emit armed", ack.getMessageId(),
                 ack.getRecipientId(), ack.getAttempt(), ack.getDeliveredBy());
+    }
+
+    /** Fresh state for a delivery first seen in a consumer's RETRY or HELD ack; the caller arms it. */
+    private static PendingDelivery.Builder newState(SendEvent event, long now) {
+        return PendingDelivery.newBuilder().setEvent(event).setLastAttemptAt(now).setSendOffset(-1);
     }
 
     /** The attempt number the back-off grows with: held attempts were never tried, so they do not count. */

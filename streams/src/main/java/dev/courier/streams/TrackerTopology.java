@@ -23,9 +23,13 @@ import org.apache.kafka.streams.state.Stores;
  *          pending-store  deadline-index  queue-index  consumer-progress
  * </pre>
  *
- * Both sources are read as raw bytes and decoded in the processor, so a record that does not decode is
+ * The send source exists only with {@code send.tracking.enabled}. By default the tracker reads the ack topic
+ * alone: the send topic is the queue, and Courier's delivery consumers report, with the send event, every
+ * delivery they read and did not settle (RETRY, HELD), which is all the tracker keeps state for.
+ *
+ * <p>Sources are read as raw bytes and decoded in the processor, so a record that does not decode is
  * dead-lettered with its reason instead of stopping the task. The send and ack topics are co-partitioned
- * by recipientId, so one task sees a delivery's send event, its ack, and the delivery consumers' progress
+ * by recipientId, so one task sees a delivery's send event, its acks, and the delivery consumers' progress
  * reports ({@code AckBatch}) for its partition.
  */
 public final class TrackerTopology {
@@ -54,11 +58,14 @@ public final class TrackerTopology {
         Serde<PendingDelivery> pendingSerde = CourierSerdes.value(PendingDelivery.class, registry);
 
         Topology topology = new Topology();
-        topology.addSource(SEND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.send());
         topology.addSource(ACK_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.ack());
+        boolean sendTracking = config.getBoolean(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG);
+        if (sendTracking) {
+            topology.addSource(SEND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.send());
+        }
         topology.addProcessor(TRACKER_PROCESSOR,
                 () -> new TrackerProcessor(config, topics, sendSerde.deserializer(), ackSerde.deserializer()),
-                SEND_SOURCE, ACK_SOURCE);
+                sendTracking ? new String[] {SEND_SOURCE, ACK_SOURCE} : new String[] {ACK_SOURCE});
         // Caching matters: a delivery sent and acknowledged within one commit interval is a put then a
         // delete in the cache, and never reaches the changelog.
         topology.addStateStore(Stores.keyValueStoreBuilder(

@@ -104,7 +104,8 @@ class TrackerProcessorTest {
         TrackerProcessor processor = new TrackerProcessor(new TrackerConfig(Map.of(
                 TrackerConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092",
                 TrackerConfig.SCHEMA_REGISTRY_URL_CONFIG, "mem://unused",
-                TrackerConfig.BACKOFF_JITTER_CONFIG, 0.0)), topics,
+                TrackerConfig.BACKOFF_JITTER_CONFIG, 0.0,
+                TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, true)), topics,
                 CourierSerdes.value(SendEvent.class, registry).deserializer(),
                 CourierSerdes.ackValue(registry).deserializer());
         processor.init(context);

@@ -98,6 +98,8 @@ class TrackerTopologyTest {
         props.put(TrackerConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(TrackerConfig.STATUS_SETTLED_ENABLED_CONFIG, true);
         props.put(TrackerConfig.HELD_TIMEOUT_MS_CONFIG, HELD_TIMEOUT);
+        // Most tests here follow a delivery from its send record; the lean default is tested at the end.
+        props.put(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, true);
         props.putAll(overrides);
         TrackerConfig config = new TrackerConfig(props);
         SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(config.registryUrl());
@@ -746,7 +748,74 @@ class TrackerTopologyTest {
         assertEquals(0, metric(TrackerMetrics.OUTAGE_REEMIT + "-total"));
     }
 
+    // --- without send tracking (the default): state only for what a consumer read and did not deliver
+
+    @Test
+    void withoutSendTrackingARetryWithItsEventIsReEmittedOneBackOffAfterTheCommitAndTheRedeliverySettlesIt() {
+        start(Map.of(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, false));
+        committed(10, "consumer-1", ackOf("m0", "alice", AckStatus.DELIVERED), retryAck("m1", "alice", 1),
+                ackOf("m2", "alice", AckStatus.DELIVERED));
+        assertEquals(List.of(key("m1", "alice")), pendingKeys(), "a delivered message leaves no state, not even an early ack");
+        advance(ACK_TIMEOUT - 100);
+        assertTrue(reemitted().isEmpty());
+        advance(200);
+        List<SendEvent> again = reemitted();
+        assertEquals(List.of(2), again.stream().map(SendEvent::getAttempt).toList());
+        assertEquals(ByteBuffer.wrap("hello m1".getBytes()), again.get(0).getPayload(), "re-emitted from the ack's event");
+        advance(20 * ACK_TIMEOUT);
+        assertTrue(reemitted().isEmpty(), "attempt 2 is queued: no consumer reported reading it");
+
+        committed(11, "consumer-1", DeliveryAck.newBuilder(ackOf("m1", "alice", AckStatus.DELIVERED)).setAttempt(2).build());
+        assertEquals(DeliveryState.DELIVERED, lastStatus().getState());
+        assertEquals(List.of(), pendingKeys());
+    }
+
+    @Test
+    void withoutSendTrackingEachRetryOfAReEmitWaitsLongerAndTheLastIsDeadLettered() {
+        start(Map.of(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, false));
+        committed(1, "consumer-1", retryAck("m1", "alice", 1));
+        advance(ACK_TIMEOUT + 10);                       // attempt 2
+        committed(2, "consumer-1", retryAck("m1", "alice", 2));
+        advance(2 * ACK_TIMEOUT - 100);
+        assertEquals(List.of(2), reemitted().stream().map(SendEvent::getAttempt).toList());
+        advance(200);                                    // attempt 3 (the last), 2 s after the second RETRY
+        assertEquals(List.of(3), reemitted().stream().map(SendEvent::getAttempt).toList());
+        committed(3, "consumer-1", retryAck("m1", "alice", 3));
+        committed(3, "consumer-1", retryAck("m1", "alice", 3)); // repeated: changes nothing
+        advance(4 * ACK_TIMEOUT + 10);
+        assertEquals("MAX_ATTEMPTS", deadLetters.readValue().getReasonCode());
+        assertNull(pendingStore().get(key("m1", "alice")));
+    }
+
+    @Test
+    void withoutSendTrackingAHeldMessageWaitsForTheConsumerAndALostCopyIsAskedFor() {
+        start(Map.of(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, false));
+        DeliveryAck held = DeliveryAck.newBuilder(heldAck("m2", "alice", 1)).setEvent(event("m2", "alice").build()).build();
+        committed(3, "consumer-1", retryAck("m1", "alice", 1), held, heldAckWithEvent("m3", "alice"));
+        advance(ACK_TIMEOUT + 100);
+        assertEquals(List.of("m1"), reemitted().stream().map(SendEvent::getMessageId).toList(), "held ones wait");
+        // consumer-1 delivers m1's re-emit and releases m2 from memory; then it dies and consumer-2 restores
+        // m3's hold without the copy and asks for it
+        committed(4, "consumer-1", DeliveryAck.newBuilder(ackOf("m1", "alice", AckStatus.DELIVERED)).setAttempt(2).build(),
+                ackOf("m2", "alice", AckStatus.DELIVERED));
+        committed(5, "consumer-2", DeliveryAck.newBuilder(ackOf("m3", "alice", AckStatus.RETRY)).setDeliveredBy("consumer-2")
+                .setConversationId("c1").setSeq(3L).build());
+        advance(ACK_TIMEOUT + 100);
+        assertEquals(List.of("m3"), reemitted().stream().map(SendEvent::getMessageId).toList());
+        assertEquals(List.of(key("m3", "alice")), pendingKeys());
+    }
+
     // --- helpers
+
+    /** A consumer's RETRY of the attempt it read, with the send event, as Courier's DeliveryConsumer writes it. */
+    private static DeliveryAck retryAck(String messageId, String recipient, int attempt) {
+        return DeliveryAck.newBuilder(ackOf(messageId, recipient, AckStatus.RETRY)).setAttempt(attempt)
+                .setConversationId("c1").setEvent(event(messageId, recipient).setAttempt(attempt).build()).build();
+    }
+
+    private static DeliveryAck heldAckWithEvent(String messageId, String recipient) {
+        return DeliveryAck.newBuilder(heldAck(messageId, recipient, 1)).setEvent(event(messageId, recipient).build()).build();
+    }
 
     private SendEvent send(String messageId, String recipient) {
         SendEvent event = event(messageId, recipient).build();
@@ -783,8 +852,18 @@ class TrackerTopologyTest {
                 .setStatus(AckStatus.HELD).setAckedAt(START).setDeliveredBy("consumer-1").setAttempt(attempt).build();
     }
 
+    /** A lone HELD DeliveryAck (as an older consumer writes it), acked now. */
     private void held(String messageId, String recipient, int attempt) {
-        acks.pipeInput(recipient, heldAck(messageId, recipient, attempt), START);
+        acks.pipeInput(recipient, DeliveryAck.newBuilder(heldAck(messageId, recipient, attempt))
+                .setAckedAt(Instant.ofEpochMilli(clock)).build(), Instant.ofEpochMilli(clock));
+    }
+
+    private List<String> pendingKeys() {
+        List<String> keys = new ArrayList<>();
+        try (var it = pendingStore().all()) {
+            it.forEachRemaining(e -> keys.add(e.key));
+        }
+        return keys;
     }
 
     /**
