@@ -141,9 +141,10 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             }
         }
         log.info("DeliveryConsumer {} starting: group={} transactionalId={} send={} ack={} deadLetter={} "
-                        + "dedupeWindowMs={} maxPollRecords={} orderHoldEnabled={} orderHoldMaxMs={}", consumerId,
-                config.groupId(), config.transactionalId(), topics.send(), topics.ack(), topics.deadLetter(),
-                config.dedupeWindowMs(), config.maxPollRecords(), config.orderHoldEnabled(), config.orderHoldMaxMs());
+                        + "dedupeWindowMs={} maxPollRecords={} messageTtlMs={} orderHoldEnabled={} orderHoldMaxMs={}",
+                consumerId, config.groupId(), config.transactionalId(), topics.send(), topics.ack(), topics.deadLetter(),
+                config.dedupeWindowMs(), config.maxPollRecords(), config.messageTtlMs(), config.orderHoldEnabled(),
+                config.orderHoldMaxMs());
         try {
             checkCoPartitioned();
             producer = newProducer();
@@ -281,10 +282,13 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                     rec.topic(), rec.partition(), rec.offset(), messageId, recipientId, event.getAttempt(), entry.status());
             settle(state, event, entry.status(), entry.reason(), true);
             tally.duplicates++;
-            if (gate != null) {
-                gate.settled(recipientId, conversationId, messageId, clockMs.getAsLong()); // its ack is on record
-                releaseHeld(recipientId, conversationId, state, tally);
-            }
+            settledForOrder(event, state, tally); // its ack is on record
+            return;
+        }
+        String expired = EventChecks.checkExpiry(event, config.messageTtlMs(), clockMs.getAsLong());
+        if (expired != null) {
+            deadLetter(rec, event, EventChecks.EXPIRED, expired, tally);
+            settledForOrder(event, state, tally); // never to be delivered: its conversation must not wait for it
             return;
         }
         OptionalLong seq = seqOf(event);
@@ -305,6 +309,18 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
         if (deliver(rec, event, possibleRedelivery, state, tally) && gate != null) {
             releaseHeld(recipientId, conversationId, state, tally);
+        }
+    }
+
+    /**
+     * The message is settled as far as the order hold goes (not handed to the Deliverer: a duplicate of an acked
+     * one, or expired): it is owed no more, and the held messages of its conversation now first in line go.
+     */
+    private void settledForOrder(SendEvent event, PartitionState state, DeliveryConsumerSensors.Tally tally) {
+        ConversationGate<HeldRecord> gate = state.gate();
+        if (gate != null) {
+            gate.settled(event.getRecipientId(), event.getConversationId(), event.getMessageId(), clockMs.getAsLong());
+            releaseHeld(event.getRecipientId(), event.getConversationId(), state, tally);
         }
     }
 

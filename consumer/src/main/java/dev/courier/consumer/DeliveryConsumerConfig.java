@@ -103,6 +103,11 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             + "undeliverable message cannot wedge its conversation. Keep it well below the tracker's re-emit horizon "
             + "(max.attempts with backoff): every hold costs the held message one attempt.";
 
+    public static final String MESSAGE_TTL_MS_CONFIG = "message.ttl.ms";
+    public static final String MESSAGE_TTL_MS_DOC = "Time-to-live of a message: a send event read at or after sentAt + this "
+            + "is not handed to the Deliverer but dead-lettered with reason EXPIRED (a copy of one already delivered is "
+            + "still re-acked as a duplicate). Keep equal to the tracker's message.ttl.ms.";
+
     public static final String CONSUMER_PREFIX = "consumer.";
     /** Producer retry back-off for transactional writers (see {@link #transactionalProducerProps()}). */
     public static final long TRANSACTION_RETRY_BACKOFF_MS = 10;
@@ -134,6 +139,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
                     DEDUPE_REBUILD_TIMEOUT_MS_DOC)
             .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC)
+            .define(MESSAGE_TTL_MS_CONFIG, Type.LONG, EventChecks.DEFAULT_MESSAGE_TTL_MS, Range.atLeast(1), Importance.HIGH,
+                    MESSAGE_TTL_MS_DOC)
             .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)
             .define(ORDER_HOLD_MAX_MS_CONFIG, Type.LONG, 10L * 60 * 1000, Range.atLeast(1), Importance.MEDIUM,
                     ORDER_HOLD_MAX_MS_DOC)
@@ -220,6 +227,10 @@ public class DeliveryConsumerConfig extends AbstractConfig {
 
     public int maxPayloadBytes() {
         return getInt(MAX_PAYLOAD_BYTES_CONFIG);
+    }
+
+    public long messageTtlMs() {
+        return getLong(MESSAGE_TTL_MS_CONFIG);
     }
 
     public boolean orderHoldEnabled() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.schemas.EventChecks;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.apache.kafka.common.config.ConfigException;
@@ -46,6 +47,13 @@ class DeliveryConsumerConfigTest {
         assertTrue(on.orderHoldEnabled());
         assertEquals(5_000, on.orderHoldMaxMs());
         assertThrows(ConfigException.class, () -> base().set("order.hold.max.ms", 0L).build());
+    }
+
+    @Test
+    void theMessageTimeToLiveDefaultsToTheTrackersAndMustBePositive() {
+        assertEquals(EventChecks.DEFAULT_MESSAGE_TTL_MS, base().build().messageTtlMs());
+        assertEquals(60_000L, base().set("message.ttl.ms", "60000").build().messageTtlMs());
+        assertThrows(ConfigException.class, () -> base().set("message.ttl.ms", 0L).build());
     }
 
     @Test

@@ -59,6 +59,8 @@ class DeliveryConsumerTest {
     private static final String ACK = "courier.ack";
     private static final TopicPartition P1 = new TopicPartition(SEND, 1);
     private static final TopicPartition P2 = new TopicPartition(SEND, 2);
+    /** When the test messages were sent: within message.ttl.ms of every clock below (system or hand-driven). */
+    private static final Instant SENT_AT = Instant.now();
 
     private final FlakyRegistry registry = new FlakyRegistry();
     private final ReplayingConsumer consumer = new ReplayingConsumer();
@@ -126,8 +128,13 @@ class DeliveryConsumerTest {
 
     private ConsumerRecord<String, byte[]> send(int partition, long offset, String messageId, String recipient,
                                                 String conversation, Long seq, int attempt) {
+        return send(partition, offset, messageId, recipient, conversation, seq, attempt, SENT_AT);
+    }
+
+    private ConsumerRecord<String, byte[]> send(int partition, long offset, String messageId, String recipient,
+                                                String conversation, Long seq, int attempt, Instant sentAt) {
         SendEvent e = SendEvent.newBuilder().setMessageId(messageId).setConversationId(conversation).setSenderId("s")
-                .setRecipientId(recipient).setSentAt(Instant.ofEpochMilli(1)).setPayload(ByteBuffer.wrap(new byte[] {7}))
+                .setRecipientId(recipient).setSentAt(sentAt).setPayload(ByteBuffer.wrap(new byte[] {7}))
                 .setContentType("text/plain").setAttempt(attempt).setSeq(seq).build();
         byte[] value = CourierSerdes.value(SendEvent.class, registry.delegate).serializer().serialize(SEND, e);
         return new ConsumerRecord<>(SEND, partition, offset, recipient, value);
@@ -446,7 +453,7 @@ class DeliveryConsumerTest {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             SendEvent e = SendEvent.newBuilder().setMessageId("big" + i).setConversationId("c").setSenderId("s")
-                    .setRecipientId("away").setSentAt(Instant.ofEpochMilli(1))
+                    .setRecipientId("away").setSentAt(SENT_AT)
                     .setPayload(ByteBuffer.wrap(new byte[200 * 1024])).setContentType("application/octet-stream").build();
             records.add(new ConsumerRecord<>(SEND, 2, 2 * i, "away", serializer.serialize(SEND, e)));
             records.add(send(2 * i + 1, "small" + i, "bob", 1));
@@ -516,6 +523,83 @@ class DeliveryConsumerTest {
         assertEquals(0, delivery.metrics().deadLettered());
         assertEquals(List.of("m1 DELIVERED"), idsAndStatuses(ackBatches(producers.get(0)).get(0)));
         assertEquals(3, handed.size(), "handed on each try: the ack was never committed before");
+    }
+
+    // --- time-to-live at read time -----------------------------------------------------------------------
+
+    private List<DeadLetter> deadLetters(MockProducer<String, byte[]> p) {
+        var dl = CourierSerdes.value(DeadLetter.class, registry.delegate).deserializer();
+        return p.history().stream().filter(r -> r.topic().equals("courier.dead-letter"))
+                .map(r -> dl.deserialize(r.topic(), r.value())).toList();
+    }
+
+    @Test
+    void anEventReadPastItsTimeToLiveIsDeadLetteredExpiredInsteadOfDelivered() {
+        long now = 5_000_000;
+        ConsumerRecord<String, byte[]> old = send(2, 0, "old", "bob", "c", null, 4, Instant.ofEpochMilli(now - 60_000));
+        start(d -> DeliveryOutcome.DELIVERED, List.of(
+                        old,                                                                       // sentAt + ttl = now
+                        send(2, 1, "young", "bob", "c", null, 1, Instant.ofEpochMilli(now - 59_999))),
+                () -> now, Map.of("message.ttl.ms", 60_000L));
+
+        awaitBatches("the batch committed", 1);
+
+        MockProducer<String, byte[]> p = producers.get(0);
+        List<DeadLetter> letters = deadLetters(p);
+        assertEquals(1, letters.size());
+        DeadLetter letter = letters.get(0);
+        assertEquals(EventChecks.EXPIRED, letter.getReasonCode());
+        assertEquals(decoded(old), letter.getEvent(), "dead-lettered with the event, like the other decoded ones");
+        assertEquals("old", letter.getMessageId());
+        assertEquals(4, letter.getAttempts());
+        assertEquals(0L, letter.getOriginalOffset());
+        assertEquals(List.of("young"), handedIds());
+        assertEquals(List.of("young DELIVERED"), idsAndStatuses(ackBatches(p).get(0)), "no ack for the expired one");
+        assertEquals(2, committedOffset(p));
+        assertEquals(1, delivery.metrics().deadLettered());
+    }
+
+    @Test
+    void anExpiredBlockerNoLongerHoldsItsConversation() {
+        AtomicLong clock = new AtomicLong(5_000_000);
+        Instant a1SentAt = Instant.ofEpochMilli(clock.get());
+        start(d -> d.messageId().equals("a1") ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED, List.of(
+                        send(2, 0, "a1", "bob", "A", 1L, 1, a1SentAt),
+                        send(2, 1, "a2", "bob", "A", 2L, 1, Instant.ofEpochMilli(clock.get() + 1_000))),
+                clock::get, Map.of("message.ttl.ms", 60_000L));
+        awaitBatches("a1 retried, a2 held", 1);
+
+        clock.addAndGet(60_000);
+        consumer.appendAll(List.of(
+                send(2, 2, "a1", "bob", "A", 1L, 2, a1SentAt),                                // re-emit, expired now
+                send(2, 3, "a3", "bob", "A", 3L, 1, Instant.ofEpochMilli(clock.get()))));      // not held behind a1
+        awaitBatches("a1 expired", 2);
+
+        assertEquals(List.of("a1", "a2", "a3"), handedIds(), "a2 from memory right after a1 expired, then a3");
+        assertEquals(List.of(EventChecks.EXPIRED), deadLetters(producers.get(0)).stream()
+                .map(DeadLetter::getReasonCode).toList());
+        assertEquals(List.of("a1 RETRY", "a2 HELD", "a2 DELIVERED", "a3 DELIVERED"), acks(producers.get(0)).stream()
+                .map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList());
+        assertEquals(1, delivery.metrics().released());
+    }
+
+    @Test
+    void aCopyOfADeliveredMessageIsReAckedAsADuplicateEvenPastItsTimeToLive() {
+        AtomicLong clock = new AtomicLong(5_000_000);
+        Instant sentAt = Instant.ofEpochMilli(clock.get());
+        start(d -> DeliveryOutcome.DELIVERED, List.of(send(2, 0, "m1", "bob", "c", null, 1, sentAt)),
+                clock::get, Map.of("message.ttl.ms", 60_000L));
+        awaitBatches("m1 delivered", 1);
+
+        clock.addAndGet(60_000);
+        consumer.append(send(2, 1, "m1", "bob", "c", null, 2, sentAt));
+        awaitBatches("the re-emit", 2);
+
+        assertEquals(List.of("m1 DELIVERED", "m1 DELIVERED"), acks(producers.get(0)).stream()
+                .map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList());
+        assertTrue(acks(producers.get(0)).get(1).getDuplicate());
+        assertEquals(List.of(), deadLetters(producers.get(0)));
+        assertEquals(1, delivery.metrics().duplicatesSuppressed());
     }
 
     // --- order hold -------------------------------------------------------------------------------------
