@@ -1,15 +1,19 @@
 /**
  * The delivery consumer: reads {@code <prefix>.send}, hands each {@link dev.courier.schemas.SendEvent} to a
  * {@link dev.courier.consumer.Deliverer}, and publishes the {@link dev.courier.schemas.DeliveryAck}s to
- * {@code <prefix>.ack}, one {@link dev.courier.schemas.AckBatch} per partition and transaction, exactly once
- * per committed batch: consume-transform-produce with one transactional producer per instance and the
- * consumer's group metadata (KIP-447).
+ * {@code <prefix>.ack}, one {@link dev.courier.schemas.AckBatch} (or a few parts of one) per partition and
+ * transaction, exactly once per committed batch: consume-transform-produce with one transactional producer
+ * per instance and the consumer's group metadata (KIP-447). Every delivery it reads is acked settling
+ * (DELIVERED, READ, REJECTED), acked not settling (RETRY, HELD) with its send event, so the tracker can
+ * re-emit it without reading the send topic (the send topic is the queue, the group's offsets the position),
+ * or dead-lettered.
  *
  * <h2>Who does what</h2>
  * <ul>
  *   <li>{@link dev.courier.consumer.DeliveryConsumer}: the loop and the transaction around each batch.</li>
  *   <li>{@code PartitionState}: all it keeps per owned partition (de-duplication, redelivery flags, order
- *       hold, the batch in progress), one object per partition.</li>
+ *       hold, the batch in progress), one object per partition; {@code AckBatchParts}: how its acks are cut
+ *       into AckBatch records.</li>
  *   <li>{@link dev.courier.consumer.DeliveredSet}: what was acked (de-duplication);
  *       {@link dev.courier.consumer.ConversationGate}: the order hold;
  *       {@code AckLedgerReader}: reads both back from the ack topic.</li>
@@ -26,34 +30,43 @@
  *   <li>{@code beginTransaction()}.</li>
  *   <li>For each record, in partition order: decode the value with the Courier serde (values are read as
  *       bytes so one poison record is caught on its own). A value that is not readable
- *       ({@code WireFormatException}), or an event with a missing/blank id, is poison: a
- *       {@link dev.courier.schemas.DeadLetter} with the raw bytes and the reason goes to
- *       {@code <prefix>.dead-letter} in this transaction, and the consumer moves on. An unreachable schema
+ *       ({@code WireFormatException}), an invalid event ({@code EventChecks.checkSend}) or a payload over
+ *       {@code courier.max.payload.bytes} is poison: a {@link dev.courier.schemas.DeadLetter} with the raw
+ *       bytes, the event if decoded, and the reason goes to {@code <prefix>.dead-letter} in this transaction,
+ *       and the consumer moves on. An unreachable schema
  *       registry is not poison: the batch is aborted and retried after a back-off.</li>
  *   <li>De-duplicate on (messageId, recipientId) against the partition's {@link dev.courier.consumer.DeliveredSet}
  *       (committed acks plus those of this batch). A duplicate is not handed to the Deliverer; it is acked
  *       again with the recorded status and {@code duplicate=true} (so a tracker that re-emitted it settles)
  *       and counted; it is settled in the partition's {@link dev.courier.consumer.ConversationGate} too.</li>
+ *   <li>Time-to-live: an event read at or after {@code sentAt + message.ttl.ms} (keep it equal to the
+ *       tracker's) is expired ({@code EventChecks.checkExpiry}): dead-lettered with reason {@code EXPIRED} and
+ *       the event, in this transaction, not handed to the Deliverer, and no ack; for the order hold it counts
+ *       as settled (the held messages behind it are handed over). A duplicate is re-acked, never expired.</li>
  *   <li>Order hold ({@code order.hold.enabled}, on by default): ask the partition's ConversationGate. If an
  *       earlier message (lower seq) of the same (recipientId, conversationId) is owed, the record is
- *       <b>held</b>: not handed to the Deliverer yet, kept in memory, acked with status HELD (which settles
- *       nothing: the tracker re-arms its deadline without counting the attempt), and counted ({@code held}).
- *       The offset still advances.</li>
+ *       <b>held</b>: not handed to the Deliverer yet, kept in memory, acked with status HELD and the send event
+ *       (which settles nothing: the tracker re-arms its deadline without counting the attempt), and counted
+ *       ({@code held}). The offset still advances.</li>
  *   <li>Otherwise call the Deliverer. DELIVERED / READ / REJECTED: collect the ack in the partition's list,
  *       stage the key in the DeliveredSet, and stage the message as settled in the gate; then hand over, in
  *       seq order and in this same batch, the held messages of its conversation that are now first in line
- *       ({@code released}; their acks go to the same partition's list, the gate being per partition). RETRY
- *       or an exception: nothing settles; the offset still advances and the tracker re-emits after its
- *       deadline; a message with a seq is staged as owed in the gate, which holds the later messages of its
- *       conversation, and (with the hold on) recorded by a non-settling RETRY ack.</li>
- *   <li>For each partition p of the batch, write exactly one {@link dev.courier.schemas.AckBatch} to
+ *       ({@code released}; their acks go to the same partition's list, the gate being per partition). RETRY,
+ *       an exception or null: nothing settles; the message is acked RETRY with the send event as read (attempt
+ *       included), its conversationId and, if it has one, its seq (with the hold on or off); the offset still
+ *       advances and the tracker re-emits it after its back-off; a message with a seq is staged as owed in the
+ *       gate, which holds the later messages of its conversation. Settling acks carry no event.</li>
+ *   <li>For each partition p of the batch, write its {@link dev.courier.schemas.AckBatch} to
  *       <b>partition p of the ack topic</b> (explicit partition, key null; the topics are co-partitioned,
  *       checked at start): {@code committedThrough} = the offset about to be committed for p (last offset
  *       + 1), {@code firstOffset} = p's first offset in the batch, {@code committedAt} = the clock now,
- *       {@code acks} = p's acks in handling order. A partition with no ack (all RETRY without a seq, or
- *       dead-lettered) still gets its AckBatch, with no acks: it is the partition's progress report, which
- *       tells the tracker, in order with the acks, that every send record below {@code committedThrough}
- *       was read and its outcome committed (only those can be late; the rest is merely queued).</li>
+ *       {@code acks} = p's acks in handling order. Acks carrying large events are split into several
+ *       AckBatch records ({@code AckBatchParts}): each part's estimate (per ack: event payload bytes + 300)
+ *       stays under 512 KiB, an ack over it goes alone; all parts carry the same progress fields and,
+ *       read in order, the acks in handling order. A partition with no ack (all dead-lettered) still gets
+ *       exactly one AckBatch, with no acks: it is the partition's progress report, which tells the tracker,
+ *       in order with the acks, that every send record below {@code committedThrough} was read and its
+ *       outcome committed (only those can be late; the rest is merely queued).</li>
  *   <li>{@code sendOffsetsToTransaction(next offsets, consumer.groupMetadata())}, then
  *       {@code commitTransaction()}: AckBatches, dead letters and the consumed offsets become visible
  *       together, or not at all. Only then are the staged keys promoted to committed in the DeliveredSets,
@@ -75,16 +88,18 @@
  *       undeliverable message cannot wedge it.</li>
  *   <li>The hold is in memory, per partition, and dropped when the partition is revoked or lost (the
  *       held copies with it; the tracker re-emits them). The next owner restores it from the ack topic
- *       (unsettled RETRY and HELD acks of the last {@code order.hold.max.ms}) when it rebuilds its
- *       de-duplication state (the acks of both AckBatches and, from before batches, single DeliveryAck
- *       records); acks whose commit markers are not yet written at that moment are missed.</li>
+ *       (unsettled RETRY and HELD acks with a seq of the last {@code order.hold.max.ms}; their events are not
+ *       kept) when it rebuilds its de-duplication state (the acks of both AckBatches and, from before batches,
+ *       single DeliveryAck records; only settling acks de-duplicate); acks whose commit markers are not yet
+ *       written at that moment are missed. For a restored HELD message it has no copy of, it asks the tracker
+ *       with a RETRY ack (seq, no event) in the partition's next AckBatch.</li>
  *   <li>Messages without a seq are never held; neither are older ones (lower seq than the owed one).</li>
  * </ul>
  *
  * <h2>Why nothing is lost</h2>
  * An offset is committed only in the transaction that carries the outcome of every record below it (an
- * ack in the partition's AckBatch, a dead letter, or, for RETRY, the decision to leave it to the tracker)
- * and the AckBatch that reports it. If anything fails before the commit, the transaction aborts, the
+ * ack in the partition's AckBatch, settling or, for RETRY and HELD, with the event for the tracker to
+ * re-emit; or a dead letter) and the AckBatch that reports it. If anything fails before the commit, the transaction aborts, the
  * in-memory additions of the batch are dropped, and the consumer seeks back to the committed offsets: every
  * record of the batch is processed again. After a fencing or producer-fatal error the producer is rebuilt
  * ({@code initTransactions()} resolves the previous transaction), the de-duplication state is re-read from
@@ -132,10 +147,10 @@
  *   <li>RETRY never blocks the partition, only the later messages of the same conversation (see
  *       Ordering, and its limits).</li>
  *   <li>De-duplication holds within {@code dedupe.window.ms} and {@code dedupe.max.entries.per.partition}.</li>
- *   <li>A partition's acks of one transaction travel in one AckBatch record, about 86 bytes per ack (1,000
- *       acks: 86 KB). Past roughly 12,000 acks per partition and batch it would exceed the producer's
- *       {@code max.request.size} and the broker's {@code message.max.bytes} (1 MiB by default), so
- *       {@code max.poll.records} is capped at 10,000 (at most 860 KB of acks with a re-ack per record).</li>
+ *   <li>AckBatch parts are cut on an estimate (payload + 300 bytes per ack, under 512 KiB), half the 1 MiB
+ *       default of the producer's {@code max.request.size} and the broker's {@code message.max.bytes}: event
+ *       headers and long ids are not counted. A single ack is not split: with {@code courier.max.payload.bytes}
+ *       raised near 1 MiB, those limits must be raised on the ack topic too.</li>
  * </ul>
  */
 package dev.courier.consumer;
