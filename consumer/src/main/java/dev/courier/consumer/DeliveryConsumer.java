@@ -287,7 +287,15 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
         String expired = EventChecks.checkExpiry(event, config.messageTtlMs(), clockMs.getAsLong());
         if (expired != null) {
-            deadLetter(rec, event, EventChecks.EXPIRED, expired, tally);
+            if (event.getAttempt() == 1) {
+                deadLetter(rec, event, EventChecks.EXPIRED, expired, tally);
+            } else {
+                // A re-emit: the tracker holds its state and dead-letters it EXPIRED at its expiry (or did already),
+                // so one dead letter per delivery, not two.
+                log.debug("Skipping expired re-emit {}-{}@{} messageId={} recipientId={} attempt={}: the tracker "
+                        + "dead-letters it", rec.topic(), rec.partition(), rec.offset(), event.getMessageId(),
+                        event.getRecipientId(), event.getAttempt());
+            }
             settledForOrder(event, state, tally); // never to be delivered: its conversation must not wait for it
             return;
         }
