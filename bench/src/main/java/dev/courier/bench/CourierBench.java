@@ -29,6 +29,11 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  */
 public final class CourierBench {
 
+    /** The tracker's re-emit back-off during the memory phase: far longer than the phase, so nothing is re-emitted. */
+    static final Duration MEMORY_ACK_TIMEOUT = Duration.ofHours(1);
+    /** Recipients of the memory phase's messages; their devices are offline. */
+    private static final String MEMORY_RECIPIENTS = "mem-";
+
     private final BenchOptions options;
     private final Consumer<String> progress;
 
@@ -83,28 +88,29 @@ public final class CourierBench {
             courierRegistry = courier.registryUrl();
             progress.accept("courier: starting producer, tracker and " + c + " delivery consumers ...");
             courier.start();
-            long committedBefore = courier.trackerCommittedRecords();
+            CourierOffsets maxBefore = courier.offsets();
             long maxStarted = System.nanoTime();
             courierPhases.begin(courier.name() + " max", System.currentTimeMillis());
             PhaseResult courierMax = phase(report, runner.maxRate(courier, options.maxPhase(), options.window()));
-            double trackerPerSecond = (courier.trackerCommittedRecords() - committedBefore)
-                    / (double) CourierPipeline.TRACKER_RECORDS_PER_MESSAGE / ((System.nanoTime() - maxStarted) / 1e9);
-            double max = sustainedCourierRate(courierMax, trackerPerSecond, report);
+            double max = courierMaxRate(courierMax, maxBefore, courier.offsets(), (System.nanoTime() - maxStarted) / 1e9,
+                    report);
             double at50 = Math.max(1, 0.5 * max);
             double at80 = Math.max(1, 0.8 * max);
-            awaitTrackerCaughtUp(courier, 100);
+            awaitCaughtUp(courier, 100);
             long changelogBefore = courier.trackerChangelogRecords();
-            long trackedBefore = courier.trackerCommittedRecords();
+            CourierOffsets before50 = courier.offsets();
             Map<String, Map<Integer, Long>> offsetsBefore = everyEndOffset(admin);
             courierPhases.begin("courier @50%", System.currentTimeMillis());
             PhaseResult c50 = phase(report, runner.fixedRate(courier, "courier @50%", at50, options.fixedPhase()));
-            awaitTrackerCaughtUp(courier, 100);
+            awaitCaughtUp(courier, 100);
+            CourierOffsets after50 = courier.offsets();
             changelogPerMessage(report, courier.trackerChangelogRecords() - changelogBefore,
-                    (courier.trackerCommittedRecords() - trackedBefore) / CourierPipeline.TRACKER_RECORDS_PER_MESSAGE);
+                    before50 == null || after50 == null ? -1
+                            : after50.consumersOnSend().committed() - before50.consumersOnSend().committed());
             recordsPerMessage(report, offsetsBefore, everyEndOffset(admin), c50.delivered());
             courierPhases.begin("courier @80%", System.currentTimeMillis());
             PhaseResult c80 = phase(report, runner.fixedRate(courier, "courier @80%", at80, options.fixedPhase()));
-            awaitTrackerCaughtUp(courier, 100);
+            awaitCaughtUp(courier, 100);
             report.put("courier_per_s", max);
             report.put("p50_ms", c50.latency().p50Ms());
             report.put("p99_ms", c50.latency().p99Ms());
@@ -206,9 +212,11 @@ public final class CourierBench {
     }
 
     /**
-     * Tracker state writes per message at 50% load: pending-store changelog records over messages the tracker
-     * settled. A put and a delete within one commit interval write nothing ({@code CacheCoalescing}); each
-     * delivery whose ack lands in a later interval writes two (the entry and its tombstone).
+     * Tracker state writes per message at 50% load: pending-store changelog records over the send records the
+     * consumers committed (messages: nothing is re-emitted at this load). The tracker keeps state only for a
+     * delivery a consumer could not settle (RETRY, HELD): one delivered on its first attempt writes nothing;
+     * one that was not writes its entry and, once settled, a tombstone (unless both fall in one commit
+     * interval, {@code CacheCoalescing}). Transaction markers of the changelog count too.
      */
     private void changelogPerMessage(BenchReport report, long changelogRecords, long messages) {
         if (changelogRecords < 0 || messages <= 0) {
@@ -221,23 +229,29 @@ public final class CourierBench {
     }
 
     /**
-     * Courier's maximum counts only what the tracker also keeps up with: a delivery is not done until its
-     * pending entry is cleared. If the tracker's lag grew during the max phase, the sustained rate is what
-     * the tracker committed per second over the phase (its send and ack records, two per message).
+     * Courier's maximum ({@link CourierMax}): what the consumers committed per second (each committed send record
+     * with its ack), not the tracker's pace. The tracker is not on the delivery path: it reads the ack topic and
+     * keeps state only for what a consumer did not deliver, so its lag delays re-emits, not deliveries; if it
+     * grew, the phase says so ({@code downstream_lag_growing}). {@code courier_max_tracker_per_s} is the ack-topic
+     * records (one AckBatch per consumer transaction and partition, not messages) the tracker committed per
+     * second over the phase.
      */
-    private double sustainedCourierRate(PhaseResult max, double trackerPerSecond, BenchReport report) {
-        double delivered = max.deliveredPerSecond();
-        report.detail("courier_max_delivered_per_s", delivered);
-        report.detail("courier_max_tracker_per_s", Math.round(trackerPerSecond));
-        if (!max.downstreamLagGrowing() || trackerPerSecond >= delivered) {
-            return delivered;
+    private double courierMaxRate(PhaseResult phase, CourierOffsets before, CourierOffsets after, double seconds,
+                                  BenchReport report) {
+        CourierMax max = CourierMax.of(phase.deliveredPerSecond(), phase.committedPerSecond());
+        report.detail("courier_max_delivered_per_s", phase.deliveredPerSecond());
+        if (before != null && after != null && seconds > 0) {
+            report.detail("courier_max_tracker_per_s",
+                    Math.round((after.trackerOnAck().committed() - before.trackerOnAck().committed()) / seconds));
         }
-        double cleared = Math.max(1, trackerPerSecond);
-        report.detail("courier_max_bound", "tracker: consumers delivered " + Math.round(delivered) + "/s, the tracker cleared "
-                + Math.round(cleared) + "/s");
-        progress.accept(String.format("  courier max is tracker-bound: delivered %.0f/s, tracker cleared %.0f/s; using %.0f/s",
-                delivered, cleared, cleared));
-        return cleared;
+        if (max.bound() != null) {
+            report.detail("courier_max_bound", max.bound());
+        }
+        progress.accept(String.format("  courier max: handed %.0f/s to the Deliverer, committed %s; using %.0f/s%s",
+                phase.deliveredPerSecond(), phase.committedPerSecond() < 0 ? "not measured"
+                        : String.format("%.0f/s", phase.committedPerSecond()), max.perSecond(),
+                phase.downstreamLagGrowing() ? "; the tracker fell behind on the ack topic (re-emits would be late)" : ""));
+        return max.perSecond();
     }
 
     private PhaseResult phase(BenchReport report, PhaseResult result) {
@@ -254,12 +268,15 @@ public final class CourierBench {
         progress.accept("courier: redelivery lateness (dropping " + options.dropFraction() * 100 + "% of first attempts) ...");
         try (StatusWatcher watcher = new StatusWatcher(bootstrap, courier.topics(), courier.registryUrl())) {
             watcher.start();
+            long droppedBefore = courier.droppedFirstAttempts();
             courier.dropFraction(options.dropFraction());
             PhaseResult r = runner.fixedRate(courier, "courier drop", Math.max(1, rate), options.redeliveryPhase());
             courier.dropFraction(0);
             report.phase(r);
-            // deadline = ack timeout + up to 20% jitter after the tracker saw the send; then a commit interval
-            Thread.sleep((long) (courier.ackTimeoutMs() * 1.2) + 3000);
+            // A dropped delivery is re-emitted one back-off (ack timeout + up to 20% jitter) after the consumer
+            // committed its RETRY ack; the phase's drain already waited for most of them to be delivered again.
+            awaitReemits(watcher, courier.droppedFirstAttempts() - droppedBefore,
+                    Duration.ofMillis((long) (courier.ackTimeoutMs() * 1.2) + 3000));
             RedeliveryLateness.Result result = watcher.lateness().result();
             progress.accept("  re-emits " + result.reemits() + ", early " + result.early() + ", spurious " + result.spurious()
                     + ", lateness p99 " + result.p99Ms() + " ms");
@@ -276,58 +293,101 @@ public final class CourierBench {
     }
 
     /**
-     * Tracker memory per pending message: acks paused (the Deliverer answers RETRY), the same number of
-     * messages sent in each step; after each step, once the tracker has read everything, heap after GC
-     * (this JVM: the tracker plus clients whose memory does not grow with pending deliveries) plus the
-     * tracker's RocksDB memory. The least-squares slope against the pending count, minus the payload, is
-     * the figure. Last phase: the paused deliveries are left to the tracker's re-emits.
+     * Tracker memory per pending delivery. Pending tracker state exists only for deliveries a consumer read and
+     * did not settle, so the phase makes exactly those: the devices of its recipients are offline (the Deliverer
+     * answers RETRY; each RETRY ack carries the send event and creates the tracker's state), and the tracker is
+     * restarted with a re-emit back-off of {@link #MEMORY_ACK_TIMEOUT} so nothing is re-emitted while it is
+     * measured. The same number of messages is sent in each step; after each, once the consumers have committed
+     * every send record and the tracker every ack record: heap after GC (this JVM: the tracker plus clients whose
+     * memory does not grow with pending deliveries) plus the tracker's RocksDB memory, against the deliveries the
+     * consumers committed a RETRY for. The least-squares slope ({@link PendingMemory}), minus the payload, is the
+     * figure. Last phase: the offline deliveries are left pending.
      */
     private void memoryPerPending(CourierPipeline courier, BenchReport report) throws Exception {
         int steps = 5;
         // The Streams cache (10 MB) and RocksDB memtables fill first and are bounded: the slope is taken from
         // the first step on, and the full run goes well past them.
         int perStep = options.quick() ? 4_000 : 30_000;
-        progress.accept("courier: memory per pending message (acks paused, " + steps + " steps of " + perStep + ") ...");
-        courier.pauseAcks(true);
-        List<double[]> points = new ArrayList<>();
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        long exact = 2L * options.partitions(); // a trailing transaction marker per partition, at most
+        progress.accept("courier: memory per pending delivery (devices offline: every delivery RETRY'd, re-emit back-off "
+                + MEMORY_ACK_TIMEOUT.toMinutes() + " min; " + steps + " steps of " + perStep + ") ...");
+        try {
+            courier.restartTracker(MEMORY_ACK_TIMEOUT.toMillis());
+        } catch (Exception e) {
+            progress.accept("  not measured: the tracker did not restart with the long back-off: " + e);
+            report.detail("bytes_per_pending_error", e.toString());
+            return;
+        }
+        courier.devicesOffline(MEMORY_RECIPIENTS);
+        PendingMemory memory = new PendingMemory();
+        MemoryMXBean heapBean = ManagementFactory.getMemoryMXBean();
+        CourierOffsets start = null;
+        long sent = 0;
         for (int step = 0; step <= steps; step++) {
             if (step > 0) {
                 for (int i = 0; i < perStep; i++) {
-                    courier.send("mem-" + (i % 1000), Payload.create(options.payloadBytes(), System.nanoTime()), () -> { });
+                    courier.send(MEMORY_RECIPIENTS + (i % 1000), Payload.create(options.payloadBytes(), System.nanoTime()), () -> { });
                 }
+                sent += perStep;
             }
-            awaitTrackerCaughtUp(courier, perStep / 20);
+            if (!awaitCaughtUp(courier, exact, exact)) {
+                progress.accept("  not caught up after 2 minutes: this step's pending count is what was committed so far");
+            }
+            CourierOffsets now = courier.offsets();
+            if (step == 0) {
+                start = now;
+            }
+            long pending = start != null && now != null
+                    ? now.consumersOnSend().committed() - start.consumersOnSend().committed() : sent;
+            if (start != null && now != null && now.consumersOnSend().end() - start.consumersOnSend().end() > sent + exact) {
+                progress.accept("  the send topic grew by more than was sent: the tracker re-emitted during the phase");
+            }
             System.gc();
-            long heap = memory.getHeapMemoryUsage().getUsed();
+            long heap = heapBean.getHeapMemoryUsage().getUsed();
             long rocks = courier.trackerRocksDbBytes();
-            long pending = (long) step * perStep;
-            points.add(new double[] {pending, heap + rocks});
+            memory.add(pending, heap, rocks);
             progress.accept(String.format("  pending %7d: heap %6.1f MB + RocksDB %6.1f MB", pending, heap / 1e6, rocks / 1e6));
         }
-        courier.pauseAcks(false);
-        double slope = LeastSquares.slope(points.subList(1, points.size()), 3);
+        double slope = memory.bytesPerPending();
         double perPending = slope - options.payloadBytes();
+        long[] range = memory.range();
         report.put("bytes_per_pending", Math.round(perPending));
         report.detail("bytes_per_pending_with_payload", Math.round(slope));
-        report.detail("bytes_per_pending_method", "slope of heap-after-GC + tracker RocksDB memory from " + perStep
-                + " to " + steps * perStep + " pending messages, minus the " + options.payloadBytes() + "-byte payload");
-        progress.accept(String.format("  %.0f bytes per pending message beyond its %d-byte payload", perPending,
+        report.detail("bytes_per_pending_method", "slope of heap-after-GC + tracker RocksDB memory from " + range[0]
+                + " to " + range[1] + " pending deliveries (read by a consumer and answered RETRY: devices offline, "
+                + "re-emit back-off " + MEMORY_ACK_TIMEOUT.toMinutes() + " min), minus the " + options.payloadBytes()
+                + "-byte payload");
+        progress.accept(String.format("  %.0f bytes per pending delivery beyond its %d-byte payload", perPending,
                 options.payloadBytes()));
     }
 
     /**
-     * Waits (at most two minutes) until the tracker's lag is within {@code slack} records (its own re-emits
-     * keep a few in flight), so that a phase does not pay for the backlog of the one before.
+     * Waits (at most two minutes) until the delivery consumers have committed all but {@code sendSlack} records of
+     * the send topic (the tracker's re-emits keep a few in flight) and the tracker all but two records per partition
+     * of the ack topic (a trailing transaction marker), so that a phase does not pay for the backlog of the one
+     * before. The tracker no longer reads the send topic.
      */
-    private void awaitTrackerCaughtUp(CourierPipeline courier, long slack) throws InterruptedException {
+    private boolean awaitCaughtUp(CourierPipeline courier, long sendSlack) throws InterruptedException {
+        return awaitCaughtUp(courier, sendSlack, 2L * options.partitions());
+    }
+
+    private boolean awaitCaughtUp(CourierPipeline courier, long sendSlack, long ackSlack) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 120_000;
         while (System.currentTimeMillis() < deadline) {
-            long lag = courier.downstreamLag();
-            if (lag >= 0 && lag <= slack) {
-                return;
+            CourierOffsets offsets = courier.offsets();
+            if (offsets != null && offsets.caughtUp(sendSlack, ackSlack)) {
+                return true;
             }
             Thread.sleep(200);
+        }
+        return false;
+    }
+
+    /** Waits until the watcher has seen {@code expected} re-emits, or {@code patience} has passed. */
+    private static void awaitReemits(StatusWatcher watcher, long expected, Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (watcher.lateness().reemitsSeen() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
         }
     }
 

@@ -34,6 +34,17 @@ public final class LagTrend {
     }
 
     public boolean growing(double deliveryRatePerSecond) {
-        return slopePerSecond() > tolerance * Math.max(1, deliveryRatePerSecond) && lastLag() > floor;
+        return growing(deliveryRatePerSecond, 0);
+    }
+
+    /**
+     * Growing, judged against the rate of the stage's own input: the slope exceeds the tolerance of
+     * {@code inputRatePerSecond}, and the lag at the end is above the floor and above {@code floorSeconds}
+     * of input (a stage that commits every so often is always that far behind). For a stage whose records
+     * are not messages, e.g. Courier's tracker reading one AckBatch per consumer transaction and partition.
+     */
+    public boolean growing(double inputRatePerSecond, double floorSeconds) {
+        double rate = Math.max(1, inputRatePerSecond);
+        return slopePerSecond() > tolerance * rate && lastLag() > Math.max(floor, floorSeconds * rate);
     }
 }

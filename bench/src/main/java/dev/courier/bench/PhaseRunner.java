@@ -12,7 +12,8 @@ import java.util.function.LongConsumer;
  *   <li><b>Max rate</b> (closed loop): at most {@code window} messages are between send and delivery; a new
  *       one is sent as soon as one is delivered. The delivered rate is then the pipeline's sustained
  *       end-to-end throughput: the producer cannot outrun the consumers, so lag cannot grow by construction,
- *       and it is checked anyway (plus a later stage's lag, e.g. Courier's tracker).</li>
+ *       and it is checked anyway (plus a later stage's lag, e.g. Courier's tracker on the ack topic, judged
+ *       against that stage's own input rate).</li>
  *   <li><b>Fixed rate</b> (open loop): messages are scheduled at {@code rate} per second by a {@link Pacer},
  *       whatever happens downstream; latency is from each message's scheduled send time to its delivery,
  *       so stalls are not hidden (coordinated omission corrected).</li>
@@ -22,6 +23,8 @@ final class PhaseRunner {
 
     private static final int KEYS = 1000;
     private static final int BUCKET_MS = 500;
+    /** A later stage that commits every so often (the tracker: every 500 ms) is always this far behind. */
+    private static final double DOWNSTREAM_FLOOR_SECONDS = 2;
 
     private final PhaseProbe.Slot slot;
     private final int payloadBytes;
@@ -65,11 +68,14 @@ final class PhaseRunner {
                 window, partitions);
         slot.set(probe);
         LagTrend lag = new LagTrend(0.05, window == null ? Math.max(100, (long) rate) : window.availablePermits());
-        LagTrend downstream = new LagTrend(0.05, Math.max(1000, (long) rate));
+        LagTrend downstream = new LagTrend(0.05, 100);
+        CounterRate downstreamInput = new CounterRate();
+        CounterRate committed = new CounterRate();
         long deliveredAtMeasureStart = -1;
         long deliveredAtEnd;
         java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Thread sampler = startSampler(pipeline, probe, lag, downstream, measureFrom, end, sampling);
+        Thread sampler = startSampler(pipeline, probe, lag, downstream, downstreamInput, committed, measureFrom, end,
+                sampling);
         Pacer pacer = rate > 0 ? new Pacer(start, rate) : null;
         boolean actionDone = action == null;
         long i = 0;
@@ -109,13 +115,17 @@ final class PhaseRunner {
         double deliveredPerSecond = (deliveredAtEnd - Math.max(0, deliveredAtMeasureStart)) / measuredSeconds;
         int lastBucket = probe.rates.bucketOf(System.nanoTime()) + 1;
         long undelivered = Math.max(0, probe.sent.get() - probe.sendFailures.get() - probe.delivered.get());
-        return new PhaseResult(label, rate, deliveredPerSecond, lag.growing(deliveredPerSecond),
-                downstream.growing(deliveredPerSecond), downstream.slopePerSecond(), probe.sent.get(), undelivered, probe.sendFailures.get(),
+        double inputRate = downstreamInput.perSecond();
+        boolean downstreamGrowing = downstream.growing(inputRate >= 0 ? inputRate : deliveredPerSecond,
+                DOWNSTREAM_FLOOR_SECONDS);
+        return new PhaseResult(label, rate, deliveredPerSecond, lag.growing(deliveredPerSecond), downstreamGrowing,
+                downstream.slopePerSecond(), committed.perSecond(), probe.sent.get(), undelivered, probe.sendFailures.get(),
                 probe.latency.snapshot(), probe.rates.ratesPerSecond(lastBucket), probe.rates.bucketSeconds());
     }
 
     private static Thread startSampler(Pipeline pipeline, PhaseProbe probe, LagTrend lag, LagTrend downstream,
-                                       long measureFrom, long end, java.util.concurrent.atomic.AtomicBoolean sampling) {
+                                       CounterRate downstreamInput, CounterRate committed, long measureFrom, long end,
+                                       java.util.concurrent.atomic.AtomicBoolean sampling) {
         Thread t = new Thread(() -> {
             try {
                 while (sampling.get()) {
@@ -126,9 +136,14 @@ final class PhaseRunner {
                     }
                     long ms = now / 1_000_000;
                     lag.add(ms, probe.sent.get() - probe.delivered.get());
-                    long d = pipeline.downstreamLag();
-                    if (d >= 0) {
-                        downstream.add(ms, d);
+                    Pipeline.Downstream d = pipeline.downstream();
+                    if (d != null) {
+                        long readAt = (ms + System.nanoTime() / 1_000_000) / 2; // the read takes a few round trips
+                        downstream.add(readAt, d.lag());
+                        downstreamInput.add(readAt, d.written());
+                        if (d.committed() >= 0) {
+                            committed.add(readAt, d.committed());
+                        }
                     }
                 }
             } catch (InterruptedException e) {

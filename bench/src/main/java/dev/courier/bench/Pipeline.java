@@ -16,9 +16,23 @@ public interface Pipeline extends AutoCloseable {
     /** Publishes one message asynchronously; {@code onFailure} runs if Kafka does not acknowledge it. */
     void send(String key, byte[] payload, Runnable onFailure);
 
-    /** Messages written but not yet processed downstream, where the pipeline has more than one stage; -1 if none. */
-    default long downstreamLag() {
-        return -1;
+    /**
+     * Where the stages after the hand-off stand, for a pipeline that has them (Courier: the consumers' commits
+     * and the tracker); null if it has none, or if they could not be read this time.
+     */
+    default Downstream downstream() {
+        return null;
+    }
+
+    /**
+     * One read of a pipeline's later stages.
+     *
+     * @param committed messages the consumers have committed as handled so far (each with its ack); -1 if the
+     *        hand-off is the commit
+     * @param written records written so far to the later stage's input (Courier: the ack topic)
+     * @param lag records of that input the later stage has not committed yet
+     */
+    record Downstream(long committed, long written, long lag) {
     }
 
     @Override

@@ -6,8 +6,10 @@ import org.HdrHistogram.Histogram;
 
 /**
  * How late the tracker re-emits, from its own status records: the status of re-emit {@code a+1} carries
- * when it was emitted and the deadline of attempt {@code a} that it was emitted for (a later re-emit's
- * status also repeats that deadline as its next one). Lateness = emitted - deadline.
+ * when it was emitted and the deadline of attempt {@code a} that it was emitted for ({@code missedDeadline}).
+ * Lateness = emitted - deadline. A status's {@code nextDeadline} is not used: a re-emit is queued until a
+ * consumer reads it and answers, so it names only the message's expiry (or, with send tracking, the
+ * queued.timeout.ms safety net), never the back-off the next re-emit will be judged against.
  * An early re-emit (lateness below 0) breaks the promise that jitter only delays; a spurious one is a
  * re-emit of a delivery whose ack was already written before the re-emit.
  */
@@ -24,6 +26,26 @@ public final class RedeliveryLateness {
     /** Attempt {@code attempt} of {@code key} is re-emitted at {@code deadlineMs} if no ack comes. */
     public synchronized void deadline(String key, int attempt, long deadlineMs) {
         deadlines.put(key + "#" + attempt, deadlineMs);
+    }
+
+    /**
+     * A PENDING status record: attempt {@code attempts} of {@code key}, emitted at {@code emittedAtMs}. For a
+     * re-emit (attempts &gt;= 2) it names the deadline of the attempt before, {@code missedDeadlineMs}; without
+     * one the re-emit stays unmatched rather than judged against a guess. A first attempt has no status.
+     */
+    public synchronized void reemitStatus(String key, int attempts, long emittedAtMs, Long missedDeadlineMs) {
+        if (attempts < 2) {
+            return;
+        }
+        if (missedDeadlineMs != null) {
+            deadlines.put(key + "#" + (attempts - 1), missedDeadlineMs);
+        }
+        reemits.put(key + "#" + attempts, emittedAtMs);
+    }
+
+    /** Re-emits seen so far, matched or not. */
+    public synchronized int reemitsSeen() {
+        return reemits.size();
     }
 
     /** The application's ack for {@code key} was written at {@code atMs}. */

@@ -24,7 +24,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads the tracker's status topic and the ack topic (read_committed) from their current end, feeding a
- * {@link RedeliveryLateness}: deadlines and re-emit times from PENDING (re-emit) statuses, ack times from acks.
+ * {@link RedeliveryLateness}: re-emit times and the deadlines they missed from PENDING (re-emit) statuses,
+ * ack times from settling acks (a RETRY or HELD ack settles nothing).
  */
 final class StatusWatcher implements AutoCloseable {
 
@@ -80,17 +81,9 @@ final class StatusWatcher implements AutoCloseable {
         if (s.getState() != DeliveryState.PENDING) {
             return;
         }
-        String key = CourierTopics.deliveryKey(s.getMessageId(), s.getRecipientId());
-        if (s.getNextDeadline() != null) {
-            lateness.deadline(key, s.getAttempts(), s.getNextDeadline().toEpochMilli());
-        }
-        if (s.getAttempts() > 1) {
-            // A first attempt has no status record; the re-emit's status names the deadline it missed.
-            if (s.getMissedDeadline() != null) {
-                lateness.deadline(key, s.getAttempts() - 1, s.getMissedDeadline().toEpochMilli());
-            }
-            lateness.reemitted(key, s.getAttempts(), s.getLastAttemptAt().toEpochMilli());
-        }
+        lateness.reemitStatus(CourierTopics.deliveryKey(s.getMessageId(), s.getRecipientId()), s.getAttempts(),
+                s.getLastAttemptAt().toEpochMilli(),
+                s.getMissedDeadline() == null ? null : s.getMissedDeadline().toEpochMilli());
     }
 
     RedeliveryLateness lateness() {

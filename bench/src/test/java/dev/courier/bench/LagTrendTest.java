@@ -43,4 +43,25 @@ class LagTrendTest {
         trend.add(1000, 1_000_000);
         assertFalse(trend.growing(1));
     }
+
+    @Test
+    void aStageWhoseRecordsAreNotMessagesIsJudgedAgainstItsOwnInputRate() {
+        // the tracker reads ~100 AckBatches/s while 3,000 messages/s are delivered; it falls behind by 40/s
+        LagTrend trend = new LagTrend(0.05, 100);
+        for (int s = 0; s < 20; s++) {
+            trend.add(s * 1000L, 150 + 40L * s);
+        }
+        assertFalse(trend.growing(3_000), "against the message rate the growth is invisible");
+        assertTrue(trend.growing(100, 2));
+    }
+
+    @Test
+    void aStageAFewSecondsOfInputBehindIsNotGrowing() {
+        // commits every so often: up to 2 s of its 100/s input behind, rising within the window
+        LagTrend trend = new LagTrend(0.05, 100);
+        for (int s = 0; s < 10; s++) {
+            trend.add(s * 500L, 100 + 10L * s);
+        }
+        assertFalse(trend.growing(100, 2));
+    }
 }
