@@ -26,7 +26,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Writes bad input around the Courier producer, the way a buggy or foreign client would: a wrong magic
  * byte, an unknown schema id, bytes that do not decode, an oversized payload, a send event with a missing
  * field, and an ack for a message that never existed. It remembers where each poison record landed, so
- * the reconciliation can check that every one was dead-lettered (stray acks are counted and dropped).
+ * the reconciliation can check that every one was dead-lettered. Stray acks are only counted here
+ * ({@code stray_acks}, what was written): the tracker keeps state only for deliveries a consumer reported
+ * unsettled, so it ignores them and nothing downstream counts them.
  */
 final class PoisonInjector implements AutoCloseable {
 
