@@ -32,10 +32,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tracks each (messageId, recipientId) from its send event to its ack, and re-emits only what a delivery
- * consumer read and did not deliver.
+ * Re-emits what a delivery consumer read and did not deliver, and dead-letters what runs out of attempts or time.
  *
- * <p>The protocol, per delivery key {@code messageId/recipientId}:
+ * <p>By default ({@code send.tracking.enabled=false}) the tracker reads the ack topic alone. The send topic is
+ * the queue; a delivery nobody has read is not late and has no state here. Courier's delivery consumers write,
+ * per transaction and partition, an {@link AckBatch}: the acks (a RETRY or HELD carries the send event),
+ * then the progress. So, per delivery key {@code messageId/recipientId}:
+ * <ol>
+ *   <li>A RETRY (the Deliverer could not deliver it) creates the pending state from the event, or re-arms it,
+ *       with a deadline one back-off after the consumer's commit ({@code committedAt}).</li>
+ *   <li>A HELD (held back for order) creates or marks the state held: the consumer hands it over itself once
+ *       its blocker is delivered; only the {@code held.timeout.ms} safety net applies. A partition's new owner
+ *       that restored the hold without the copy asks for it with a RETRY (no event): re-armed.</li>
+ *   <li>A settling ack (DELIVERED, READ, REJECTED) deletes the state and settles: a status record only with
+ *       {@code status.settled.enabled}, a dead letter for REJECTED. A settling ack of a delivery with no state
+ *       leaves nothing.</li>
+ *   <li>Punctuation, re-emit budget and outages as below; a re-emit is queued again, with no deadline but its
+ *       expiry, until a consumer reports reading it (a RETRY, HELD or settling ack of the new attempt).</li>
+ * </ol>
+ *
+ * <p>With {@code send.tracking.enabled} (a safety net for delivery consumers of one's own, which write plain
+ * DeliveryAcks) the tracker also reads the send topic and follows every delivery from publication; the
+ * punctuation, budget and outage rules below apply in both modes:
  * <ol>
  *   <li>A send event with attempt 1 and no state: store it as pending. If no delivery consumer has reported
  *       reading its offset yet it is <b>queued</b>: indexed by send offset, with only the safety-net deadline
