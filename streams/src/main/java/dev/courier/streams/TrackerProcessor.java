@@ -418,12 +418,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      */
     private void onHeld(String key, PendingDelivery state, DeliveryAck ack, long committedAt, long now) {
         if (state == null || state.getEvent() == null) {
-            boolean earlyHeld = state != null && state.getEarlyAck() == AckStatus.HELD;
-            if (ack.getEvent() != null && (state == null || earlyHeld)) {
-                if (earlyHeld) {
-                    remove(key, state);
-                }
-                put(key, armed(newState(ack.getEvent(), now).setHeld(true).setHeldAttempts(1), committedAt));
+            if (trackFromAck(key, state, ack, true, committedAt, now)) {
                 metrics.held();
             } else if (state == null && ack.getAttempt() == 1 && sendTracking) {
                 rememberEarly(key, AckStatus.HELD, now);
@@ -452,13 +447,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      */
     private void onRetry(String key, PendingDelivery state, DeliveryAck ack, long committedAt, long now) {
         if (state == null || state.getEvent() == null) {
-            boolean earlyHeld = state != null && state.getEarlyAck() == AckStatus.HELD;
-            if (ack.getEvent() != null && (state == null || earlyHeld)) {
-                if (earlyHeld) {
-                    remove(key, state);
-                }
-                put(key, armed(newState(ack.getEvent(), now), committedAt));
-            }
+            trackFromAck(key, state, ack, false, committedAt, now);
             return;
         }
         if (ack.getAttempt() != state.getEvent().getAttempt() || !(state.getQueued() || state.getHeld())) {
@@ -470,9 +459,27 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 ack.getRecipientId(), ack.getAttempt(), ack.getDeliveredBy());
     }
 
-    /** Fresh state for a delivery first seen in a consumer's RETRY or HELD ack; the caller arms it. */
-    private static PendingDelivery.Builder newState(SendEvent event, long now) {
-        return PendingDelivery.newBuilder().setEvent(event).setLastAttemptAt(now).setSendOffset(-1);
+    /**
+     * Starts tracking a delivery from a consumer's RETRY or HELD ack that carries its send event, armed from the
+     * consumer's commit: when there is no state yet, or only an early HELD (send tracking, send not read yet).
+     * Returns false, changing nothing, when the ack has no event or a settling early ack is remembered.
+     */
+    private boolean trackFromAck(String key, PendingDelivery state, DeliveryAck ack, boolean held, long committedAt,
+                                 long now) {
+        boolean earlyHeld = state != null && state.getEarlyAck() == AckStatus.HELD;
+        if (ack.getEvent() == null || !(state == null || earlyHeld)) {
+            return false;
+        }
+        if (earlyHeld) {
+            remove(key, state);
+        }
+        PendingDelivery.Builder fresh = PendingDelivery.newBuilder().setEvent(ack.getEvent()).setLastAttemptAt(now)
+                .setSendOffset(-1);
+        if (held) {
+            fresh.setHeld(true).setHeldAttempts(1);
+        }
+        put(key, armed(fresh, committedAt));
+        return true;
     }
 
     /** The attempt number the back-off grows with: held attempts were never tried, so they do not count. */
