@@ -147,13 +147,17 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.context = context;
         this.pending = context.getStateStore(TrackerTopology.PENDING_STORE);
         this.deadlines = context.getStateStore(TrackerTopology.DEADLINE_INDEX_STORE);
-        this.queue = context.getStateStore(TrackerTopology.QUEUE_INDEX_STORE);
-        this.progressStore = context.getStateStore(TrackerTopology.PROGRESS_STORE);
         this.partition = context.taskId().partition();
-        this.progress = ConsumerProgress.fromBytes(progressStore.get(partition));
+        if (sendTracking) { // the queue and the consumers' progress exist only to follow sends (TrackerTopology)
+            this.queue = context.getStateStore(TrackerTopology.QUEUE_INDEX_STORE);
+            this.progressStore = context.getStateStore(TrackerTopology.PROGRESS_STORE);
+            this.progress = ConsumerProgress.fromBytes(progressStore.get(partition));
+        } else {
+            this.progress = ConsumerProgress.NONE;
+        }
         // A delivery sent and acked within one commit interval then never reaches RocksDB or the changelog.
         if (!CacheCoalescing.skipUnwrittenDeletes(pending) | !CacheCoalescing.skipUnwrittenDeletes(deadlines)
-                | !CacheCoalescing.skipUnwrittenDeletes(queue)) {
+                | (sendTracking && !CacheCoalescing.skipUnwrittenDeletes(queue))) {
             log.debug("task {}: a tracker store has no cache; every delete reaches it", context.taskId());
         }
         this.budget = config.reemitBudget(context.currentSystemTimeMs());
@@ -170,7 +174,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      * state) or a task moving between instances. Costs one scan of the task's pending deliveries.
      */
     private void rebuildDeadlineIndex() {
-        int dropped = clear(deadlines) + clear(queue);
+        int dropped = clear(deadlines) + (sendTracking ? clear(queue) : 0);
         long indexed = 0;
         try (KeyValueIterator<String, PendingDelivery> it = pending.all()) {
             while (it.hasNext()) {
@@ -633,10 +637,15 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         index(key, state);
     }
 
+    /** Whether {@code state} has a place in the queue index: send tracking, queued, its send offset known. */
+    private boolean inQueue(PendingDelivery state) {
+        return sendTracking && state.getQueued() && state.getSendOffset() >= 0;
+    }
+
     /** Its deadline, and for a queued delivery whose send offset is known, its place in the queue. */
     private void index(String key, PendingDelivery state) {
         deadlines.put(Bytes.wrap(DeadlineIndex.key(state.getDeadline(), key)), PRESENT);
-        if (state.getQueued() && state.getSendOffset() >= 0) {
+        if (inQueue(state)) {
             queue.put(Bytes.wrap(DeadlineIndex.key(state.getSendOffset(), key)), PRESENT);
         }
     }
@@ -644,7 +653,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private void remove(String key, PendingDelivery state) {
         pending.delete(key);
         deadlines.delete(Bytes.wrap(DeadlineIndex.key(state.getDeadline(), key)));
-        if (state.getQueued() && state.getSendOffset() >= 0) {
+        if (inQueue(state)) {
             queue.delete(Bytes.wrap(DeadlineIndex.key(state.getSendOffset(), key)));
         }
     }

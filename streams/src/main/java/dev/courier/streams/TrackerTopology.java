@@ -21,6 +21,7 @@ import org.apache.kafka.streams.state.Stores;
  *                              ├─► tracker-processor ──┼─► status-sink      (status topic, compacted)
  *   ack-source  (ack topic)  ──┘  │    │     │     │   └─► dead-letter-sink (dead-letter topic)
  *          pending-store  deadline-index  queue-index  consumer-progress
+ *   (send-source, queue-index and consumer-progress only with send.tracking.enabled)
  * </pre>
  *
  * The send source exists only with {@code send.tracking.enabled}. By default the tracker reads the ack topic
@@ -77,16 +78,18 @@ public final class TrackerTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(DEADLINE_INDEX_STORE), Serdes.Bytes(), Serdes.ByteArray())
                 .withCachingEnabled().withLoggingDisabled(), TRACKER_PROCESSOR);
-        // Queued deliveries (no consumer has reported reading them) by send offset, so a consumer's progress report
-        // finds what it passed with one range scan. Derived from the pending store like the deadline index.
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(QUEUE_INDEX_STORE), Serdes.Bytes(), Serdes.ByteArray())
-                .withCachingEnabled().withLoggingDisabled(), TRACKER_PROCESSOR);
-        // The consumers' progress on the task's partition: one small record, changelogged (cached, so at most one
-        // changelog write per commit interval).
-        topology.addStateStore(Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.Integer(), Serdes.ByteArray())
-                .withCachingEnabled(), TRACKER_PROCESSOR);
+        if (sendTracking) {
+            // Queued deliveries (no consumer has reported reading them) by send offset, so a consumer's progress
+            // report finds what it passed with one range scan. Derived from the pending store like the deadline index.
+            topology.addStateStore(Stores.keyValueStoreBuilder(
+                            Stores.persistentKeyValueStore(QUEUE_INDEX_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                    .withCachingEnabled().withLoggingDisabled(), TRACKER_PROCESSOR);
+            // The consumers' progress on the task's partition: one small record, changelogged (cached, so at most
+            // one changelog write per commit interval).
+            topology.addStateStore(Stores.keyValueStoreBuilder(
+                            Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.Integer(), Serdes.ByteArray())
+                    .withCachingEnabled(), TRACKER_PROCESSOR);
+        }
         topology.addSink(REEMIT_SINK, topics.send(), keys.serializer(), sendSerde.serializer(), TRACKER_PROCESSOR);
         topology.addSink(STATUS_SINK, topics.status(), keys.serializer(), statusSerde.serializer(), TRACKER_PROCESSOR);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), keys.serializer(), deadLetterSerde.serializer(),
