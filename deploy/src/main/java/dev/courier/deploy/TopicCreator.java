@@ -2,6 +2,7 @@ package dev.courier.deploy;
 
 import dev.courier.schemas.TopicSpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,11 +53,20 @@ public final class TopicCreator {
         }
         List<String> names = specs.stream().map(TopicSpec::name).toList();
         // The broker answering may learn of a new topic from the metadata log a moment after the controller
-        // created it, and say UNKNOWN_TOPIC_OR_PARTITION until then: poll.
+        // created it, and say UNKNOWN_TOPIC_OR_PARTITION until then; the next describe may go to another broker
+        // that is later still. So poll, and check the partition counts on the very description that showed
+        // every partition led.
         String[] problem = {"no answer yet"};
+        List<Map<String, TopicDescription>> led = new ArrayList<>(1);
         Poll.until("leaders of all partitions of " + names, TIMEOUT, () -> {
             try {
-                return allPartitionsLed(names);
+                Map<String, TopicDescription> described = describe(names);
+                if (!allPartitionsLed(described)) {
+                    problem[0] = "some partitions have no leader yet";
+                    return false;
+                }
+                led.add(described);
+                return true;
             } catch (IllegalStateException e) {
                 if (!(e.getCause() instanceof RetriableException)) {
                     throw e;
@@ -65,7 +75,7 @@ public final class TopicCreator {
                 return false;
             }
         }, () -> problem[0]);
-        checkPartitionCounts(specs);
+        checkPartitionCounts(specs, led.get(0));
     }
 
     NewTopic newTopic(TopicSpec spec) {
@@ -87,8 +97,7 @@ public final class TopicCreator {
         }
     }
 
-    private void checkPartitionCounts(List<TopicSpec> specs) {
-        Map<String, TopicDescription> described = describe(specs.stream().map(TopicSpec::name).toList());
+    private static void checkPartitionCounts(List<TopicSpec> specs, Map<String, TopicDescription> described) {
         String mismatches = specs.stream()
                 .filter(spec -> described.get(spec.name()).partitions().size() != spec.partitions())
                 .map(spec -> spec.name() + " has " + described.get(spec.name()).partitions().size()
@@ -99,8 +108,8 @@ public final class TopicCreator {
         }
     }
 
-    private boolean allPartitionsLed(List<String> names) {
-        return describe(names).values().stream()
+    private static boolean allPartitionsLed(Map<String, TopicDescription> described) {
+        return described.values().stream()
                 .flatMap(topic -> topic.partitions().stream())
                 .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
     }
