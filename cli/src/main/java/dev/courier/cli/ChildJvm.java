@@ -30,6 +30,8 @@ public final class ChildJvm implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
         command.add("-XX:+UseSerialGC");
+        // Its log file beside its output file, not the parent's (one writer per rolling file).
+        command.add("-Dcourier.log.dir=" + log.toAbsolutePath().getParent().resolve(name + "-logs"));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Courier.class.getName());

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
-public final class Courier implements Runnable {
+public final class Courier implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -28,11 +28,15 @@ public final class Courier implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new Courier()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new Courier())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(new ExitCodes());
     }
 
+    /** {@code courier} alone is a usage error: it prints the commands. */
     @Override
-    public void run() {
+    public Integer call() {
         spec.commandLine().usage(System.err);
+        return ExitCodes.USAGE;
     }
 }

@@ -1,0 +1,58 @@
+package dev.courier.cli;
+
+import dev.courier.operator.EnvironmentUnavailableException;
+import dev.courier.operator.NotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Every command's exit codes (README, "Command-line conventions"), and the one place an exception becomes
+ * one sentence on the terminal and a stack trace in the log file.
+ */
+public final class ExitCodes implements IExecutionExceptionHandler {
+
+    public static final int OK = 0;
+    /** A guarantee was violated (lost, duplicated) or a check failed. */
+    public static final int CHECK_FAILED = 1;
+    /** Bad options or input; picocli uses the same code for what it rejects while parsing. */
+    public static final int USAGE = CommandLine.ExitCode.USAGE;
+    public static final int NOT_FOUND = 3;
+    /** The cluster, the registry or a tracker did not answer within its timeout. */
+    public static final int ENVIRONMENT_UNAVAILABLE = 4;
+    /** A bug or an unforeseen failure: the log file has the details. */
+    public static final int INTERNAL_ERROR = 5;
+
+    private static final Logger log = LoggerFactory.getLogger("dev.courier.cli.errors");
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
+        log.error("courier {} failed", commandLine.getCommandName(), e);
+        int code = exitCodeOf(e);
+        String sentence = switch (code) {
+            case INTERNAL_ERROR -> "courier " + commandLine.getCommandName() + " failed: " + e
+                    + " (details in " + System.getProperty("courier.log.file", "the log file") + ")";
+            default -> e.getMessage();
+        };
+        commandLine.getErr().println("courier " + commandLine.getCommandName() + ": " + sentence);
+        return code;
+    }
+
+    static int exitCodeOf(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof NotFoundException) {
+                return NOT_FOUND;
+            }
+            if (cause instanceof EnvironmentUnavailableException
+                    || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                return ENVIRONMENT_UNAVAILABLE;
+            }
+            if (cause instanceof IllegalArgumentException || cause instanceof CommandLine.ParameterException) {
+                return USAGE;
+            }
+        }
+        return INTERNAL_ERROR;
+    }
+}
