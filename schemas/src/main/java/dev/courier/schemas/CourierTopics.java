@@ -13,13 +13,15 @@ import java.util.Objects;
  *   <tr><td>ack</td><td>recipientId</td><td>{@link DeliveryAck}</td><td>delivery consumers</td></tr>
  *   <tr><td>status (compacted)</td><td>messageId/recipientId</td><td>{@link DeliveryStatus}</td><td>tracker</td></tr>
  *   <tr><td>dead letters</td><td>recipientId (or the original key)</td><td>{@link DeadLetter}</td><td>tracker, consumers</td></tr>
+ *   <tr><td>trackers (compacted, 1 partition)</td><td>host:port</td><td>{@link TrackerEndpoint}</td><td>tracker instances
+ *       announcing their HTTP API</td></tr>
  * </table>
  *
  * <p>The send and ack topics must have the same partition count: the tracker joins them per partition
  * (they are co-partitioned by recipientId), and a consumer writes each ack to the partition of the send
  * event it acknowledges.
  */
-public record CourierTopics(String send, String ack, String status, String deadLetter) {
+public record CourierTopics(String send, String ack, String status, String deadLetter, String trackers) {
 
     public static final String DEFAULT_PREFIX = "courier";
 
@@ -28,14 +30,16 @@ public record CourierTopics(String send, String ack, String status, String deadL
         Objects.requireNonNull(ack, "ack");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(deadLetter, "deadLetter");
+        Objects.requireNonNull(trackers, "trackers");
     }
 
-    /** {@code <prefix>.send}, {@code <prefix>.ack}, {@code <prefix>.status}, {@code <prefix>.dead-letter}. */
+    /** {@code <prefix>.send}, {@code .ack}, {@code .status}, {@code .dead-letter}, {@code .trackers}. */
     public static CourierTopics withPrefix(String prefix) {
         if (prefix == null || prefix.isBlank()) {
             throw new IllegalArgumentException("topic prefix must not be blank");
         }
-        return new CourierTopics(prefix + ".send", prefix + ".ack", prefix + ".status", prefix + ".dead-letter");
+        return new CourierTopics(prefix + ".send", prefix + ".ack", prefix + ".status", prefix + ".dead-letter",
+                prefix + ".trackers");
     }
 
     public static CourierTopics defaults() {
@@ -49,13 +53,15 @@ public record CourierTopics(String send, String ack, String status, String deadL
 
     /**
      * The layout to create: send and ack with the same partition count; status compacted; dead letters
-     * kept for 30 days so an operator has time to look and redrive.
+     * kept for 30 days so an operator has time to look and redrive; the trackers' endpoints compacted, in
+     * one partition (a handful of records, read whole).
      */
     public List<TopicSpec> specs(int partitions) {
         return List.of(
                 new TopicSpec(send, partitions, Map.of()),
                 new TopicSpec(ack, partitions, Map.of()),
                 new TopicSpec(status, partitions, Map.of("cleanup.policy", "compact")),
-                new TopicSpec(deadLetter, partitions, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
+                new TopicSpec(deadLetter, partitions, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
+                new TopicSpec(trackers, 1, Map.of("cleanup.policy", "compact")));
     }
 }

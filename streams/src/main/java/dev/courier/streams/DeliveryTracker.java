@@ -3,6 +3,9 @@ package dev.courier.streams;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -21,15 +24,33 @@ public final class DeliveryTracker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryTracker.class);
 
+    private final TrackerConfig config;
     private final SchemaRegistryClient registry;
     private final KafkaStreams streams;
+    private final TrackerHttpApi http;
+    private final TrackerAnnouncer announcer;
 
     public DeliveryTracker(TrackerConfig config) {
         log.info("delivery tracker configuration: {}", config.values());
+        this.config = config;
         this.registry = SchemaRegistryClients.fromUrl(config.registryUrl());
         Topology topology = TrackerTopology.build(config, registry);
         log.info("delivery tracker topology:\n{}", topology.describe());
-        this.streams = new KafkaStreams(topology, config.streamsProperties());
+        Properties props = config.streamsProperties();
+        int port = config.getInt(TrackerConfig.HTTP_PORT_CONFIG);
+        if (port >= 0) {
+            // Listen first, so that a free port (0) is known before Kafka Streams is told where this instance is.
+            this.http = new TrackerHttpApi(port);
+            HostInfo self = new HostInfo(config.getString(TrackerConfig.HTTP_HOST_CONFIG), http.port());
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+            this.streams = new KafkaStreams(topology, props);
+            http.serve(streams, self, Duration.ofMillis(config.getLong(TrackerConfig.STATUS_RETENTION_MS_CONFIG)));
+            this.announcer = new TrackerAnnouncer(config, registry, self.host(), self.port());
+        } else {
+            this.http = null;
+            this.announcer = null;
+            this.streams = new KafkaStreams(topology, props);
+        }
         // A failed stream thread (registry unreachable, broker trouble beyond the clients' retries) is
         // replaced; under exactly-once its uncommitted work is aborted and redone, so nothing is lost.
         streams.setUncaughtExceptionHandler(e -> {
@@ -41,6 +62,14 @@ public final class DeliveryTracker implements AutoCloseable {
 
     public void start() {
         streams.start();
+        if (announcer != null) {
+            announcer.announce(config.getString(TrackerConfig.APPLICATION_ID_CONFIG));
+        }
+    }
+
+    /** The port of this instance's HTTP API, or -1 without one ({@code http.port} -1). */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
     }
 
     /** Waits until the tracker has joined its group and restored its state. */
@@ -82,7 +111,13 @@ public final class DeliveryTracker implements AutoCloseable {
 
     @Override
     public void close() {
+        if (announcer != null) {
+            announcer.close();
+        }
         streams.close(Duration.ofSeconds(30));
+        if (http != null) {
+            http.close();
+        }
         registry.close();
     }
 }

@@ -147,6 +147,24 @@ public final class TrackerConfig extends AbstractConfig {
             + "reservation (memtables flush when they use half of it). Pending deliveries beyond it live on disk, so the "
             + "tracker's memory does not grow with them during an outage.";
 
+    public static final String STATUS_HISTORY_ENABLED_CONFIG = "status.history.enabled";
+    private static final String STATUS_HISTORY_ENABLED_DOC = "Whether the tracker keeps every delivery's history (where it "
+            + "stands, and its timeline: published, re-emits, acks, dead letter) for the status lookup (GET "
+            + "/v1/messages/{id}, `courier status`). It costs reading the send and dead-letter topics and about two "
+            + "changelog records per delivery; without it the lookup answers 404 for everything.";
+
+    public static final String STATUS_RETENTION_MS_CONFIG = "status.retention.ms";
+    private static final String STATUS_RETENTION_MS_DOC = "How long a delivery's history stays answerable, counted from when "
+            + "the tracker first saw it (settled ones included).";
+
+    public static final String HTTP_PORT_CONFIG = "http.port";
+    private static final String HTTP_PORT_DOC = "Port of the tracker's HTTP API (status lookup, health); 0 for a free one, "
+            + "-1 for none. Every instance answers for every partition, asking the others.";
+
+    public static final String HTTP_HOST_CONFIG = "http.host";
+    private static final String HTTP_HOST_DOC = "The host name other tracker instances and operators' commands reach this "
+            + "instance's HTTP API at (announced in the <prefix>.trackers topic and as Kafka Streams' application.server).";
+
     public static final String STREAMS_PREFIX = "streams.";
 
     private static final ConfigDef CONFIG = new ConfigDef()
@@ -174,6 +192,11 @@ public final class TrackerConfig extends AbstractConfig {
             .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/courier-tracker", Importance.MEDIUM, STATE_DIR_DOC)
             .define(REPLICATION_FACTOR_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, REPLICATION_FACTOR_DOC)
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM, STANDBY_REPLICAS_DOC)
+            .define(STATUS_HISTORY_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, STATUS_HISTORY_ENABLED_DOC)
+            .define(STATUS_RETENTION_MS_CONFIG, Type.LONG, 7L * 24 * 3600 * 1000, Range.atLeast(60_000), Importance.MEDIUM,
+                    STATUS_RETENTION_MS_DOC)
+            .define(HTTP_PORT_CONFIG, Type.INT, -1, Range.between(-1, 65535), Importance.MEDIUM, HTTP_PORT_DOC)
+            .define(HTTP_HOST_CONFIG, Type.STRING, "localhost", new ConfigDef.NonEmptyString(), Importance.LOW, HTTP_HOST_DOC)
             .define(ROCKSDB_MEMORY_MAX_BYTES_CONFIG, Type.LONG, ROCKSDB_MEMORY_MAX_BYTES_DEFAULT, Range.atLeast(16L * 1024 * 1024),
                     Importance.MEDIUM, ROCKSDB_MEMORY_MAX_BYTES_DOC);
 

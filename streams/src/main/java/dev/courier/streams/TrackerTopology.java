@@ -2,11 +2,13 @@ package dev.courier.streams;
 
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeliveryHistory;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.PendingDelivery;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.serde.CourierSerdes;
+import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -22,6 +24,10 @@ import org.apache.kafka.streams.state.Stores;
  *   ack-source  (ack topic)  ──┘  │    │     │     │   └─► dead-letter-sink (dead-letter topic)
  *          pending-store  deadline-index  queue-index  consumer-progress
  *   (send-source, queue-index and consumer-progress only with send.tracking.enabled)
+ *
+ *   send-source ──────────┐
+ *   ack-source ───────────┼─► history-indexer ── delivery-history (window store: the status lookup)
+ *   dead-letter-source ───┘   (with status.history.enabled, the default)
  * </pre>
  *
  * The send source exists only with {@code send.tracking.enabled}. By default the tracker reads the ack topic
@@ -42,6 +48,9 @@ public final class TrackerTopology {
     public static final String DEADLINE_INDEX_STORE = "deadline-index";
     public static final String QUEUE_INDEX_STORE = "queue-index";
     public static final String PROGRESS_STORE = "consumer-progress";
+    public static final String DEAD_LETTER_SOURCE = "dead-letter-source";
+    public static final String HISTORY_INDEXER = "history-indexer";
+    public static final String HISTORY_STORE = "delivery-history";
     public static final String REEMIT_SINK = "reemit-sink";
     public static final String STATUS_SINK = "status-sink";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
@@ -61,7 +70,8 @@ public final class TrackerTopology {
         Topology topology = new Topology();
         topology.addSource(ACK_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.ack());
         boolean sendTracking = config.getBoolean(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG);
-        if (sendTracking) {
+        boolean history = config.getBoolean(TrackerConfig.STATUS_HISTORY_ENABLED_CONFIG);
+        if (sendTracking || history) {
             topology.addSource(SEND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.send());
         }
         topology.addProcessor(TRACKER_PROCESSOR,
@@ -90,10 +100,34 @@ public final class TrackerTopology {
                             Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.Integer(), Serdes.ByteArray())
                     .withCachingEnabled(), TRACKER_PROCESSOR);
         }
+        if (history) {
+            addHistory(topology, config, topics, registry);
+        }
         topology.addSink(REEMIT_SINK, topics.send(), keys.serializer(), sendSerde.serializer(), TRACKER_PROCESSOR);
         topology.addSink(STATUS_SINK, topics.status(), keys.serializer(), statusSerde.serializer(), TRACKER_PROCESSOR);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), keys.serializer(), deadLetterSerde.serializer(),
                 TRACKER_PROCESSOR);
         return topology;
+    }
+
+    /**
+     * The status index: the history indexer reads the send, ack and dead-letter topics (co-partitioned by
+     * recipientId, so one task sees all of a delivery) into a window store whose retention is the status
+     * retention. Its cache coalesces the steps of one commit interval into one changelog record.
+     */
+    private static void addHistory(Topology topology, TrackerConfig config, CourierTopics topics,
+                                   SchemaRegistryClient registry) {
+        Serde<String> keys = Serdes.String();
+        topology.addSource(DEAD_LETTER_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.deadLetter());
+        Duration retention = Duration.ofMillis(config.getLong(TrackerConfig.STATUS_RETENTION_MS_CONFIG));
+        topology.addProcessor(HISTORY_INDEXER,
+                () -> new HistoryIndexer(topics, CourierSerdes.value(SendEvent.class, registry).deserializer(),
+                        CourierSerdes.ackValue(registry).deserializer(),
+                        CourierSerdes.value(DeadLetter.class, registry).deserializer(), retention.toMillis()),
+                SEND_SOURCE, ACK_SOURCE, DEAD_LETTER_SOURCE);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                        Stores.persistentWindowStore(HISTORY_STORE, retention, Duration.ofMillis(1), false),
+                        keys, CourierSerdes.value(DeliveryHistory.class, registry))
+                .withCachingEnabled(), HISTORY_INDEXER);
     }
 }
