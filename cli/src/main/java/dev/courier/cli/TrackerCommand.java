@@ -36,17 +36,30 @@ public final class TrackerCommand implements Callable<Integer> {
     @Option(names = "--replication-factor", description = "Replication of internal topics (default 3).")
     Integer replicationFactor;
 
+    @Option(names = "--http-port", defaultValue = "0", description = "Port of the HTTP API (status lookup, health); 0 "
+            + "(default) for a free one, -1 for none. The port is announced in <prefix>.trackers, where `courier status` finds it.")
+    int httpPort;
+
+    @Option(names = "--http-host", defaultValue = "localhost", description = "Host name others reach the HTTP API at "
+            + "(default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
     @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE",
             description = "Any tracker setting (see TrackerConfig), or a Kafka Streams one prefixed streams.")
     Map<String, String> properties = new HashMap<>();
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> props = new HashMap<>(properties);
+        Map<String, Object> props = new HashMap<>();
+        // --command-config: Kafka client settings (security) for every client Kafka Streams makes.
+        connection.clientProperties().forEach((key, value) -> props.put(TrackerConfig.STREAMS_PREFIX + key, value));
+        props.putAll(properties);
         props.put(TrackerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers);
         props.put(TrackerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
         props.put(TrackerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
         props.put(TrackerConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(TrackerConfig.HTTP_PORT_CONFIG, httpPort);
+        props.put(TrackerConfig.HTTP_HOST_CONFIG, httpHost);
         putIfSet(props, TrackerConfig.STATE_DIR_CONFIG, stateDir);
         putIfSet(props, TrackerConfig.ACK_TIMEOUT_MS_CONFIG, ackTimeoutMs);
         putIfSet(props, TrackerConfig.MAX_ATTEMPTS_CONFIG, maxAttempts);
@@ -59,7 +72,8 @@ public final class TrackerCommand implements Callable<Integer> {
             }, "tracker-shutdown"));
             tracker.start();
             tracker.awaitRunning(Duration.ofMinutes(5));
-            System.err.println("tracker running (application.id=" + applicationId + ")");
+            System.err.println("tracker running (application.id=" + applicationId + ")"
+                    + (tracker.httpPort() < 0 ? "" : ", HTTP API at http://" + httpHost + ":" + tracker.httpPort()));
             stopped.await();
         }
         return 0;

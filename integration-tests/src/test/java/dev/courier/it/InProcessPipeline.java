@@ -83,6 +83,12 @@ final class InProcessPipeline implements AutoCloseable {
         return tracker;
     }
 
+    /** Closes {@code component} with the pipeline. */
+    <T extends AutoCloseable> T track(T component) {
+        running.add(component);
+        return component;
+    }
+
     String consumerGroup() {
         return prefix + "-delivery";
     }
