@@ -29,14 +29,13 @@ public final class ExitCodes implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine commandLine, ParseResult parseResult) {
-        log.error("courier {} failed", commandLine.getCommandName(), e);
+        String command = commandLine.getCommandSpec().qualifiedName(); // e.g. "courier dlq list"
+        log.error("{} failed", command, e);
         int code = exitCodeOf(e);
-        String sentence = switch (code) {
-            case INTERNAL_ERROR -> "courier " + commandLine.getCommandName() + " failed: " + e
-                    + " (details in " + System.getProperty("courier.log.file", "the log file") + ")";
-            default -> e.getMessage();
-        };
-        commandLine.getErr().println("courier " + commandLine.getCommandName() + ": " + sentence);
+        String sentence = code == INTERNAL_ERROR
+                ? "failed: " + e + " (details in " + System.getProperty("courier.log.file", "the log file") + ")"
+                : e.getMessage();
+        commandLine.getErr().println(command + ": " + sentence);
         return code;
     }
 

@@ -15,13 +15,16 @@ import java.util.Objects;
  *   <tr><td>dead letters</td><td>recipientId (or the original key)</td><td>{@link DeadLetter}</td><td>tracker, consumers</td></tr>
  *   <tr><td>trackers (compacted, 1 partition)</td><td>host:port</td><td>{@link TrackerEndpoint}</td><td>tracker instances
  *       announcing their HTTP API</td></tr>
+ *   <tr><td>commands (as many partitions as send)</td><td>none</td><td>{@link RedeliverRequest}</td><td>operators'
+ *       commands (one record per partition), read by the tracker task of the partition</td></tr>
  * </table>
  *
  * <p>The send and ack topics must have the same partition count: the tracker joins them per partition
  * (they are co-partitioned by recipientId), and a consumer writes each ack to the partition of the send
  * event it acknowledges.
  */
-public record CourierTopics(String send, String ack, String status, String deadLetter, String trackers) {
+public record CourierTopics(String send, String ack, String status, String deadLetter, String trackers,
+                            String commands) {
 
     public static final String DEFAULT_PREFIX = "courier";
 
@@ -31,15 +34,16 @@ public record CourierTopics(String send, String ack, String status, String deadL
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(deadLetter, "deadLetter");
         Objects.requireNonNull(trackers, "trackers");
+        Objects.requireNonNull(commands, "commands");
     }
 
-    /** {@code <prefix>.send}, {@code .ack}, {@code .status}, {@code .dead-letter}, {@code .trackers}. */
+    /** {@code <prefix>.send}, {@code .ack}, {@code .status}, {@code .dead-letter}, {@code .trackers}, {@code .commands}. */
     public static CourierTopics withPrefix(String prefix) {
         if (prefix == null || prefix.isBlank()) {
             throw new IllegalArgumentException("topic prefix must not be blank");
         }
         return new CourierTopics(prefix + ".send", prefix + ".ack", prefix + ".status", prefix + ".dead-letter",
-                prefix + ".trackers");
+                prefix + ".trackers", prefix + ".commands");
     }
 
     public static CourierTopics defaults() {
@@ -54,7 +58,8 @@ public record CourierTopics(String send, String ack, String status, String deadL
     /**
      * The layout to create: send and ack with the same partition count; status compacted; dead letters
      * kept for 30 days so an operator has time to look and redrive; the trackers' endpoints compacted, in
-     * one partition (a handful of records, read whole).
+     * one partition (a handful of records, read whole); operators' commands to the tracker partitioned like
+     * the send topic, so each tracker task reads its own, kept a week.
      */
     public List<TopicSpec> specs(int partitions) {
         return List.of(
@@ -62,6 +67,7 @@ public record CourierTopics(String send, String ack, String status, String deadL
                 new TopicSpec(ack, partitions, Map.of()),
                 new TopicSpec(status, partitions, Map.of("cleanup.policy", "compact")),
                 new TopicSpec(deadLetter, partitions, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
-                new TopicSpec(trackers, 1, Map.of("cleanup.policy", "compact")));
+                new TopicSpec(trackers, 1, Map.of("cleanup.policy", "compact")),
+                new TopicSpec(commands, partitions, Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))));
     }
 }

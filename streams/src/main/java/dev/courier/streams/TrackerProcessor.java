@@ -9,6 +9,7 @@ import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.PendingDelivery;
+import dev.courier.schemas.RedeliverRequest;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryException;
 import dev.courier.schemas.serde.WireFormatException;
@@ -21,6 +22,7 @@ import java.util.SplittableRandom;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -106,6 +108,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final int maxDuePerPunctuation;
     private final Deserializer<SendEvent> sendDeserializer;
     private final Deserializer<SpecificRecord> ackDeserializer;
+    private final Deserializer<RedeliverRequest> commandDeserializer;
     private final long queuedTimeoutMs;
     private final boolean settledStatus;
     private final long heldTimeoutMs;
@@ -126,7 +129,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private ConsumerProgress progress;
 
     TrackerProcessor(TrackerConfig config, CourierTopics topics, Deserializer<SendEvent> sendDeserializer,
-                     Deserializer<SpecificRecord> ackDeserializer) {
+                     Deserializer<SpecificRecord> ackDeserializer, Deserializer<RedeliverRequest> commandDeserializer) {
         this.config = config;
         this.topics = topics;
         this.policy = config.redeliveryPolicy();
@@ -136,6 +139,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         this.maxDuePerPunctuation = config.getInt(TrackerConfig.MAX_DUE_PER_PUNCTUATION_CONFIG);
         this.sendDeserializer = sendDeserializer;
         this.ackDeserializer = ackDeserializer;
+        this.commandDeserializer = commandDeserializer;
         this.queuedTimeoutMs = config.getLong(TrackerConfig.QUEUED_TIMEOUT_MS_CONFIG);
         this.settledStatus = config.getBoolean(TrackerConfig.STATUS_SETTLED_ENABLED_CONFIG);
         this.heldTimeoutMs = config.getLong(TrackerConfig.HELD_TIMEOUT_MS_CONFIG);
@@ -200,6 +204,10 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     @Override
     public void process(Record<String, byte[]> record) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
+        if (source.topic().equals(topics.commands())) {
+            onCommand(record, source);
+            return;
+        }
         boolean isSend = source.topic().equals(topics.send());
         SpecificRecord value;
         try {
@@ -241,6 +249,51 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             DeliveryAck ack = (DeliveryAck) value;
             onAck(ack, ack.getAckedAt().toEpochMilli(), record.timestamp());
         }
+    }
+
+    /**
+     * An operator's "redeliver now" for this partition: the selected deliveries' deadlines move to now, spread
+     * by the request's rate, so the punctuator re-emits them (within its own budget) instead of after their
+     * back-off. Deliveries already due sooner keep their deadline.
+     */
+    private void onCommand(Record<String, byte[]> record, RecordMetadata source) {
+        RedeliverRequest request;
+        try {
+            request = commandDeserializer.deserialize(source.topic(), record.value());
+        } catch (WireFormatException | SchemaRegistryException e) {
+            if (e instanceof SchemaRegistryException registryError && registryError.isTransient()) {
+                throw registryError;
+            }
+            log.warn("ignored an undecodable command at {}-{}@{}: {}", source.topic(), source.partition(),
+                    source.offset(), e.getMessage());
+            return;
+        }
+        if (request == null || request.getRatePerSecond() <= 0) {
+            log.warn("ignored command at {}-{}@{}: {}", source.topic(), source.partition(), source.offset(),
+                    request == null ? "no value" : "rate must be positive, got " + request.getRatePerSecond());
+            return;
+        }
+        List<KeyValue<String, PendingDelivery>> selected = new ArrayList<>();
+        try (KeyValueIterator<String, PendingDelivery> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, PendingDelivery> entry = it.next();
+                if (RedeliverSelection.selects(request, entry.value)) {
+                    selected.add(entry);
+                }
+            }
+        }
+        long now = context.currentSystemTimeMs();
+        int moved = 0;
+        for (KeyValue<String, PendingDelivery> entry : selected) {
+            long deadline = RedeliverSelection.deadline(request, moved, now);
+            if (deadline < entry.value.getDeadline()) {
+                remove(entry.key, entry.value);
+                put(entry.key, PendingDelivery.newBuilder(entry.value).setDeadline(deadline).build());
+                moved++;
+            }
+        }
+        log.info("redeliver request {}: {} deliveries of partition {} due now, at {}/s (task {})",
+                request.getRequestId(), moved, partition, request.getRatePerSecond(), context.taskId());
     }
 
     private void onSend(SendEvent event, long offset, long timestamp) {

@@ -5,6 +5,7 @@ import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryHistory;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.PendingDelivery;
+import dev.courier.schemas.RedeliverRequest;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.serde.CourierSerdes;
@@ -21,7 +22,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   send-source (send topic) ──┐                       ┌─► reemit-sink      (send topic, attempt+1)
  *                              ├─► tracker-processor ──┼─► status-sink      (status topic, compacted)
- *   ack-source  (ack topic)  ──┘  │    │     │     │   └─► dead-letter-sink (dead-letter topic)
+ *   ack-source  (ack topic)  ──┤  │    │     │     │   └─► dead-letter-sink (dead-letter topic)
+ *   command-source (commands) ─┘  (an operator's "redeliver now")
  *          pending-store  deadline-index  queue-index  consumer-progress
  *   (send-source, queue-index and consumer-progress only with send.tracking.enabled)
  *
@@ -43,6 +45,7 @@ public final class TrackerTopology {
 
     public static final String SEND_SOURCE = "send-source";
     public static final String ACK_SOURCE = "ack-source";
+    public static final String COMMAND_SOURCE = "command-source";
     public static final String TRACKER_PROCESSOR = "tracker-processor";
     public static final String PENDING_STORE = "pending-store";
     public static final String DEADLINE_INDEX_STORE = "deadline-index";
@@ -69,14 +72,16 @@ public final class TrackerTopology {
 
         Topology topology = new Topology();
         topology.addSource(ACK_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.ack());
+        topology.addSource(COMMAND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.commands());
         boolean sendTracking = config.getBoolean(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG);
         boolean history = config.getBoolean(TrackerConfig.STATUS_HISTORY_ENABLED_CONFIG);
         if (sendTracking || history) {
             topology.addSource(SEND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.send());
         }
         topology.addProcessor(TRACKER_PROCESSOR,
-                () -> new TrackerProcessor(config, topics, sendSerde.deserializer(), ackSerde.deserializer()),
-                sendTracking ? new String[] {SEND_SOURCE, ACK_SOURCE} : new String[] {ACK_SOURCE});
+                () -> new TrackerProcessor(config, topics, sendSerde.deserializer(), ackSerde.deserializer(),
+                        CourierSerdes.value(RedeliverRequest.class, registry).deserializer()),
+                sendTracking ? new String[] {SEND_SOURCE, ACK_SOURCE, COMMAND_SOURCE} : new String[] {ACK_SOURCE, COMMAND_SOURCE});
         // Caching matters: a delivery sent and acknowledged within one commit interval is a put then a
         // delete in the cache, and never reaches the changelog.
         topology.addStateStore(Stores.keyValueStoreBuilder(

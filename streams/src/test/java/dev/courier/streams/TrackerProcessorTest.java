@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.PendingDelivery;
+import dev.courier.schemas.RedeliverRequest;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
@@ -107,7 +108,8 @@ class TrackerProcessorTest {
                 TrackerConfig.BACKOFF_JITTER_CONFIG, 0.0,
                 TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, true)), topics,
                 CourierSerdes.value(SendEvent.class, registry).deserializer(),
-                CourierSerdes.ackValue(registry).deserializer());
+                CourierSerdes.ackValue(registry).deserializer(),
+                CourierSerdes.value(RedeliverRequest.class, registry).deserializer());
         processor.init(context);
         return processor;
     }

@@ -15,6 +15,7 @@ import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.PendingDelivery;
+import dev.courier.schemas.RedeliverRequest;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
@@ -68,6 +69,7 @@ class TrackerTopologyTest {
     private TestInputTopic<String, DeliveryAck> acks;
     private TestInputTopic<String, byte[]> rawAcks;
     private TestInputTopic<String, SpecificRecord> batches;
+    private TestInputTopic<String, RedeliverRequest> commands;
     private long clock;
     /** Records piped into the send topic so far: the next one's offset. */
     private long sendRecords;
@@ -112,6 +114,8 @@ class TrackerTopologyTest {
         acks = driver.createInputTopic(topics.ack(), keys, CourierSerdes.value(DeliveryAck.class, registry).serializer());
         rawAcks = driver.createInputTopic(topics.ack(), keys, new ByteArraySerializer());
         batches = driver.createInputTopic(topics.ack(), keys, CourierSerdes.ackValue(registry).serializer());
+        commands = driver.createInputTopic(topics.commands(), keys,
+                CourierSerdes.value(RedeliverRequest.class, registry).serializer());
         clock = START.toEpochMilli();
         sendRecords = 0;
         var keyDeserializer = new StringDeserializer();
@@ -749,6 +753,26 @@ class TrackerTopologyTest {
     }
 
     // --- without send tracking (the default): state only for what a consumer read and did not deliver
+
+    @Test
+    void aRedeliverRequestMovesTheSelectedRetriesToNowSpreadByItsRateAndLeavesQueuedAndOtherRecipientsAlone() {
+        start(Map.of(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, false)); // back-off: 1 s, capped at 10 s
+        committed(10, "consumer-1", retryAck("m1", "alice", 1), retryAck("m2", "alice", 1), retryAck("m3", "bob", 1));
+        advance(100);
+        assertTrue(reemitted().isEmpty(), "the back-off is a second");
+
+        commands.pipeInput(null, RedeliverRequest.newBuilder().setRequestId("r1").setRequestedAt(Instant.ofEpochMilli(clock))
+                .setOlderThanMs(0).setRecipients(List.of("alice")).setRatePerSecond(2).build(), Instant.ofEpochMilli(clock));
+        advance(100);
+        assertEquals(List.of("m1"), reemitted().stream().map(SendEvent::getMessageId).toList(),
+                "the first at once, the next 1/rate = 500 ms later");
+        advance(500);
+        assertEquals(List.of("m2"), reemitted().stream().map(SendEvent::getMessageId).toList());
+        advance(ACK_TIMEOUT - 800);
+        assertTrue(reemitted().isEmpty(), "bob was not asked for; the re-emits are queued again, not re-emitted twice");
+        advance(100);
+        assertEquals(List.of("m3"), reemitted().stream().map(SendEvent::getMessageId).toList(), "bob's at its back-off");
+    }
 
     @Test
     void withoutSendTrackingARetryWithItsEventIsReEmittedOneBackOffAfterTheCommitAndTheRedeliverySettlesIt() {
