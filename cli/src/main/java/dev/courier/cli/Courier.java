@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 ConsumerCommand.class,
                 SendCommand.class,
                 BenchCommand.class,
+                DlqCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Courier implements java.util.concurrent.Callable<Integer> {
