@@ -18,6 +18,6 @@ public record DeadLetterFilter(String reason, Instant since, Set<String> message
     public boolean matches(DeadLetterEntry entry) {
         return (reason == null || reason.equalsIgnoreCase(entry.reason()))
                 && (since == null || entry.timestampMs() >= since.toEpochMilli())
-                && (messageIds.isEmpty() || messageIds.contains(entry.messageId()));
+                && (messageIds.isEmpty() || entry.messageId() != null && messageIds.contains(entry.messageId()));
     }
 }
