@@ -121,6 +121,10 @@ class DeadLettersIT {
             assertEquals(0, courier(topics, "dlq", "list", "--since", "2099-01-01T00:00:00Z", "--json").json()
                     .get("total").asInt());
 
+            Run table = courier(topics, "dlq", "list");
+            assertEquals(0, table.exitCode(), table.err());
+            assertTrue(table.out().contains("MAX_ATTEMPTS") && table.out().contains("newest:"), table.out());
+
             JsonNode maxAttempts = rowWithReason(listing, "MAX_ATTEMPTS");
             Run show = courier(topics, "dlq", "show", maxAttempts.get("id").asText(), "--json");
             assertEquals(0, show.exitCode(), show.err());
@@ -134,6 +138,8 @@ class DeadLettersIT {
             JsonNode poison = courier(topics, "dlq", "show", rowWithReason(listing, "WRONG_MAGIC_BYTE").get("id").asText(),
                     "--json").json();
             assertEquals(hex("not avro"), poison.get("rawValueHex").asText());
+            Run shownAsText = courier(topics, "dlq", "show", maxAttempts.get("id").asText());
+            assertTrue(shownAsText.out().contains("reasonText:") && shownAsText.out().contains("event:"), shownAsText.out());
             Run missing = courier(topics, "dlq", "show", "0-999999", "--json");
             assertEquals(3, missing.exitCode());
             assertEquals("not_found", missing.json().get("error").asText());
@@ -143,6 +149,7 @@ class DeadLettersIT {
             assertEquals(MESSAGES, dryRun.get("would_send").asInt());
             assertEquals(0, dryRun.get("sent").asInt());
             assertEquals(2, dryRun.get("refused").asInt(), "the poison record and the undecodable one");
+            assertTrue(courier(topics, "dlq", "redrive").out().startsWith("DRY RUN: would send " + MESSAGES));
             assertEquals(before, endOffsets(topics.send()), "a dry run writes nothing");
 
             pipeline.startConsumer("online", 0.0);

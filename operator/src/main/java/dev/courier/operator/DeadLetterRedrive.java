@@ -73,7 +73,8 @@ public final class DeadLetterRedrive {
                 refused.merge(refusal, 1L, Long::sum);
             }
         }
-        Set<String> redriven = candidates.isEmpty() ? Set.of() : RedriveHistory.redrivenSince(connection, sendTopic,
+        // --force redrives regardless: no need to scan the send topic for earlier redrives
+        Set<String> redriven = candidates.isEmpty() || options.force() ? Set.of() : RedriveHistory.redrivenSince(connection, sendTopic,
                 candidates.stream().mapToLong(DeadLetterEntry::timestampMs).min().orElseThrow());
         List<DeadLetterEntry> toSend = new ArrayList<>();
         for (DeadLetterEntry entry : candidates) {
