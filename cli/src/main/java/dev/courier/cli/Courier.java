@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 SendCommand.class,
                 StatusCommand.class,
                 BenchCommand.class,
+                DlqCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Courier implements java.util.concurrent.Callable<Integer> {

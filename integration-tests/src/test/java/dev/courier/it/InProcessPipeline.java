@@ -76,7 +76,14 @@ final class InProcessPipeline implements AutoCloseable {
     }
 
     DeliveryTracker startTracker(long ackTimeoutMs) throws Exception {
-        DeliveryTracker tracker = new DeliveryTracker(new TrackerConfig(trackerProps(ackTimeoutMs)));
+        return startTracker(ackTimeoutMs, Map.of());
+    }
+
+    /** A tracker with {@code overrides} on top of {@link #trackerProps}, e.g. a small {@code max.attempts}. */
+    DeliveryTracker startTracker(long ackTimeoutMs, Map<String, Object> overrides) throws Exception {
+        Map<String, Object> props = trackerProps(ackTimeoutMs);
+        props.putAll(overrides);
+        DeliveryTracker tracker = new DeliveryTracker(new TrackerConfig(props));
         running.add(tracker);
         tracker.start();
         tracker.awaitRunning(Duration.ofMinutes(2));
