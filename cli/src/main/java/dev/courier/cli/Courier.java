@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 ConsumerCommand.class,
                 SendCommand.class,
                 StatusCommand.class,
+                RedeliverCommand.class,
                 BenchCommand.class,
                 DlqCommand.class,
                 CommandLine.HelpCommand.class

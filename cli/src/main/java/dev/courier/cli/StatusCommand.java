@@ -3,6 +3,7 @@ package dev.courier.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.courier.operator.MessageStatus;
 import dev.courier.operator.NotFoundException;
+import dev.courier.operator.Trackers;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +44,7 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         JsonNode answer;
         try {
-            answer = new MessageStatus(connection.connection()).lookup(messageId, trackerUrls);
+            answer = new MessageStatus(new Trackers(connection.connection(), trackerUrls)).lookup(messageId);
         } catch (NotFoundException e) {
             if (json) {
                 out.println(Json.MAPPER.createObjectNode().put("error", "not_found").put("messageId", messageId)

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.schemas.DeliveryHistory;
 import dev.courier.schemas.HistoryEvent;
+import dev.courier.schemas.PendingDelivery;
+import dev.courier.schemas.RedeliverRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -18,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -26,12 +29,14 @@ import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
 /**
- * Answers "where is message X" for every partition: this instance's histories (interactive query of its
- * active tasks) plus every other instance's, asked over HTTP at the {@code application.server} Kafka Streams
- * knows it by. A message's copies live in the partitions of their recipients, so every instance is asked.
+ * Answers "where is message X" and "how many deliveries are pending" for every partition: this instance's
+ * active tasks (interactive queries) plus every other instance's, asked over HTTP at the
+ * {@code application.server} Kafka Streams knows it by. A message's copies live in the partitions of their
+ * recipients, so every instance is asked.
  */
 final class StatusLookup {
 
@@ -72,14 +77,55 @@ final class StatusLookup {
     Answer everywhere(String messageId) {
         List<JsonNode> recipients = new ArrayList<>(local(messageId));
         List<String> unreachable = new ArrayList<>();
+        for (JsonNode answer : askOthers("/v1/messages/" + encode(messageId) + "?scope=local", unreachable)) {
+            answer.path("recipients").forEach(recipients::add);
+        }
+        return new Answer(messageId, recipients, unreachable);
+    }
+
+    /**
+     * How many deliveries the tracker holds, everywhere, and how many {@code selection} would move forward:
+     * {@code {"pending":N,"selected":M}}, plus {@code unreachableInstances} if some did not answer.
+     */
+    ObjectNode pendingEverywhere(RedeliverRequest selection, String query) {
+        ObjectNode counts = pendingLocal(selection);
+        List<String> unreachable = new ArrayList<>();
+        for (JsonNode answer : askOthers("/v1/pending?scope=local" + (query.isEmpty() ? "" : "&" + query), unreachable)) {
+            counts.put("pending", counts.path("pending").asLong() + answer.path("pending").asLong());
+            counts.put("selected", counts.path("selected").asLong() + answer.path("selected").asLong());
+        }
+        if (!unreachable.isEmpty()) {
+            unreachable.forEach(counts.putArray("unreachableInstances")::add);
+        }
+        return counts;
+    }
+
+    /** This instance's share of {@link #pendingEverywhere}. */
+    ObjectNode pendingLocal(RedeliverRequest selection) {
+        ReadOnlyKeyValueStore<String, PendingDelivery> store = streams.store(StoreQueryParameters.fromNameAndType(
+                TrackerTopology.PENDING_STORE, QueryableStoreTypes.keyValueStore()));
+        long pending = 0;
+        long selected = 0;
+        try (KeyValueIterator<String, PendingDelivery> all = store.all()) {
+            while (all.hasNext()) {
+                PendingDelivery state = all.next().value;
+                pending += state.getEvent() == null ? 0 : 1;
+                selected += RedeliverSelection.selects(selection, state) ? 1 : 0;
+            }
+        }
+        return JSON.createObjectNode().put("pending", pending).put("selected", selected);
+    }
+
+    /** Asks every other instance with the history store for {@code pathAndQuery}; their JSON answers (404: none). */
+    private List<JsonNode> askOthers(String pathAndQuery, List<String> unreachable) {
+        List<JsonNode> answers = new ArrayList<>();
         for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
             HostInfo host = instance.hostInfo();
-            if (host.equals(self) || !instance.stateStoreNames().contains(TrackerTopology.HISTORY_STORE)) {
+            if (host.equals(self)) {
                 continue;
             }
             try {
-                JsonNode answer = ask(host, messageId);
-                answer.path("recipients").forEach(recipients::add);
+                ask(host, pathAndQuery).ifPresent(answers::add);
             } catch (IOException e) {
                 unreachable.add(host.host() + ":" + host.port());
             } catch (InterruptedException e) {
@@ -87,7 +133,7 @@ final class StatusLookup {
                 unreachable.add(host.host() + ":" + host.port());
             }
         }
-        return new Answer(messageId, recipients, unreachable);
+        return answers;
     }
 
     /** The histories of {@code messageId} in this instance's active tasks, as JSON. */
@@ -106,18 +152,21 @@ final class StatusLookup {
         return found;
     }
 
-    private JsonNode ask(HostInfo host, String messageId) throws IOException, InterruptedException {
-        URI uri = URI.create("http://" + host.host() + ":" + host.port() + "/v1/messages/"
-                + URLEncoder.encode(messageId, StandardCharsets.UTF_8).replace("+", "%20") + "?scope=local");
+    private Optional<JsonNode> ask(HostInfo host, String pathAndQuery) throws IOException, InterruptedException {
+        URI uri = URI.create("http://" + host.host() + ":" + host.port() + pathAndQuery);
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(PEER_TIMEOUT).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 404) {
-            return JSON.createObjectNode();
+            return Optional.empty();
         }
         if (response.statusCode() != 200) {
             throw new IOException(uri + " answered " + response.statusCode());
         }
-        return JSON.readTree(response.body());
+        return Optional.of(JSON.readTree(response.body()));
+    }
+
+    static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     static ObjectNode toJson(DeliveryHistory history) {
