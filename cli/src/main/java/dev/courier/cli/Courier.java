@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 TrackerCommand.class,
                 ConsumerCommand.class,
                 SendCommand.class,
+                ReplayCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
