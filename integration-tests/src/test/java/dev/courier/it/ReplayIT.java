@@ -16,8 +16,10 @@ import dev.courier.producer.SendReceipt;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.ReplayHeaders;
+import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
+import dev.courier.schemas.serde.CourierSerdes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +44,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -297,7 +300,7 @@ class ReplayIT {
 
     private static KafkaProducer<String, byte[]> rawProducer() {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers()),
-                new StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+                new StringSerializer(), new ByteArraySerializer());
     }
 
     private static List<ConsumerRecord<String, byte[]>> replayedBy(CourierTopics topics, String replayId) {
@@ -310,8 +313,7 @@ class ReplayIT {
     }
 
     private static String messageIdOf(ConsumerRecord<String, byte[]> r) {
-        return dev.courier.schemas.serde.CourierSerdes.value(dev.courier.schemas.SendEvent.class, registry).deserializer()
-                .deserialize(r.topic(), r.value()).getMessageId().toString();
+        return CourierSerdes.value(SendEvent.class, registry).deserializer().deserialize(r.topic(), r.value()).getMessageId();
     }
 
     private static long endOffsetsSum(CourierTopics topics) {
