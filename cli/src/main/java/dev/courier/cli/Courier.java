@@ -16,9 +16,10 @@ import picocli.CommandLine.Command;
                 ConsumerCommand.class,
                 SendCommand.class,
                 StatusCommand.class,
+                DlqCommand.class,
+                ReplayCommand.class,
                 RedeliverCommand.class,
                 BenchCommand.class,
-                DlqCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Courier implements java.util.concurrent.Callable<Integer> {

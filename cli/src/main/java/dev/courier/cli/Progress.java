@@ -17,9 +17,14 @@ final class Progress {
     }
 
     synchronized void bar(long done, long total, String detail) {
+        bar(done, total, "delivered", detail);
+    }
+
+    /** {@code unit} names what is counted ("delivered", "records"). */
+    synchronized void bar(long done, long total, String unit, String detail) {
         int filled = total == 0 ? 0 : (int) Math.min(WIDTH, done * WIDTH / total);
-        String bar = String.format("[%s%s] %3d%% %d/%d delivered | %s", "#".repeat(filled), "-".repeat(WIDTH - filled),
-                total == 0 ? 0 : done * 100 / total, done, total, detail);
+        String bar = String.format("[%s%s] %3d%% %d/%d %s | %s", "#".repeat(filled), "-".repeat(WIDTH - filled),
+                total == 0 ? 0 : done * 100 / total, done, total, unit, detail);
         if (interactive) {
             clear();
             System.err.print(bar);

@@ -8,8 +8,9 @@ import java.util.OptionalLong;
 /**
  * One message for one recipient, as handed to a {@link Deliverer}: the send event's fields and where it was
  * read from. {@code possibleRedelivery} is true when this (messageId, recipientId) may already have been
- * handed to a Deliverer whose ack never committed (see {@link DeliveryConsumer}). {@link #toString()} never
- * shows the payload.
+ * handed to a Deliverer whose ack never committed (see {@link DeliveryConsumer}); {@code replay} is true when
+ * the record was written by {@code courier replay} (it may repeat a message delivered before, on the operator's
+ * request, outside the conversation's seq order). {@link #toString()} never shows the payload.
  */
 public record Delivery(
         String messageId,
@@ -25,7 +26,8 @@ public record Delivery(
         String topic,
         int partition,
         long offset,
-        boolean possibleRedelivery) {
+        boolean possibleRedelivery,
+        boolean replay) {
 
     public Delivery {
         Objects.requireNonNull(messageId, "messageId");
@@ -33,6 +35,14 @@ public record Delivery(
         Objects.requireNonNull(payload, "payload");
         seq = seq == null ? OptionalLong.empty() : seq;
         headers = headers == null ? Map.of() : Map.copyOf(headers);
+    }
+
+    /** A delivery that is not a replay. */
+    public Delivery(String messageId, String recipientId, String conversationId, String senderId, OptionalLong seq,
+                    byte[] payload, String contentType, Map<String, String> headers, int attempt, Instant sentAt,
+                    String topic, int partition, long offset, boolean possibleRedelivery) {
+        this(messageId, recipientId, conversationId, senderId, seq, payload, contentType, headers, attempt, sentAt,
+                topic, partition, offset, possibleRedelivery, false);
     }
 
     /** A copy of the payload. */
@@ -49,7 +59,7 @@ public record Delivery(
     public boolean equals(Object o) {
         return this == o || o instanceof Delivery d && partition == d.partition && offset == d.offset
                 && topic.equals(d.topic) && messageId.equals(d.messageId) && recipientId.equals(d.recipientId)
-                && attempt == d.attempt && possibleRedelivery == d.possibleRedelivery;
+                && attempt == d.attempt && possibleRedelivery == d.possibleRedelivery && replay == d.replay;
     }
 
     @Override
@@ -62,6 +72,6 @@ public record Delivery(
     public String toString() {
         return "Delivery[" + topic + "-" + partition + "@" + offset + " messageId=" + messageId
                 + " recipientId=" + recipientId + " attempt=" + attempt
-                + (possibleRedelivery ? " possibleRedelivery" : "") + "]";
+                + (possibleRedelivery ? " possibleRedelivery" : "") + (replay ? " replay" : "") + "]";
     }
 }

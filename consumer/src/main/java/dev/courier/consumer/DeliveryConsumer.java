@@ -6,6 +6,7 @@ import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
+import dev.courier.schemas.ReplayHeaders;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
@@ -276,6 +277,15 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         String conversationId = event.getConversationId();
         ConversationGate<HeldRecord> gate = state.gate();
         var prior = state.delivered().find(messageId, recipientId);
+        if (prior.isPresent() && ReplayHeaders.redeliver(rec.headers())) {
+            // The operator asked for it again (courier replay --redeliver-delivered): handed to the Deliverer despite
+            // de-duplication, flagged replay, and acked once more. Outside the order gate: it was delivered in order
+            // once already, so it neither waits behind an owed message nor blocks its conversation if RETRY'd.
+            log.info("Redelivering on request {}-{}@{} messageId={} recipientId={} replayId={}", rec.topic(),
+                    rec.partition(), rec.offset(), messageId, recipientId, ReplayHeaders.text(rec.headers(), ReplayHeaders.ID));
+            deliver(rec, event, possibleRedelivery, state, tally, false);
+            return;
+        }
         if (prior.isPresent()) {
             DeliveredSet.Entry entry = prior.get();
             log.debug("Duplicate suppressed at {}-{}@{} messageId={} recipientId={} attempt={}: re-acking {}",
@@ -315,7 +325,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             tally.held++;
             return;
         }
-        if (deliver(rec, event, possibleRedelivery, state, tally) && gate != null) {
+        if (deliver(rec, event, possibleRedelivery, state, tally, true) && gate != null) {
             releaseHeld(recipientId, conversationId, state, tally);
         }
     }
@@ -352,7 +362,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             tally.released++;
             // handed before, in a batch that aborted since? then flagged like any re-read record below that point
             boolean flag = held.possibleRedelivery() || state.handedBefore(held.record().offset());
-            deliver(held.record(), held.event(), flag, state, tally); // a RETRY ends the loop: it is owed again
+            deliver(held.record(), held.event(), flag, state, tally, true); // a RETRY ends the loop: it is owed again
         }
     }
 
@@ -360,17 +370,21 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         return event.getSeq() == null ? OptionalLong.empty() : OptionalLong.of(event.getSeq());
     }
 
-    /** Calls the Deliverer and records the outcome: ack, gate, tallies. Returns whether the message settled. */
+    /**
+     * Calls the Deliverer and records the outcome: ack, gate ({@code ordered}: false for a redelivery on request,
+     * which the gate neither settles nor owes), tallies. Returns whether the message settled.
+     */
     private boolean deliver(ConsumerRecord<String, byte[]> rec, SendEvent event, boolean possibleRedelivery,
-                            PartitionState state, DeliveryConsumerSensors.Tally tally) {
+                            PartitionState state, DeliveryConsumerSensors.Tally tally, boolean ordered) {
         String messageId = event.getMessageId();
         String recipientId = event.getRecipientId();
         String conversationId = event.getConversationId();
         OptionalLong seq = seqOf(event);
-        ConversationGate<HeldRecord> gate = state.gate();
+        ConversationGate<HeldRecord> gate = ordered ? state.gate() : null;
         Delivery delivery = new Delivery(messageId, recipientId, conversationId, event.getSenderId(), seq,
                 bytes(event.getPayload()), event.getContentType(), event.getHeaders(), event.getAttempt(),
-                event.getSentAt(), rec.topic(), rec.partition(), rec.offset(), possibleRedelivery);
+                event.getSentAt(), rec.topic(), rec.partition(), rec.offset(), possibleRedelivery,
+                ReplayHeaders.isReplay(rec.headers()));
         state.handed(rec.offset());
         DeliveryOutcome outcome;
         try {

@@ -126,6 +126,26 @@
  * A Deliverer that must be exactly-once end to end makes delivery idempotent on (messageId, recipientId)
  * when the flag is set.
  *
+ * <h2>Replayed records ({@code courier replay})</h2>
+ * A replay writes the original send event, unchanged (same messageId, recipientId, seq, sentAt, attempt), to the
+ * send topic with {@code courier.replay.*} record headers ({@link dev.courier.schemas.ReplayHeaders}). The
+ * consumer treats it as any send record, with two differences:
+ * <ul>
+ *   <li>By default a replayed message already acked within {@code dedupe.window.ms} is a duplicate: not handed to
+ *       the Deliverer, re-acked with {@code duplicate=true}, settled in the gate. A replayed message that was never
+ *       acked (or acked before the window) is delivered normally, order hold included: it is the real delivery, so
+ *       it waits for a lower owed seq and is released like any held message. A message whose {@code sentAt} is
+ *       past {@code message.ttl.ms} is dead-lettered {@code EXPIRED} as usual: replay does not extend the TTL.</li>
+ *   <li>With {@code courier.replay.redeliver=true} ({@code courier replay --redeliver-delivered}) a message already
+ *       acked is handed to the Deliverer again, with {@link dev.courier.consumer.Delivery#replay()} set, and acked
+ *       again (one ack per hand-off, {@code duplicate=false}: the one-ack-per-delivery rule does not hold for a
+ *       redelivery the operator asked for). It bypasses the order gate: it was delivered in order once already, and
+ *       its old seq must neither hold it behind an owed message (the release path would then drop it as already
+ *       acked) nor block its conversation (a RETRY of it comes back by re-emit, without the header, and is settled
+ *       as a duplicate, so it is not retried).</li>
+ * </ul>
+ * Every hand-off of a replayed record, redelivered on request or not, carries {@code replay=true}.
+ *
  * <h2>Threads and shutdown</h2>
  * {@link dev.courier.consumer.DeliveryConsumer#run()} runs the loop on the calling thread;
  * {@link dev.courier.consumer.DeliveryConsumer#close()} (any thread) sets a flag and calls

@@ -11,12 +11,14 @@ import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
+import dev.courier.schemas.ReplayHeaders;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.InMemorySchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryException;
 import dev.courier.schemas.serde.CourierSerdes;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,6 +47,8 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -816,6 +821,58 @@ class DeliveryConsumerTest {
      * MockConsumer hands each added record out once; a real consumer re-reads after a seek. This one keeps
      * the log and re-adds what lies at or after the position sought.
      */
+    // --- records written by courier replay ---------------------------------------------------------------
+
+    /** {@code rec} as courier replay writes it: the same value, with the replay headers. */
+    private static ConsumerRecord<String, byte[]> replayed(ConsumerRecord<String, byte[]> rec, long offset, boolean redeliver) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(ReplayHeaders.ID, "r-1".getBytes(StandardCharsets.UTF_8));
+        headers.add(ReplayHeaders.COUNT, "1".getBytes(StandardCharsets.UTF_8));
+        headers.add(ReplayHeaders.ORIGIN, ReplayHeaders.coordinates(SEND, rec.partition(), rec.offset()).getBytes(StandardCharsets.UTF_8));
+        if (redeliver) {
+            headers.add(ReplayHeaders.REDELIVER, "true".getBytes(StandardCharsets.UTF_8));
+        }
+        return new ConsumerRecord<>(SEND, rec.partition(), offset, System.currentTimeMillis(), TimestampType.CREATE_TIME,
+                -1, rec.value().length, rec.key(), rec.value(), headers, Optional.empty());
+    }
+
+    @Test
+    void aReplayedCopyOfADeliveredMessageIsADuplicateUnlessTheReplayAsksForRedelivery() {
+        ConsumerRecord<String, byte[]> m1 = send(0, "m1", "bob", 1);
+        ConsumerRecord<String, byte[]> m2 = send(3, "m2", "bob", 1);
+        start(d -> DeliveryOutcome.DELIVERED, List.of(m1, replayed(m1, 1, false), replayed(m1, 2, true),
+                replayed(m2, 4, false)));
+
+        awaitBatches("the batch committed", 1);
+
+        assertEquals(List.of("m1", "m1", "m2"), handedIds(), "the plain replay of m1 is settled as a duplicate");
+        assertEquals(List.of(false, true, true), handed.stream().map(Delivery::replay).toList(),
+                "a replayed record handed over is flagged, redelivered on request or delivered for the first time");
+        List<DeliveryAck> acks = acks(producers.get(0));
+        assertEquals(List.of("m1 DELIVERED false", "m1 DELIVERED true", "m1 DELIVERED false", "m2 DELIVERED false"),
+                acks.stream().map(a -> a.getMessageId() + " " + a.getStatus() + " " + a.getDuplicate()).toList(),
+                "one ack per hand-off, and the duplicate re-acked");
+        assertEquals(1, delivery.metrics().duplicatesSuppressed());
+    }
+
+    @Test
+    void aRedeliveryOnRequestIsNeitherHeldByAnOwedEarlierSeqNorBlocksItsConversation() {
+        ConsumerRecord<String, byte[]> a3 = a(1, 3, 1);
+        start(d -> d.messageId().equals("a2") && !d.replay() ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED, List.of(
+                a(0, 1, 1),
+                a3,                         // delivered: nothing owed yet
+                a(2, 2, 1),                 // RETRY: seq 2 is owed
+                replayed(a3, 3, true),      // seq 3 > 2 owed, but a redelivery on request is not held
+                a(4, 4, 1)));               // held behind a2 as usual
+
+        awaitBatches("the batch committed", 1);
+
+        assertEquals(List.of("a1", "a3", "a2", "a3"), handedIds());
+        assertTrue(handed.get(3).replay());
+        assertEquals(List.of("a1 DELIVERED", "a3 DELIVERED", "a2 RETRY", "a3 DELIVERED", "a4 HELD"), acks(producers.get(0))
+                .stream().map(ack -> ack.getMessageId() + " " + ack.getStatus()).toList());
+    }
+
     static final class ReplayingConsumer extends MockConsumer<String, byte[]> {
         private final List<ConsumerRecord<String, byte[]>> log = new ArrayList<>();
 

@@ -37,8 +37,10 @@ final class InProcessPipeline implements AutoCloseable {
     private final List<AutoCloseable> running = new ArrayList<>();
     /** What the application received: delivery key -> times handed to the devices. */
     final Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
+    /** Hand-offs flagged {@code replay} (a record written by courier replay): delivery key -> times. */
+    final Map<String, AtomicInteger> receivedAsReplay = new ConcurrentHashMap<>();
     /**
-     * Repeat hand-offs without {@code possibleRedelivery}: must stay 0. A repeat after an aborted batch (a
+     * Repeat hand-offs without {@code possibleRedelivery} or {@code replay}: must stay 0. A repeat after an aborted batch (a
      * rebalance or a broker failure during the commit) is allowed, flagged, and never acked twice.
      */
     final AtomicLong unflaggedRepeats = new AtomicLong();
@@ -108,7 +110,9 @@ final class InProcessPipeline implements AutoCloseable {
                 .onDelivered(d -> {
                     String key = CourierTopics.deliveryKey(d.messageId(), d.recipientId());
                     int times = received.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-                    if (times > 1 && !d.possibleRedelivery()) {
+                    if (d.replay()) {
+                        receivedAsReplay.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                    } else if (times > 1 && !d.possibleRedelivery()) {
                         unflaggedRepeats.incrementAndGet();
                     }
                     receivedInOrder.add(key);

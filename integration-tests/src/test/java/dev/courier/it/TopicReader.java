@@ -37,6 +37,11 @@ final class TopicReader {
     }
 
     private static <T> List<T> readAll(String topic, Deserializer<T> values) {
+        return records(topic).stream().map(r -> values.deserialize(topic, r.value())).toList();
+    }
+
+    /** Every record of the topic (headers, keys, timestamps), in partition order. */
+    static List<ConsumerRecord<String, byte[]>> records(String topic) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -47,11 +52,9 @@ final class TopicReader {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<T> out = new ArrayList<>();
+            List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(values.deserialize(topic, r.value()));
-                }
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
             }
             return out;
         }
