@@ -136,9 +136,9 @@ public final class ReplayCommand implements Callable<Integer> {
             out.printf("%s replay %s of %s to %s%s%n", r.dryRun() ? "DRY RUN:" : "Executed:", r.replayId(), r.sourceTopic(),
                     r.targetTopic(), r.resumed() ? " (resumed from the checkpoint)" : "");
             out.printf("read %d, would send %d, sent %d, already sent before the resume %d, skipped by filter %d, "
-                            + "by loop guard %d, undecodable %d; %.1f records/s, %.1f s%n", r.read(), r.wouldSend(), r.sent(),
-                    r.alreadySent(), r.skippedByFilter(), r.skippedByLoopGuard(), r.undecodable(), r.ratePerSecond(),
-                    r.durationSeconds());
+                            + "re-emits %d, by loop guard %d, undecodable %d; %.1f records/s, %.1f s%n", r.read(), r.wouldSend(),
+                    r.sent(), r.alreadySent(), r.skippedByFilter(), r.skippedReemits(), r.skippedByLoopGuard(),
+                    r.undecodable(), r.ratePerSecond(), r.durationSeconds());
             for (ReplayReport.Sample s : r.sample()) {
                 out.printf("  %s messageId=%s recipientId=%s conversationId=%s senderId=%s seq=%s sentAt=%s%n", s.source(),
                         s.messageId(), s.recipientId(), s.conversationId(), s.senderId(), s.seq(), s.sentAt());

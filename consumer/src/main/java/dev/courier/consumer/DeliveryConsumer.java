@@ -6,7 +6,7 @@ import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
-import dev.courier.schemas.ReplayHeaders;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
@@ -277,12 +277,12 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         String conversationId = event.getConversationId();
         ConversationGate<HeldRecord> gate = state.gate();
         var prior = state.delivered().find(messageId, recipientId);
-        if (prior.isPresent() && ReplayHeaders.redeliver(rec.headers())) {
+        if (prior.isPresent() && CopyHeaders.redeliver(rec.headers())) {
             // The operator asked for it again (courier replay --redeliver-delivered): handed to the Deliverer despite
             // de-duplication, flagged replay, and acked once more. Outside the order gate: it was delivered in order
             // once already, so it neither waits behind an owed message nor blocks its conversation if RETRY'd.
             log.info("Redelivering on request {}-{}@{} messageId={} recipientId={} replayId={}", rec.topic(),
-                    rec.partition(), rec.offset(), messageId, recipientId, ReplayHeaders.text(rec.headers(), ReplayHeaders.ID));
+                    rec.partition(), rec.offset(), messageId, recipientId, CopyHeaders.text(rec.headers(), CopyHeaders.ID));
             deliver(rec, event, possibleRedelivery, state, tally, false);
             return;
         }
@@ -384,7 +384,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         Delivery delivery = new Delivery(messageId, recipientId, conversationId, event.getSenderId(), seq,
                 bytes(event.getPayload()), event.getContentType(), event.getHeaders(), event.getAttempt(),
                 event.getSentAt(), rec.topic(), rec.partition(), rec.offset(), possibleRedelivery,
-                ReplayHeaders.isReplay(rec.headers()));
+                CopyHeaders.isReplay(rec.headers()));
         state.handed(rec.offset());
         DeliveryOutcome outcome;
         try {

@@ -128,7 +128,7 @@
  *
  * <h2>Replayed records ({@code courier replay})</h2>
  * A replay writes the original send event, unchanged (same messageId, recipientId, seq, sentAt, attempt), to the
- * send topic with {@code courier.replay.*} record headers ({@link dev.courier.schemas.ReplayHeaders}). The
+ * send topic with {@code courier.replay.*} record headers ({@link dev.courier.schemas.CopyHeaders}). The
  * consumer treats it as any send record, with two differences:
  * <ul>
  *   <li>By default a replayed message already acked within {@code dedupe.window.ms} is a duplicate: not handed to

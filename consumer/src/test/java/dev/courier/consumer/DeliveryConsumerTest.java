@@ -11,7 +11,7 @@ import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
-import dev.courier.schemas.ReplayHeaders;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.InMemorySchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClient;
@@ -826,11 +826,11 @@ class DeliveryConsumerTest {
     /** {@code rec} as courier replay writes it: the same value, with the replay headers. */
     private static ConsumerRecord<String, byte[]> replayed(ConsumerRecord<String, byte[]> rec, long offset, boolean redeliver) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(ReplayHeaders.ID, "r-1".getBytes(StandardCharsets.UTF_8));
-        headers.add(ReplayHeaders.COUNT, "1".getBytes(StandardCharsets.UTF_8));
-        headers.add(ReplayHeaders.ORIGIN, ReplayHeaders.coordinates(SEND, rec.partition(), rec.offset()).getBytes(StandardCharsets.UTF_8));
+        headers.add(CopyHeaders.ID, "r-1".getBytes(StandardCharsets.UTF_8));
+        headers.add(CopyHeaders.COUNT, "1".getBytes(StandardCharsets.UTF_8));
+        headers.add(CopyHeaders.ORIGIN, CopyHeaders.coordinates(SEND, rec.partition(), rec.offset()).getBytes(StandardCharsets.UTF_8));
         if (redeliver) {
-            headers.add(ReplayHeaders.REDELIVER, "true".getBytes(StandardCharsets.UTF_8));
+            headers.add(CopyHeaders.REDELIVER, "true".getBytes(StandardCharsets.UTF_8));
         }
         return new ConsumerRecord<>(SEND, rec.partition(), offset, System.currentTimeMillis(), TimestampType.CREATE_TIME,
                 -1, rec.value().length, rec.key(), rec.value(), headers, Optional.empty());

@@ -15,7 +15,7 @@ import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
-import dev.courier.schemas.ReplayHeaders;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
@@ -103,9 +103,9 @@ class ReplayIT {
                     "the filtered messages of the range, keeping their messageIds");
             for (ConsumerRecord<String, byte[]> c : copies) {
                 assertTrue(Set.of("user-1", "user-2").contains(c.key()), "key = recipientId");
-                assertEquals("1", header(c, ReplayHeaders.COUNT));
-                assertEquals(header(c, ReplayHeaders.SOURCE), header(c, ReplayHeaders.ORIGIN));
-                assertTrue(header(c, ReplayHeaders.ORIGIN).startsWith(topics.send() + "/"));
+                assertEquals("1", header(c, CopyHeaders.COUNT));
+                assertEquals(header(c, CopyHeaders.SOURCE), header(c, CopyHeaders.ORIGIN));
+                assertTrue(header(c, CopyHeaders.ORIGIN).startsWith(topics.send() + "/"));
             }
             long first = copies.stream().mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
             long last = copies.stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
@@ -154,7 +154,7 @@ class ReplayIT {
             assertEquals(30, again.json.get("skipped_by_loop_guard").asLong(), "copies already replayed once are refused");
             assertEquals(30, again.json.get("sent").asLong(), "the originals may be replayed by another run");
             assertTrue(replayedBy(topics, again.json.get("replay_id").asText()).stream()
-                    .allMatch(c -> "1".equals(header(c, ReplayHeaders.COUNT))));
+                    .allMatch(c -> "1".equals(header(c, CopyHeaders.COUNT))));
 
             Result twice = replay(topics, "--from-time", from.toString(), "--max-replays", "2", "--json");
             assertEquals(0, twice.json.get("skipped_by_loop_guard").asLong());
@@ -170,7 +170,7 @@ class ReplayIT {
         try (InProcessPipeline pipeline = new InProcessPipeline("replay-resume", topics)) {
             publish(pipeline.producer(), 400, "m");
             Set<String> originals = TopicReader.records(topics.send()).stream()
-                    .map(r -> ReplayHeaders.coordinates(r.topic(), r.partition(), r.offset())).collect(Collectors.toSet());
+                    .map(r -> CopyHeaders.coordinates(r.topic(), r.partition(), r.offset())).collect(Collectors.toSet());
             List<String> args = new ArrayList<>(connectionArgs(topics));
             args.addAll(List.of("--from-offset", "0=0,1=0,2=0", "--execute", "--checkpoint", checkpoint.toString()));
             List<String> child = new ArrayList<>(List.of("replay"));
@@ -195,7 +195,7 @@ class ReplayIT {
             assertEquals(left.replayId(), r.json.get("replay_id").asText(), "a resumed replay keeps its id");
             assertEquals(0, ReplayCheckpoint.load(checkpoint).orElseThrow().remaining());
             List<String> sources = replayedBy(topics, left.replayId()).stream()
-                    .map(c -> header(c, ReplayHeaders.SOURCE)).toList();
+                    .map(c -> header(c, CopyHeaders.SOURCE)).toList();
             assertEquals(originals, new HashSet<>(sources), "nothing skipped");
             assertEquals(originals.size(), sources.size(), "nothing sent twice (already sent past the checkpoint: "
                     + r.json.get("already_sent") + ")");
@@ -305,11 +305,11 @@ class ReplayIT {
 
     private static List<ConsumerRecord<String, byte[]>> replayedBy(CourierTopics topics, String replayId) {
         return TopicReader.records(topics.send()).stream()
-                .filter(r -> replayId.equals(ReplayHeaders.text(r.headers(), ReplayHeaders.ID))).toList();
+                .filter(r -> replayId.equals(CopyHeaders.text(r.headers(), CopyHeaders.ID))).toList();
     }
 
     private static String header(ConsumerRecord<String, byte[]> r, String name) {
-        return ReplayHeaders.text(r.headers(), name);
+        return CopyHeaders.text(r.headers(), name);
     }
 
     private static String messageIdOf(ConsumerRecord<String, byte[]> r) {

@@ -1,6 +1,6 @@
 package dev.courier.operator;
 
-import dev.courier.schemas.ReplayHeaders;
+import dev.courier.schemas.CopyHeaders;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -49,8 +49,8 @@ final class AlreadyReplayed {
                 }
                 for (ConsumerRecord<byte[], byte[]> rec : reader.poll(Duration.ofMillis(200))) {
                     if (rec.offset() < highWatermarks.get(new TopicPartition(rec.topic(), rec.partition()))
-                            && replayId.equals(ReplayHeaders.text(rec.headers(), ReplayHeaders.ID))) {
-                        sources.add(ReplayHeaders.text(rec.headers(), ReplayHeaders.SOURCE));
+                            && replayId.equals(CopyHeaders.text(rec.headers(), CopyHeaders.ID))) {
+                        sources.add(CopyHeaders.text(rec.headers(), CopyHeaders.SOURCE));
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package dev.courier.operator;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryException;
@@ -21,7 +22,7 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Sends the selected dead letters' events back to the send topic, keyed by recipientId (the producer
- * library's partitioning), with {@code attempt} reset to 1 and the header {@link RedriveHistory#HEADER}; or, in a
+ * library's partitioning), with {@code attempt} reset to 1 and the header {@link CopyHeaders#REDRIVE_OF}; or, in a
  * dry run, says what it would send. What may not be sent is counted as refused ({@link RedrivePolicy}).
  */
 public final class DeadLetterRedrive {
@@ -119,7 +120,7 @@ public final class DeadLetterRedrive {
                 long timestamp = Math.max(System.currentTimeMillis(), entry.timestampMs());
                 ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(sendTopic, null, timestamp,
                         event.getRecipientId().getBytes(StandardCharsets.UTF_8), value);
-                record.headers().add(new RecordHeader(RedriveHistory.HEADER,
+                record.headers().add(new RecordHeader(CopyHeaders.REDRIVE_OF,
                         entry.coordinates(deadLetterTopic).getBytes(StandardCharsets.UTF_8)));
                 producer.send(record, (metadata, error) -> {
                     if (error != null) {

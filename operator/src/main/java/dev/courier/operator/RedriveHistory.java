@@ -1,5 +1,6 @@
 package dev.courier.operator;
 
+import dev.courier.schemas.CopyHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,7 +14,7 @@ import org.apache.kafka.common.header.Header;
 
 /**
  * Which dead letters were redriven already, read from the send topic itself: a redrive's record carries the
- * header {@value #HEADER} naming its dead letter, so the evidence is the re-sent record and cannot disagree
+ * header {@value CopyHeaders#REDRIVE_OF} naming its dead letter, so the evidence is the re-sent record and cannot disagree
  * with it (no separate ledger to write, lose or leave half-written).
  *
  * <p>A redrive is written after its dead letter, with a timestamp no earlier than the dead letter's
@@ -25,12 +26,11 @@ import org.apache.kafka.common.header.Header;
 public final class RedriveHistory {
 
     /** Header of a redriven send record: {@code <dead-letter topic>/<partition>/<offset>} of its dead letter. */
-    public static final String HEADER = "courier.redrive.of";
 
     private RedriveHistory() {
     }
 
-    /** The {@value #HEADER} values on {@code sendTopic} in records written at or after {@code sinceMs}. */
+    /** The {@value CopyHeaders#REDRIVE_OF} values on {@code sendTopic} in records written at or after {@code sinceMs}. */
     static Set<String> redrivenSince(Connection connection, String sendTopic, long sinceMs) {
         Set<String> redriven = new HashSet<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(connection.readerProperties())) {
@@ -48,7 +48,7 @@ public final class RedriveHistory {
             consumer.assign(toRead.keySet());
             toRead.keySet().forEach(tp -> consumer.seek(tp, start.get(tp).offset()));
             TopicScan.readTo(consumer, toRead, connection.timeout(), record -> {
-                Header header = record.headers().lastHeader(HEADER);
+                Header header = record.headers().lastHeader(CopyHeaders.REDRIVE_OF);
                 if (header != null) {
                     redriven.add(new String(header.value(), StandardCharsets.UTF_8));
                 }

@@ -15,6 +15,7 @@ public record ReplayReport(
         @JsonProperty("sent") long sent,
         @JsonProperty("already_sent") long alreadySent,
         @JsonProperty("skipped_by_filter") long skippedByFilter,
+        @JsonProperty("skipped_reemits") long skippedReemits,
         @JsonProperty("skipped_by_loop_guard") long skippedByLoopGuard,
         @JsonProperty("undecodable") long undecodable,
         @JsonProperty("rate_per_s") double ratePerSecond,

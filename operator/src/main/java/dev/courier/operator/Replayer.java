@@ -1,7 +1,7 @@
 package dev.courier.operator;
 
 import dev.courier.schemas.EventChecks;
-import dev.courier.schemas.ReplayHeaders;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryException;
@@ -129,7 +129,7 @@ public final class Replayer {
         final List<ReplayReport.Sample> sample = new ArrayList<>();
         KafkaProducer<byte[], byte[]> producer;
         Set<String> alreadySentSources = Set.of();
-        long read, wouldSend, sent, alreadySent, skippedByFilter, skippedByLoopGuard, undecodable;
+        long read, wouldSend, sent, alreadySent, skippedByFilter, skippedReemits, skippedByLoopGuard, undecodable;
         int inTransaction;
         boolean transactionOpen;
         long lastCheckpointNanos = System.nanoTime();
@@ -177,9 +177,9 @@ public final class Replayer {
             double seconds = (System.nanoTime() - began) / 1e9;
             double rate = sent > 1 ? (sent - 1) / ((lastSendNanos - firstSendNanos) / 1e9) : 0;
             ReplayReport report = new ReplayReport(replayId, source, target, !options.execute(), resume.isPresent(), read,
-                    wouldSend, sent, alreadySent, skippedByFilter, skippedByLoopGuard, undecodable,
+                    wouldSend, sent, alreadySent, skippedByFilter, skippedReemits, skippedByLoopGuard, undecodable,
                     Math.round(rate * 10) / 10.0, Math.round(seconds * 10) / 10.0, List.copyOf(sample));
-            log.info("Replay {} done: {}", replayId, report);
+            log.debug("Replay {} done: {}", replayId, report);
             return report;
         }
 
@@ -236,7 +236,7 @@ public final class Replayer {
 
         void handle(ConsumerRecord<byte[], byte[]> rec) throws InterruptedException {
             read++;
-            String coordinates = ReplayHeaders.coordinates(rec.topic(), rec.partition(), rec.offset());
+            String coordinates = CopyHeaders.coordinates(rec.topic(), rec.partition(), rec.offset());
             SendEvent event = decode(rec, coordinates);
             if (event == null) {
                 undecodable++;
@@ -246,7 +246,13 @@ public final class Replayer {
                 skippedByFilter++;
                 return;
             }
-            int count = ReplayHeaders.count(rec.headers());
+            if (event.getAttempt() > 1) {
+                // The tracker's re-emit: a copy of the message's own earlier record, which a replay already sends
+                // (or which lies before the range, where the message was published). One copy per message.
+                skippedReemits++;
+                return;
+            }
+            int count = CopyHeaders.count(rec.headers());
             if (!options.loopGuard().allows(count)) {
                 skippedByLoopGuard++;
                 log.debug("Loop guard: {} messageId={} was replayed {} times already", coordinates, event.getMessageId(), count);
@@ -295,13 +301,13 @@ public final class Replayer {
                     headers.add(h);
                 }
             }
-            String origin = ReplayHeaders.text(rec.headers(), ReplayHeaders.ORIGIN);
-            headers.add(ReplayHeaders.ID, utf8(replayId));
-            headers.add(ReplayHeaders.COUNT, utf8(String.valueOf(count + 1)));
-            headers.add(ReplayHeaders.ORIGIN, utf8(origin != null ? origin : coordinates));
-            headers.add(ReplayHeaders.SOURCE, utf8(coordinates));
+            String origin = CopyHeaders.text(rec.headers(), CopyHeaders.ORIGIN);
+            headers.add(CopyHeaders.ID, utf8(replayId));
+            headers.add(CopyHeaders.COUNT, utf8(String.valueOf(count + 1)));
+            headers.add(CopyHeaders.ORIGIN, utf8(origin != null ? origin : coordinates));
+            headers.add(CopyHeaders.SOURCE, utf8(coordinates));
             if (options.redeliver()) {
-                headers.add(ReplayHeaders.REDELIVER, utf8("true"));
+                headers.add(CopyHeaders.REDELIVER, utf8("true"));
             }
             if (!transactionOpen) {
                 producer.beginTransaction();

@@ -18,7 +18,7 @@ import java.util.List;
  * not in causal order (an ack can come before its send), so the progress is decided by rank, not by arrival:
  * the step of the highest attempt wins; within an attempt, a settlement beats a report (HELD, RETRY), which
  * beats the send itself; once settled (DELIVERED, READ, DEAD_LETTERED, EXPIRED) a delivery stays settled,
- * except that READ refines DELIVERED.
+ * except that READ refines DELIVERED and a delivery after a dead letter wins, and a redrive starts it over.
  */
 final class DeliveryHistories {
 
@@ -28,11 +28,29 @@ final class DeliveryHistories {
     private DeliveryHistories() {
     }
 
-    static DeliveryHistory sent(DeliveryHistory history, SendEvent event, int partition, long offset, long timestamp) {
+    /**
+     * A send record: the sender's (published), the tracker's (re-emitted), or an operator's copy. A redrive
+     * ({@code redriveOf}, the dead letter it re-sent) starts the delivery over: queued, attempt 1, whatever it
+     * was. A replay ({@code replayId}) is one more copy, which a settled delivery treats as a duplicate.
+     */
+    static DeliveryHistory sent(DeliveryHistory history, SendEvent event, int partition, long offset, long timestamp,
+                                String redriveOf, String replayId) {
+        String where = "send partition " + partition + " offset " + offset;
+        if (redriveOf != null) {
+            HistoryEvent step = step("redriven", timestamp, 1, "from dead letter " + redriveOf + ", " + where);
+            DeliveryHistory restarted = apply(history, event.getMessageId(), event.getRecipientId(), step,
+                    DeliveryProgress.QUEUED, null);
+            return DeliveryHistory.newBuilder(restarted).setProgress(DeliveryProgress.QUEUED).setAttempts(1)
+                    .setReason(null).build();
+        }
+        if (replayId != null) {
+            return apply(history, event.getMessageId(), event.getRecipientId(),
+                    step("replayed", timestamp, event.getAttempt(), "replay " + replayId + ", " + where),
+                    event.getAttempt() <= 1 ? DeliveryProgress.QUEUED : DeliveryProgress.IN_DELIVERY, null);
+        }
         boolean first = event.getAttempt() <= 1;
         HistoryEvent step = step(first ? "published" : "re-emitted",
-                first ? event.getSentAt().toEpochMilli() : timestamp, event.getAttempt(),
-                "send partition " + partition + " offset " + offset);
+                first ? event.getSentAt().toEpochMilli() : timestamp, event.getAttempt(), where);
         return apply(history, event.getMessageId(), event.getRecipientId(), step,
                 first ? DeliveryProgress.QUEUED : DeliveryProgress.IN_DELIVERY, null);
     }
@@ -95,7 +113,10 @@ final class DeliveryHistories {
     private static boolean overrides(DeliveryProgress candidate, int attempt, DeliveryHistory history) {
         DeliveryProgress current = history.getProgress();
         if (settled(current)) {
-            return current == DeliveryProgress.DELIVERED && candidate == DeliveryProgress.READ;
+            // READ refines DELIVERED; a delivery after a dead letter (a late ack, a redrive) is the truth.
+            return candidate == DeliveryProgress.READ && current != DeliveryProgress.READ
+                    || candidate == DeliveryProgress.DELIVERED
+                    && (current == DeliveryProgress.DEAD_LETTERED || current == DeliveryProgress.EXPIRED);
         }
         if (settled(candidate)) {
             return true;

@@ -1,6 +1,7 @@
 package dev.courier.streams;
 
 import dev.courier.schemas.AckTopicValue;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
@@ -62,8 +63,11 @@ final class HistoryIndexer implements Processor<String, byte[], Void, Void> {
             if (topic.equals(topics.send())) {
                 SendEvent event = sends.deserialize(topic, record.value());
                 if (event != null) {
+                    String redriveOf = CopyHeaders.text(record.headers(), CopyHeaders.REDRIVE_OF);
+                    String replayId = CopyHeaders.text(record.headers(), CopyHeaders.ID);
                     update(event.getMessageId(), event.getRecipientId(), record.timestamp(), history ->
-                            DeliveryHistories.sent(history, event, source.partition(), source.offset(), record.timestamp()));
+                            DeliveryHistories.sent(history, event, source.partition(), source.offset(), record.timestamp(),
+                                    redriveOf, replayId));
                 }
             } else if (topic.equals(topics.ack())) {
                 SpecificRecord value = acks.deserialize(topic, record.value());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
@@ -16,6 +17,7 @@ import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.serde.CourierSerdes;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,10 +27,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -151,6 +155,42 @@ class HistoryIndexTest {
         assertEquals(DeliveryProgress.QUEUED, history("m2", "frank").getProgress());
     }
 
+    @Test
+    void aRedriveStartsADeadLetteredDeliveryOverAndItsDeliverySettlesIt() {
+        send("m1", "gina", 1, START);
+        deadLetter("m1", "gina", "MAX_ATTEMPTS", 2, at(10));
+        copy("m1", "gina", CopyHeaders.REDRIVE_OF, "courier.dead-letter/0/0", at(20));
+
+        DeliveryHistory redriven = history("m1", "gina");
+        assertEquals(DeliveryProgress.QUEUED, redriven.getProgress());
+        assertEquals(1, redriven.getAttempts());
+        assertNull(redriven.getReason());
+
+        committed(at(21), ack("m1", "gina", AckStatus.DELIVERED, 1, at(21)));
+        assertEquals(DeliveryProgress.DELIVERED, history("m1", "gina").getProgress());
+        assertEquals(List.of("published", "dead-lettered", "redriven", "delivered"), events(history("m1", "gina")));
+    }
+
+    @Test
+    void aReplayedCopyOfADeliveredMessageLeavesItDelivered() {
+        send("m1", "hank", 1, START);
+        committed(at(1), ack("m1", "hank", AckStatus.DELIVERED, 1, at(1)));
+        copy("m1", "hank", CopyHeaders.ID, "replay-7", at(30));
+        committed(at(31), DeliveryAck.newBuilder(ack("m1", "hank", AckStatus.DELIVERED, 1, at(31))).setDuplicate(true).build());
+
+        assertEquals(DeliveryProgress.DELIVERED, history("m1", "hank").getProgress());
+        assertEquals(List.of("published", "delivered", "replayed", "duplicate"), events(history("m1", "hank")));
+    }
+
+    @Test
+    void aLateDeliveryAfterADeadLetterIsTheTruth() {
+        send("m1", "ivy", 1, START);
+        deadLetter("m1", "ivy", "MAX_ATTEMPTS", 3, at(10));
+        committed(at(11), ack("m1", "ivy", AckStatus.DELIVERED, 3, at(11)));
+
+        assertEquals(DeliveryProgress.DELIVERED, history("m1", "ivy").getProgress());
+    }
+
     private void moved(Instant at) {
         streamTime = at.isAfter(streamTime) ? at : streamTime;
     }
@@ -164,6 +204,17 @@ class HistoryIndexTest {
                 .setMessageId(messageId).setConversationId("c1").setSenderId("s").setRecipientId(recipient)
                 .setSentAt(START).setPayload(ByteBuffer.wrap(new byte[] {1})).setContentType("text/plain")
                 .setAttempt(attempt).setHeaders(Map.of()).build(), at);
+        sendOffset++;
+        moved(at);
+    }
+
+    /** A copy an operator's command wrote: the original event with {@code header} set. */
+    private void copy(String messageId, String recipient, String header, String value, Instant at) {
+        SendEvent event = SendEvent.newBuilder().setMessageId(messageId).setConversationId("c1").setSenderId("s")
+                .setRecipientId(recipient).setSentAt(START).setPayload(ByteBuffer.wrap(new byte[] {1}))
+                .setContentType("text/plain").setAttempt(1).setHeaders(Map.of()).build();
+        sends.pipeInput(new TestRecord<>(recipient, event,
+                new RecordHeaders().add(header, value.getBytes(StandardCharsets.UTF_8)), at));
         sendOffset++;
         moved(at);
     }

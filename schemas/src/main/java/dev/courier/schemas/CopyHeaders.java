@@ -5,11 +5,11 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
- * The Kafka record headers of a send record written by {@code courier replay}, described once: the replay
- * tool writes them, the delivery consumer reads them. The value (the {@link SendEvent}) is the original's,
- * unchanged.
+ * The Kafka record headers of a send record an operator's command copied, described once: {@code courier replay}
+ * and {@code courier dlq redrive} write them; the delivery consumer and the tracker's status index read them.
+ * The value (the {@link SendEvent}) is the original's (a redrive resets its attempt to 1).
  */
-public final class ReplayHeaders {
+public final class CopyHeaders {
 
     /** Id of the replay run that wrote the record (one per run; a resumed run keeps its id). */
     public static final String ID = "courier.replay.id";
@@ -21,8 +21,10 @@ public final class ReplayHeaders {
     public static final String SOURCE = "courier.replay.source";
     /** {@code true}: hand the message to the Deliverer even if it was already delivered. */
     public static final String REDELIVER = "courier.replay.redeliver";
+    /** {@code <dead-letter topic>/<partition>/<offset>} of the dead letter a redrive re-sent. */
+    public static final String REDRIVE_OF = "courier.redrive.of";
 
-    private ReplayHeaders() {
+    private CopyHeaders() {
     }
 
     /** {@code topic/partition/offset}. */
