@@ -33,7 +33,8 @@ public final class ConsumerCommand implements Callable<Integer> {
     @Option(names = "--consumer-id", description = "Instance id, written to every ack (default: host-pid-random).")
     String consumerId;
 
-    @Option(names = "--latency-ms", defaultValue = "1", description = "Simulated delivery latency per message, ms (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--device-latency-ms", "--latency-ms"}, defaultValue = "1",
+            description = "Simulated delivery latency per message, ms (default: ${DEFAULT-VALUE}); --latency-ms is the old name.")
     long latencyMs;
 
     @Option(names = "--drop-rate", defaultValue = "0", description = "Fraction of deliveries that fail and are retried later (default: ${DEFAULT-VALUE}).")

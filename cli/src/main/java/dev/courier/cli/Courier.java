@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code bin/courier}: one entry point for every Courier component. */
-@Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0",
+@Command(name = "courier", mixinStandardHelpOptions = true, version = Courier.VERSION,
         description = "Guaranteed message delivery on Apache Kafka.",
         subcommands = {
                 DemoCommand.class,
@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
         })
 public final class Courier implements java.util.concurrent.Callable<Integer> {
 
+    public static final String VERSION = "courier 0.1.0";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -32,9 +34,17 @@ public final class Courier implements java.util.concurrent.Callable<Integer> {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new Courier())
+        CommandLine courier = new CommandLine(new Courier())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(new ExitCodes());
+        withVersion(courier);
+        return courier;
+    }
+
+    /** Every command prints the same version with -V. */
+    private static void withVersion(CommandLine command) {
+        command.getCommandSpec().version(VERSION);
+        command.getSubcommands().values().forEach(Courier::withVersion);
     }
 
     /** {@code courier} alone is a usage error: it prints the commands. */

@@ -61,8 +61,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--recipients", defaultValue = "200", description = "Distinct recipients (default: ${DEFAULT-VALUE}).")
     int recipients;
 
-    @Option(names = "--chaos", defaultValue = "broker,consumer", split = ",",
-            description = "Faults to inject, comma-separated: broker, consumer, tracker, or none (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--faults", "--chaos"}, defaultValue = "broker,consumer", split = ",",
+            description = "Faults to inject, comma-separated: broker, consumer, tracker, or none (default: ${DEFAULT-VALUE}). "
+                    + "--chaos is the old name.")
     List<Fault> chaos;
 
     @Option(names = "--report", description = "Write the JSON report here.")

@@ -4,6 +4,7 @@ import dev.courier.producer.CourierProducer;
 import dev.courier.producer.CourierProducerConfig;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,12 @@ public final class SendCommand implements Callable<Integer> {
     @Option(names = "--text", required = true, description = "Message text (sent as text/plain UTF-8).")
     String text;
 
+    @Option(names = "--json", description = "Print the receipt as JSON: {\"messageId\",\"placements\":[{\"recipientId\",\"partition\",\"offset\"}]}.")
+    boolean json;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "Application header, repeatable.")
     Map<String, String> headers = Map.of();
 
@@ -52,7 +59,15 @@ public final class SendCommand implements Callable<Integer> {
                     .headers(headers)
                     .build();
             SendReceipt receipt = producer.send(message).get(60, TimeUnit.SECONDS);
-            System.out.println(Json.MAPPER.writeValueAsString(receipt));
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.MAPPER.writeValueAsString(receipt));
+            } else {
+                out.println("sent " + receipt.messageId());
+                receipt.placements().forEach(p -> out.printf("  to %-24s %s partition %d offset %d%n",
+                        p.recipientId(), connection.topicPrefix + ".send", p.partition(), p.offset()));
+            }
+            out.flush();
         }
         return 0;
     }

@@ -8,11 +8,16 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code courier tracker}: runs one delivery tracker instance until interrupted. */
-@Command(name = "tracker", mixinStandardHelpOptions = true,
+@Command(name = "tracker", mixinStandardHelpOptions = true, defaultValueProvider = TrackerCommand.ConfigDefaults.class,
         description = {"Run a delivery tracker (Kafka Streams, exactly-once) against an existing cluster.",
                 "Run several with the same --application-id to share the work; stop with Ctrl-C."})
 public final class TrackerCommand implements Callable<Integer> {
@@ -27,14 +32,14 @@ public final class TrackerCommand implements Callable<Integer> {
     String stateDir;
 
     @Option(names = "--ack-timeout-ms", description = "Re-emit back-off of a first attempt, counted from the delivery consumer commit that read it "
-            + "without settling it (default 2000).")
-    Long ackTimeoutMs;
+            + "without settling it (default: ${DEFAULT-VALUE}).")
+    long ackTimeoutMs;
 
-    @Option(names = "--max-attempts", description = "Attempts before dead-lettering with MAX_ATTEMPTS (default 10).")
-    Integer maxAttempts;
+    @Option(names = "--max-attempts", description = "Attempts before dead-lettering with MAX_ATTEMPTS (default: ${DEFAULT-VALUE}).")
+    int maxAttempts;
 
-    @Option(names = "--replication-factor", description = "Replication of internal topics (default 3).")
-    Integer replicationFactor;
+    @Option(names = "--replication-factor", description = "Replication of internal topics (default: ${DEFAULT-VALUE}).")
+    int replicationFactor;
 
     @Option(names = "--http-port", defaultValue = "0", description = "Port of the HTTP API (status lookup, health); 0 "
             + "(default) for a free one, -1 for none. The port is announced in <prefix>.trackers, where `courier status` finds it.")
@@ -47,6 +52,9 @@ public final class TrackerCommand implements Callable<Integer> {
     @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE",
             description = "Any tracker setting (see TrackerConfig), or a Kafka Streams one prefixed streams.")
     Map<String, String> properties = new HashMap<>();
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -61,9 +69,12 @@ public final class TrackerCommand implements Callable<Integer> {
         props.put(TrackerConfig.HTTP_PORT_CONFIG, httpPort);
         props.put(TrackerConfig.HTTP_HOST_CONFIG, httpHost);
         putIfSet(props, TrackerConfig.STATE_DIR_CONFIG, stateDir);
-        putIfSet(props, TrackerConfig.ACK_TIMEOUT_MS_CONFIG, ackTimeoutMs);
-        putIfSet(props, TrackerConfig.MAX_ATTEMPTS_CONFIG, maxAttempts);
-        putIfSet(props, TrackerConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        // An option given on the command line wins over -p; one not given leaves -p or the config's default.
+        ConfigDefaults.KEYS.forEach((option, key) -> {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                props.put(key, spec.findOption(option).getValue());
+            }
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         try (DeliveryTracker tracker = new DeliveryTracker(new TrackerConfig(props))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -77,6 +88,21 @@ public final class TrackerCommand implements Callable<Integer> {
             stopped.await();
         }
         return 0;
+    }
+
+    /** The defaults shown for the options that set a tracker setting: TrackerConfig's own, described once there. */
+    static final class ConfigDefaults implements IDefaultValueProvider {
+
+        static final Map<String, String> KEYS = Map.of(
+                "--ack-timeout-ms", TrackerConfig.ACK_TIMEOUT_MS_CONFIG,
+                "--max-attempts", TrackerConfig.MAX_ATTEMPTS_CONFIG,
+                "--replication-factor", TrackerConfig.REPLICATION_FACTOR_CONFIG);
+
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            String key = arg instanceof OptionSpec option ? KEYS.get(option.longestName()) : null;
+            return key == null ? null : String.valueOf(TrackerConfig.configDef().defaultValues().get(key));
+        }
     }
 
     static void putIfSet(Map<String, Object> props, String key, Object value) {

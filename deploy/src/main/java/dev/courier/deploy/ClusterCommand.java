@@ -1,12 +1,17 @@
 package dev.courier.deploy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.schemas.CourierTopics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
@@ -25,7 +30,7 @@ import picocli.CommandLine.Spec;
  * {@code cluster.json}. Output for scripts goes to standard output, errors to standard error; see the
  * exit codes in the footer.
  */
-@Command(name = "cluster",
+@Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Run a local Apache Kafka cluster for Courier: real KRaft nodes (broker and controller"
                 + " in one JVM each), data and logs under --dir.",
         subcommands = {
@@ -48,12 +53,10 @@ public class ClusterCommand implements Callable<Integer> {
     public static final int EXIT_NO_CLUSTER = 3;
 
     private static final Logger log = LoggerFactory.getLogger(ClusterCommand.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     /** Without a subcommand: print the usage. */
     @Override
@@ -71,9 +74,6 @@ public class ClusterCommand implements Callable<Integer> {
 
         @Spec
         CommandSpec spec;
-
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-        boolean help;
 
         @Override
         public final Integer call() {
@@ -103,7 +103,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "start",
+    @Command(name = "start", mixinStandardHelpOptions = true,
             description = {
                     "Start a cluster in --dir and leave it running: format and start a new one, or start the"
                             + " stopped nodes of the one already there. Creates Courier's topics unless --no-topics.",
@@ -212,7 +212,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "stop",
+    @Command(name = "stop", mixinStandardHelpOptions = true,
             description = "Stop every node (SIGTERM, kill -9 after 30 s). Data is kept: `start` resumes the cluster.")
     static final class Stop extends ClusterSubcommand {
 
@@ -227,21 +227,29 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status",
+    @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Show each node: pid, running, ports, role in the metadata quorum. Exit code 1 if any node is down.")
     static final class Status extends ClusterSubcommand {
+
+        @Option(names = "--json", description = "Print {\"bootstrap_servers\",\"nodes\":[{\"node\",\"pid\",\"running\","
+                + "\"broker_port\",\"controller_port\",\"quorum\"}]}.")
+        boolean json;
 
         @Override
         int run(PrintWriter out, PrintWriter err) {
             try (LocalCluster cluster = LocalCluster.attach(dir)) {
-                printNodes(cluster, out);
-                out.println("bootstrap.servers=" + cluster.bootstrapServers());
+                if (json) {
+                    printJson(cluster, out);
+                } else {
+                    printNodes(cluster, out);
+                    out.println("bootstrap.servers=" + cluster.bootstrapServers());
+                }
                 return IntStream.range(0, cluster.size()).allMatch(cluster::isRunning) ? EXIT_OK : EXIT_FAILED;
             }
         }
     }
 
-    @Command(name = "kill",
+    @Command(name = "kill", mixinStandardHelpOptions = true,
             description = "kill -9 a node, as in a crash, and wait until it is gone. Data is kept: `restart` brings it back.")
     static final class Kill extends ClusterSubcommand {
 
@@ -264,7 +272,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "restart",
+    @Command(name = "restart", mixinStandardHelpOptions = true,
             description = "Stop a node gracefully if it runs, start it with its data and ports, and wait until it is"
                     + " back in the cluster. After a kill -9 this takes the broker session timeout (9 s by default).")
     static final class Restart extends ClusterSubcommand {
@@ -286,7 +294,11 @@ public class ClusterCommand implements Callable<Integer> {
     }
 
     /** One line per node; the quorum role is looked up only when a majority of voters runs. */
-    static void printNodes(LocalCluster cluster, PrintWriter out) {
+    /** One node as {@code status} shows it. */
+    record NodeView(int node, Long pid, boolean running, int brokerPort, int controllerPort, String quorum) {
+    }
+
+    static List<NodeView> nodes(LocalCluster cluster) {
         int size = cluster.size();
         long running = IntStream.range(0, size).filter(cluster::isRunning).count();
         int leader = -1;
@@ -297,13 +309,35 @@ public class ClusterCommand implements Callable<Integer> {
                 log.debug("No quorum leader known", e);
             }
         }
-        String format = "%-5s %-8s %-8s %-12s %-16s %s%n";
-        out.printf(format, "NODE", "PID", "RUNNING", "BROKER-PORT", "CONTROLLER-PORT", "QUORUM");
+        List<NodeView> nodes = new ArrayList<>();
         for (int node = 0; node < size; node++) {
             boolean up = cluster.isRunning(node);
             String role = !up ? "-" : leader < 0 ? "unknown" : node == leader ? "leader" : "voter";
-            out.printf(format, node, up ? String.valueOf(cluster.pid(node)) : "-", up ? "yes" : "no",
-                    cluster.brokerPort(node), cluster.controllerPort(node), role);
+            nodes.add(new NodeView(node, up ? cluster.pid(node) : null, up, cluster.brokerPort(node),
+                    cluster.controllerPort(node), role));
         }
+        return nodes;
+    }
+
+    static void printNodes(LocalCluster cluster, PrintWriter out) {
+        String format = "%-5s %-8s %-8s %-12s %-16s %s%n";
+        out.printf(format, "NODE", "PID", "RUNNING", "BROKER-PORT", "CONTROLLER-PORT", "QUORUM");
+        for (NodeView n : nodes(cluster)) {
+            out.printf(format, n.node(), n.pid() == null ? "-" : String.valueOf(n.pid()), n.running() ? "yes" : "no",
+                    n.brokerPort(), n.controllerPort(), n.quorum());
+        }
+    }
+
+    static void printJson(LocalCluster cluster, PrintWriter out) {
+        ObjectNode json = JSON.createObjectNode().put("bootstrap_servers", cluster.bootstrapServers());
+        ArrayNode array = json.putArray("nodes");
+        for (NodeView n : nodes(cluster)) {
+            ObjectNode node = array.addObject().put("node", n.node()).put("running", n.running())
+                    .put("broker_port", n.brokerPort()).put("controller_port", n.controllerPort()).put("quorum", n.quorum());
+            if (n.pid() != null) {
+                node.put("pid", n.pid());
+            }
+        }
+        out.println(json);
     }
 }
