@@ -57,6 +57,13 @@ final class InMemorySchemaLog implements SchemaLog {
     }
 
     @Override
+    public FollowerStatus status() {
+        synchronized (topic) {
+            return new FollowerStatus(topic.followers.contains(this), topic.records.size(), null);
+        }
+    }
+
+    @Override
     public String describe() {
         return "in-memory log";
     }
