@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 final class KafkaSchemaLog implements SchemaLog {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaSchemaLog.class);
+    /** Replay progress is logged each time it passes a multiple of this many offsets. */
+    private static final long REPLAY_REPORT_EVERY = 100_000;
 
     /** How to reach and lay out the topic; replication 0 and min ISR 0 mean "from the broker count". */
     record Settings(String bootstrapServers, String topic, int replicationFactor, int minInsyncReplicas,
@@ -143,6 +145,9 @@ final class KafkaSchemaLog implements SchemaLog {
                             + position + " during replay: " + failure);
                 }
                 if (position > progressed) {
+                    if (progressed / REPLAY_REPORT_EVERY < position / REPLAY_REPORT_EVERY) {
+                        log.info("Replaying schema topic {}: offset {} of {}", settings.topic(), position, end);
+                    }
                     progressed = position;
                     progressAt = System.nanoTime();
                 } else if (System.nanoTime() - progressAt > stallTimeout.toNanos()) {

@@ -258,6 +258,15 @@ class SchemaRegistryServerTest {
     }
 
     @Test
+    void oversizedHeadersAreRefusedByJettyInConfluentShape() throws Exception {
+        Answer answer = answer(HttpRequest.newBuilder(URI.create(server.url() + "/subjects"))
+                .header("X-Padding", "x".repeat(16 * 1024)).build());
+
+        assertError(answer, 431, 431);
+        assertEquals("application/vnd.schemaregistry.v1+json", answer.contentType());
+    }
+
+    @Test
     void aSaturatedServerAnswers503AtOnceInConfluentShape() throws Exception {
         try (SchemaRegistryServer one = SchemaRegistryServer.builder().port(0).threads(1).queue(0)
                 .requestTimeout(Duration.ofSeconds(2)).schemaLog(() -> new InMemorySchemaLog(topic)).build().start()) {
