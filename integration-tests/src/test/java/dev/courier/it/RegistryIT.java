@@ -11,13 +11,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The schema registry on the real 3-node cluster, spoken to over HTTP exactly as a Confluent client
- * would: ids survive a restart, two instances on the same topic agree, errors have Confluent's shape.
+ * would: ids survive a restart, two instances on the same topic agree, errors have Confluent's shape, a
+ * bad record in the topic is skipped rather than stopping every instance.
  */
 @ExtendWith(SharedCourier.class)
 class RegistryIT {
@@ -69,6 +75,31 @@ class RegistryIT {
             assertEquals(404, missing.statusCode());
             assertEquals(40401, JSON.readTree(missing.body()).get("error_code").asInt());
             assertTrue(missing.headers().firstValue("Content-Type").orElse("").startsWith(CONTENT_TYPE));
+        }
+    }
+
+    @Test
+    void aBadRecordInTheTopicIsSkippedByTheRunningAndARestartedInstanceAndShownByHealth() throws Exception {
+        String topic = "_schemas-it-" + System.nanoTime();
+        String v1 = "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}";
+        try (SchemaRegistryServer running = start(topic)) {
+            register(running.url(), "b-value", v1);
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                    Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers()),
+                    new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>(topic, 0, "bad", "{\"type\":\"SET_CONFIG\",\"proposal\":\"x\","
+                        + "\"subject\":null,\"compatibility\":\"SIDEWAYS\"}")).get();
+            }
+            assertEquals(2, register(running.url(), "c-value", v1.replace("\"B\"", "\"C\"")).get("id").asInt(),
+                    "the follower lived past the bad record and applied the next write");
+            try (SchemaRegistryServer restarted = start(topic)) {
+                for (String url : List.of(running.url(), restarted.url())) {
+                    JsonNode health = get(url + "/health");
+                    assertEquals("FOLLOWING", health.get("follower").asText(), health.toString());
+                    assertEquals(1, health.get("badRecords").asInt(), health.toString());
+                }
+                assertEquals(List.of("b-value", "c-value"), JSON.convertValue(get(restarted.url() + "/subjects"), List.class));
+            }
         }
     }
 

@@ -87,10 +87,18 @@ final class CommandCodec {
             case "REGISTER" -> new Register(subject, node.path("schema").asText());
             case "DELETE_VERSION" -> new DeleteVersion(subject, node.path("version").asInt(), node.path("permanent").asBoolean());
             case "DELETE_SUBJECT" -> new DeleteSubject(subject, node.path("permanent").asBoolean());
-            case "SET_CONFIG" -> new SetConfig(subject, CompatibilityLevel.parse(node.path("compatibility").asText()));
+            case "SET_CONFIG" -> new SetConfig(subject, level(node.path("compatibility").asText()));
             case "DELETE_CONFIG" -> new DeleteConfig(subject);
             default -> throw new IllegalArgumentException("unknown record type '" + type + "'");
         };
         return new Proposal(id, command);
+    }
+
+    private static CompatibilityLevel level(String text) {
+        try {
+            return CompatibilityLevel.parse(text);
+        } catch (RegistryError e) {
+            throw new IllegalArgumentException("unknown compatibility level '" + text + "' in SET_CONFIG record");
+        }
     }
 }

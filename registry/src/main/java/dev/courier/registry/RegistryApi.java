@@ -19,11 +19,13 @@ import org.apache.avro.Schema;
 
 /**
  * The Confluent Schema Registry REST API as a function from request to response: routing, parameter and
- * body parsing, JSON answers. No HTTP server types, so it is tested directly.
+ * body parsing, JSON answers, plus {@code GET /health}. No HTTP server types, so it is tested directly.
  */
 final class RegistryApi {
 
     static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    /** Longer subject names are refused (42208); a Kafka topic name (249) plus a suffix fits with room. */
+    static final int MAX_SUBJECT_LENGTH = 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A request: method, path split into decoded segments, decoded query parameters, body text. */
@@ -46,6 +48,10 @@ final class RegistryApi {
         static Response error(int status, int errorCode, String message) {
             return new Response(status, JSON.createObjectNode().put("error_code", errorCode).put("message", message).toString());
         }
+
+        static Response error(RegistryError e) {
+            return error(e.httpStatus(), e.errorCode(), e.getMessage());
+        }
     }
 
     private final SchemaStore store;
@@ -55,11 +61,32 @@ final class RegistryApi {
     }
 
     Response handle(Request request) {
+        if (request.path().equals(List.of("health"))) {
+            return health();
+        }
+        if (!store.health().replayed()) {
+            return Response.error(503, 503, "HTTP 503 Service Unavailable: the registry is replaying its log");
+        }
         try {
             return route(request);
         } catch (RegistryError e) {
-            return Response.error(e.httpStatus(), e.errorCode(), e.getMessage());
+            return Response.error(e);
         }
+    }
+
+    /** 200 while the follower applies the log, 503 while it replays at start or once it has stopped. */
+    private Response health() {
+        SchemaStore.Health health = store.health();
+        ObjectNode body = JSON.createObjectNode()
+                .put("status", health.healthy() ? "UP" : "DOWN")
+                .put("follower", health.state())
+                .put("lastOffset", health.lastOffset())
+                .put("endOffset", health.follower().endOffset())
+                .put("badRecords", health.badRecords());
+        if (health.follower().failure() != null) {
+            body.put("failure", health.follower().failure());
+        }
+        return new Response(health.healthy() ? 200 : 503, body.toString());
     }
 
     private Response route(Request r) {
@@ -75,7 +102,7 @@ final class RegistryApi {
                 return schemas(r, p, method);
             case "compatibility":
                 if (method.equals("POST") && p.size() >= 4 && p.size() <= 5 && p.get(1).equals("subjects") && p.get(3).equals("versions")) {
-                    return compatibility(r, p.get(2), p.size() == 5 ? parseVersion(p.get(4)) : -1);
+                    return compatibility(r, subject(p.get(2)), p.size() == 5 ? parseVersion(p.get(4)) : -1);
                 }
                 return notFound(r);
             case "config":
@@ -90,7 +117,7 @@ final class RegistryApi {
         if (p.size() == 1) {
             return method.equals("GET") ? Response.ok(state.subjects(r.flag("deleted"))) : notAllowed(r);
         }
-        String subject = p.get(1);
+        String subject = subject(p.get(1));
         if (p.size() == 2) {
             return switch (method) {
                 case "POST" -> lookup(r, subject);
@@ -193,7 +220,7 @@ final class RegistryApi {
         if (p.size() > 2) {
             return notFound(r);
         }
-        String subject = p.size() == 2 ? p.get(1) : null;
+        String subject = p.size() == 2 ? subject(p.get(1)) : null;
         RegistryState state = store.state();
         return switch (method) {
             case "GET" -> {
@@ -250,6 +277,17 @@ final class RegistryApi {
         } catch (JsonProcessingException e) {
             throw new RegistryError(422, "Unprocessable entity: the request body is not JSON: " + e.getOriginalMessage());
         }
+    }
+
+    /** {@code name} if it may name a subject: not blank, no control characters, at most {@link #MAX_SUBJECT_LENGTH}; 42208 otherwise. */
+    static String subject(String name) {
+        if (name.isBlank() || name.length() > MAX_SUBJECT_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
+            String shown = name.length() > 64 ? name.substring(0, 64) + "..." : name;
+            throw new RegistryError(RegistryError.INVALID_SUBJECT, "The specified subject '"
+                    + shown.replaceAll("\\p{Cc}", "?") + "' is not valid: subjects are 1 to " + MAX_SUBJECT_LENGTH
+                    + " characters, not blank, without control characters.");
+        }
+        return name;
     }
 
     /** "latest" or -1 -> -1; 1..2^31-1 -> itself; 42202 otherwise. */

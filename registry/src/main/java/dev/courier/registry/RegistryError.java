@@ -2,7 +2,7 @@ package dev.courier.registry;
 
 /**
  * A refusal with a Confluent Schema Registry error code; {@link #httpStatus()} follows from the code
- * (40401 -> 404, 42201 -> 422, 50001 -> 500, 409 -> 409). The message is what the client sees.
+ * (40401 -> 404, 42201 -> 422, 50001 -> 500; codes below 1000, e.g. 409 or 413, are the status). The message is what the client sees.
  */
 public final class RegistryError extends RuntimeException {
 
@@ -18,6 +18,7 @@ public final class RegistryError extends RuntimeException {
     public static final int INVALID_SCHEMA = 42201;
     public static final int INVALID_VERSION = 42202;
     public static final int INVALID_COMPATIBILITY = 42203;
+    public static final int INVALID_SUBJECT = 42208;
     public static final int STORE_ERROR = 50001;
     public static final int TIMEOUT = 50002;
 

@@ -16,12 +16,20 @@ public interface SchemaLog extends AutoCloseable {
         void onRecord(long offset, String key, String value);
     }
 
+    /** Whether the follower still delivers records, and where the log ends as it last saw it. */
+    record FollowerStatus(boolean running, long endOffset, String failure) {
+    }
+
     /**
      * Starts delivering every record from the beginning of the log to {@code handler}, then keeps
      * following the log. Returns once every record that was in the log when it was called has been
-     * delivered; fails if that takes longer than {@code timeout}.
+     * delivered, however long that takes; fails if no record is delivered for {@code stallTimeout},
+     * or if the follower stops.
      */
-    void start(RecordHandler handler, Duration timeout);
+    void start(RecordHandler handler, Duration stallTimeout);
+
+    /** The follower's state; safe to call from any thread. */
+    FollowerStatus status();
 
     /** Appends a record durably; completes with its offset, or exceptionally if it could not be written. */
     CompletableFuture<Long> append(String key, String value);

@@ -1,33 +1,17 @@
 package dev.courier.registry;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.courier.registry.RegistryApi.Request;
-import dev.courier.registry.RegistryApi.Response;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A schema registry speaking the Confluent Schema Registry REST API (Avro only), on the JDK's HTTP
- * server, storing its state in a single-partition compacted Kafka topic. Several instances on the same
- * topic agree on every id and version; see {@link SchemaStore} for the protocol.
+ * A schema registry speaking the Confluent Schema Registry REST API (Avro only), on Javalin/Jetty,
+ * storing its state in a single-partition compacted Kafka topic. Several instances on the same topic
+ * agree on every id and version; see {@link SchemaStore} for the protocol.
  *
  * <pre>{@code
  * try (SchemaRegistryServer registry = SchemaRegistryServer.builder()
@@ -46,17 +30,17 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final String host;
     private final int configuredPort;
     private final Duration requestTimeout;
-    private final int threads;
+    private final RegistryHttp.Limits limits;
     private final Supplier<SchemaLog> schemaLog;
     private SchemaStore store;
-    private HttpServer http;
-    private ExecutorService executor;
+    private RegistryHttp http;
 
     private SchemaRegistryServer(Builder config, Supplier<SchemaLog> schemaLog) {
         this.host = config.host;
         this.configuredPort = config.port;
         this.requestTimeout = config.requestTimeout;
-        this.threads = config.threads;
+        this.limits = new RegistryHttp.Limits(config.threads, config.queue, config.requestTimeout, config.idleTimeout,
+                config.maxRequestBytes);
         this.schemaLog = schemaLog;
     }
 
@@ -64,77 +48,25 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return new Builder();
     }
 
-    /** Connects to the log (creating the topic if needed), replays it, then starts serving. */
+    /**
+     * Connects to the log (creating the topic if needed), starts listening (the API answers 503 and
+     * {@code /health} REPLAYING meanwhile), replays the log, and returns once caught up.
+     */
     public synchronized SchemaRegistryServer start() {
         if (http != null) {
             throw new IllegalStateException("already started at " + url());
         }
-        store = new SchemaStore(schemaLog.get(), requestTimeout);
         try {
-            store.start();
-            RegistryApi api = new RegistryApi(store);
-            http = HttpServer.create(new InetSocketAddress(host, configuredPort), 0);
-            AtomicInteger threadCount = new AtomicInteger();
-            executor = Executors.newFixedThreadPool(threads, task -> {
-                Thread thread = new Thread(task, "courier-registry-http-" + threadCount.incrementAndGet());
-                thread.setDaemon(true);
-                return thread;
-            });
-            http.setExecutor(executor);
-            http.createContext("/", exchange -> serve(api, exchange));
+            store = new SchemaStore(schemaLog.get(), requestTimeout);
+            http = new RegistryHttp(new RegistryApi(store), host, configuredPort, limits);
             http.start();
-        } catch (IOException | RuntimeException e) {
+            store.start();
+        } catch (RuntimeException e) {
             close();
-            throw e instanceof IOException io ? new UncheckedIOException("cannot listen on " + host + ":" + configuredPort, io)
-                    : (RuntimeException) e;
+            throw e;
         }
-        log.info("Schema registry listening on {} (storage: {}, request timeout {} ms)", url(), store.describe(),
-                requestTimeout.toMillis());
+        log.info("Schema registry listening on {} (storage: {}, {})", url(), store.describe(), limits);
         return this;
-    }
-
-    private static void serve(RegistryApi api, HttpExchange exchange) throws IOException {
-        try (exchange) {
-            Response response;
-            try {
-                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                Request request = new Request(exchange.getRequestMethod().toUpperCase(),
-                        segments(exchange.getRequestURI().getRawPath()), query(exchange.getRequestURI().getRawQuery()), body);
-                response = api.handle(request);
-            } catch (RuntimeException e) {
-                log.error("Request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
-                response = Response.error(500, RegistryError.STORE_ERROR, "Internal error: " + e);
-            }
-            byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", RegistryApi.CONTENT_TYPE);
-            exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
-    }
-
-    /** Path segments, each URL-decoded after splitting, so a subject may contain an encoded '/'. */
-    static List<String> segments(String rawPath) {
-        List<String> segments = new ArrayList<>();
-        for (String raw : rawPath.split("/")) {
-            if (!raw.isEmpty()) {
-                segments.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
-            }
-        }
-        return segments;
-    }
-
-    static Map<String, String> query(String rawQuery) {
-        Map<String, String> query = new HashMap<>();
-        if (rawQuery != null) {
-            for (String pair : rawQuery.split("&")) {
-                int eq = pair.indexOf('=');
-                String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                query.put(name, eq < 0 ? "true" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return query;
     }
 
     /** The bound port; with port 0 configured, the free port chosen at start. */
@@ -142,7 +74,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         if (http == null) {
             throw new IllegalStateException("not started");
         }
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /** {@code http://<host>:<port>}, with {@code localhost} for a wildcard host. */
@@ -154,12 +86,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (http != null) {
-            http.stop(0);
+            http.close();
             http = null;
-        }
-        if (executor != null) {
-            executor.shutdownNow();
-            executor = null;
         }
         if (store != null) {
             store.close();
@@ -177,6 +105,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
         private int minInsyncReplicas;
         private Duration requestTimeout = Duration.ofSeconds(30);
         private int threads = 8;
+        private int queue = 64;
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private long maxRequestBytes = 4L << 20;
         private final Map<String, Object> clientProperties = new LinkedHashMap<>();
         private Supplier<SchemaLog> schemaLog;
 
@@ -222,18 +153,42 @@ public final class SchemaRegistryServer implements AutoCloseable {
             return this;
         }
 
-        /** How long a write waits to be stored and applied before failing with 50002; default 30 s. */
+        /**
+         * How long a write waits to be stored and applied before failing with 50002, how long a request
+         * waits for a thread before 503, and how long replay at start may go without progress; default 30 s.
+         */
         public Builder requestTimeout(Duration requestTimeout) {
-            if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-                throw new IllegalArgumentException("requestTimeout must be positive, got " + requestTimeout);
-            }
-            this.requestTimeout = requestTimeout;
+            this.requestTimeout = positive("requestTimeout", requestTimeout);
             return this;
         }
 
-        /** HTTP worker threads; default 8. */
+        /** Requests handled at once; default 8. */
         public Builder threads(int threads) {
             this.threads = positive("threads", threads);
+            return this;
+        }
+
+        /** Requests waiting for a thread (holding none); beyond that, 503 at once; default 64, 0 for none. */
+        public Builder queue(int queue) {
+            if (queue < 0) {
+                throw new IllegalArgumentException("queue must be >= 0, got " + queue);
+            }
+            this.queue = queue;
+            return this;
+        }
+
+        /** A connection that sends or reads nothing this long is closed; default 30 s. */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = positive("idleTimeout", idleTimeout);
+            return this;
+        }
+
+        /** Larger request bodies are refused with 413 {@code {"error_code":413,..}}; default 4 MiB. */
+        public Builder maxRequestBytes(long maxRequestBytes) {
+            if (maxRequestBytes < 1) {
+                throw new IllegalArgumentException("maxRequestBytes must be >= 1, got " + maxRequestBytes);
+            }
+            this.maxRequestBytes = maxRequestBytes;
             return this;
         }
 
@@ -258,7 +213,14 @@ public final class SchemaRegistryServer implements AutoCloseable {
             }
             KafkaSchemaLog.Settings settings = new KafkaSchemaLog.Settings(bootstrapServers, topic,
                     replicationFactor, minInsyncReplicas, clientProperties);
-            return new SchemaRegistryServer(this, () -> new KafkaSchemaLog(settings));
+            return new SchemaRegistryServer(this, () -> KafkaSchemaLog.connect(settings));
+        }
+
+        private static Duration positive(String name, Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
+            return value;
         }
 
         private static int positive(String name, int value) {

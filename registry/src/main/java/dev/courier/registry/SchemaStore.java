@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,16 +40,33 @@ final class SchemaStore implements AutoCloseable {
     private final Duration timeout;
     private final RegistryState state = new RegistryState();
     private final ConcurrentMap<String, CompletableFuture<Object>> awaiting = new ConcurrentHashMap<>();
+    private final AtomicLong badRecords = new AtomicLong();
+    private volatile long lastOffset = -1;
+    private volatile boolean replayed;
+
+    /** The follower's health: {@link #healthy()} once replayed and while it still follows the log. */
+    record Health(boolean replayed, SchemaLog.FollowerStatus follower, long lastOffset, long badRecords) {
+        boolean healthy() {
+            return replayed && follower.running();
+        }
+
+        /** REPLAYING (at start), FOLLOWING, or STOPPED (it applies no more records: restart the instance). */
+        String state() {
+            return !follower.running() ? "STOPPED" : replayed ? "FOLLOWING" : "REPLAYING";
+        }
+    }
 
     SchemaStore(SchemaLog schemaLog, Duration timeout) {
         this.schemaLog = schemaLog;
         this.timeout = timeout;
     }
 
-    /** Replays the log; returns once caught up with it. */
+    /** Replays the log; returns once caught up with it, failing if replay makes no progress for the timeout. */
     void start() {
         schemaLog.start(this::onRecord, timeout);
-        log.info("Schema store caught up with {}: {} subjects", schemaLog.describe(), state.subjects(true).size());
+        replayed = true;
+        log.info("Schema store caught up with {} at offset {}: {} subjects, {} bad records skipped",
+                schemaLog.describe(), lastOffset, state.subjects(true).size(), badRecords.get());
     }
 
     /** For reads. May lag writes made through other instances by the time it takes to apply them. */
@@ -56,12 +74,18 @@ final class SchemaStore implements AutoCloseable {
         return state;
     }
 
+    Health health() {
+        return new Health(replayed, schemaLog.status(), lastOffset, badRecords.get());
+    }
+
+    /** Applies one record; a record that cannot be decoded or applied is skipped and counted, never thrown. */
     private void onRecord(long offset, String key, String value) {
+        lastOffset = offset;
         Proposal proposal;
         try {
             proposal = CommandCodec.decode(value);
-        } catch (IllegalArgumentException e) {
-            log.warn("Skipping record at offset {} of {} (key {}): {}", offset, schemaLog.describe(), key, e.getMessage());
+        } catch (RuntimeException e) {
+            skip(offset, key, e);
             return;
         }
         CompletableFuture<Object> proposer = awaiting.remove(proposal.id());
@@ -76,7 +100,18 @@ final class SchemaStore implements AutoCloseable {
             if (proposer != null) {
                 proposer.completeExceptionally(refused);
             }
+        } catch (RuntimeException e) {
+            skip(offset, key, e);
+            if (proposer != null) {
+                proposer.completeExceptionally(e);
+            }
         }
+    }
+
+    private void skip(long offset, String key, RuntimeException why) {
+        long skipped = badRecords.incrementAndGet();
+        log.error("Skipping bad record at offset {} of {} (key {}), {} skipped so far: {}",
+                offset, schemaLog.describe(), key, skipped, why.toString());
     }
 
     /** Proposes {@code command} and returns its outcome once applied; throws the refusal otherwise. */
@@ -95,14 +130,14 @@ final class SchemaStore implements AutoCloseable {
             if (e.getCause() instanceof RegistryError refused) {
                 throw refused;
             }
-            throw new RegistryError(RegistryError.STORE_ERROR, "Error while writing to " + schemaLog.describe()
-                    + ": " + e.getCause());
+            log.error("Proposal {} could not be stored in {}", proposal.id(), schemaLog.describe(), e.getCause());
+            throw new RegistryError(RegistryError.STORE_ERROR, "Error in the backend data store");
         } catch (TimeoutException e) {
-            throw new RegistryError(RegistryError.TIMEOUT, "Operation timed out after " + timeout.toMillis()
-                    + " ms waiting for " + schemaLog.describe());
+            log.error("Proposal {} not stored and applied within {} ms by {}", proposal.id(), timeout.toMillis(), schemaLog.describe());
+            throw new RegistryError(RegistryError.TIMEOUT, "Operation timed out after " + timeout.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RegistryError(RegistryError.STORE_ERROR, "Interrupted while writing to " + schemaLog.describe());
+            throw new RegistryError(RegistryError.STORE_ERROR, "Error in the backend data store");
         } finally {
             awaiting.remove(proposal.id());
         }

@@ -42,5 +42,7 @@ class CommandCodecTest {
                 () -> CommandCodec.decode("{\"type\":\"SCHEMA\",\"proposal\":\"x\",\"subject\":\"s\"}")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> CommandCodec.decode("{\"keytype\":\"SCHEMA\"}"));
         assertThrows(IllegalArgumentException.class, () -> CommandCodec.decode("not json"));
+        assertEquals("unknown compatibility level 'SIDEWAYS' in SET_CONFIG record", assertThrows(IllegalArgumentException.class,
+                () -> CommandCodec.decode("{\"type\":\"SET_CONFIG\",\"proposal\":\"x\",\"compatibility\":\"SIDEWAYS\"}")).getMessage());
     }
 }

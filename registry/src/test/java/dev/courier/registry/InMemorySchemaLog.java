@@ -18,6 +18,11 @@ final class InMemorySchemaLog implements SchemaLog {
         final List<InMemorySchemaLog> followers = new ArrayList<>();
         /** When set, appends fail with this. */
         volatile RuntimeException failAppends;
+        /** When set, appends throw this (a bug, not a store failure). */
+        volatile RuntimeException throwOnAppend;
+        /** When set, appends never complete; each one's future is kept here. */
+        volatile boolean holdAppends;
+        final List<CompletableFuture<Long>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
     }
 
     private final Topic topic;
@@ -39,6 +44,14 @@ final class InMemorySchemaLog implements SchemaLog {
 
     @Override
     public CompletableFuture<Long> append(String key, String value) {
+        if (topic.throwOnAppend != null) {
+            throw topic.throwOnAppend;
+        }
+        if (topic.holdAppends) {
+            CompletableFuture<Long> never = new CompletableFuture<>();
+            topic.held.add(never);
+            return never;
+        }
         if (topic.failAppends != null) {
             return CompletableFuture.failedFuture(topic.failAppends);
         }
@@ -53,6 +66,13 @@ final class InMemorySchemaLog implements SchemaLog {
         while (delivered < topic.records.size()) {
             String[] record = topic.records.get(delivered);
             handler.onRecord(delivered++, record[0], record[1]);
+        }
+    }
+
+    @Override
+    public FollowerStatus status() {
+        synchronized (topic) {
+            return new FollowerStatus(topic.followers.contains(this), topic.records.size(), null);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.courier.registry;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,14 +9,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.HttpSchemaRegistryClient;
 import dev.courier.schemas.serde.CourierSerdes;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.AfterEach;
@@ -52,9 +59,21 @@ class SchemaRegistryServerTest {
                 .header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .build();
+        return answer(request);
+    }
+
+    private Answer answer(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         return new Answer(response.statusCode(), JSON.readTree(response.body()),
                 response.headers().firstValue("Content-Type").orElse(""));
+    }
+
+    private Answer uncheckedCall(SchemaRegistryServer target, String method, String path, String body) {
+        try {
+            return call(target, method, path, body);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Answer call(String method, String path, String body) throws IOException, InterruptedException {
@@ -179,10 +198,108 @@ class SchemaRegistryServerTest {
     }
 
     @Test
-    void aLogThatCannotBeWrittenIsAStoreError() throws Exception {
-        topic.failAppends = new IllegalStateException("broker down");
+    void aLogThatCannotBeWrittenIsAStoreErrorWhoseDetailsStayInTheLog() throws Exception {
+        topic.failAppends = new IllegalStateException("broker down at kafka-0:9092");
 
-        assertError(call("POST", "/subjects/a/versions", schemaBody(Schemas.V1)), 500, 50001);
+        Answer answer = call("POST", "/subjects/a/versions", schemaBody(Schemas.V1));
+
+        assertError(answer, 500, 50001);
+        assertEquals("Error in the backend data store", answer.json().get("message").asText());
+    }
+
+    @Test
+    void anUnexpectedFailureIsAGeneric500() throws Exception {
+        topic.throwOnAppend = new IllegalStateException("secret internals");
+
+        Answer answer = call("POST", "/subjects/a/versions", schemaBody(Schemas.V1));
+
+        assertError(answer, 500, 500);
+        assertEquals("Internal Server Error", answer.json().get("message").asText());
+    }
+
+    @Test
+    void badRecordsInTheLogAreSkippedAndCountedByTheRunningAndARestartedInstance() throws Exception {
+        InMemorySchemaLog writer = new InMemorySchemaLog(topic);
+        writer.append("k1", "{\"type\":\"SET_CONFIG\",\"proposal\":\"p1\",\"subject\":null,\"compatibility\":\"SIDEWAYS\"}");
+        writer.append("k2", "{not json");
+        writer.append("k3", "{\"type\":\"MERGE\",\"proposal\":\"p3\",\"subject\":\"s\"}");
+        call("POST", "/subjects/after-the-bad-ones/versions", schemaBody(Schemas.V1));
+
+        Answer running = call("GET", "/health", null);
+        server.close();
+        server = inMemoryServer();
+        Answer restarted = call("GET", "/health", null);
+
+        for (Answer health : List.of(running, restarted)) {
+            assertEquals(200, health.status(), health.json().toString());
+            assertEquals("UP", health.json().get("status").asText());
+            assertEquals("FOLLOWING", health.json().get("follower").asText());
+            assertEquals(3, health.json().get("badRecords").asInt());
+            assertEquals(3, health.json().get("lastOffset").asInt());
+        }
+        assertEquals("[\"after-the-bad-ones\"]", call("GET", "/subjects", null).json().toString());
+    }
+
+    @Test
+    void requestBodiesOverTheLimitAreRefusedWith413DeclaredOrStreamed() throws Exception {
+        try (SchemaRegistryServer small = SchemaRegistryServer.builder().port(0).maxRequestBytes(1024)
+                .schemaLog(() -> new InMemorySchemaLog(topic)).build().start()) {
+            byte[] big = ("{\"schema\":\"" + "x".repeat(4096) + "\"}").getBytes(StandardCharsets.UTF_8);
+            HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(small.url() + "/subjects/s/versions"))
+                    .header("Content-Type", "application/vnd.schemaregistry.v1+json");
+
+            Answer declared = answer(post.POST(HttpRequest.BodyPublishers.ofByteArray(big)).build());
+            Answer streamed = answer(post.POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))).build());
+
+            assertError(declared, 413, 413);
+            assertError(streamed, 413, 413);
+            assertEquals(200, call(small, "POST", "/subjects/s/versions", schemaBody(Schemas.V1)).status());
+        }
+    }
+
+    @Test
+    void oversizedHeadersAreRefusedByJettyInConfluentShape() throws Exception {
+        Answer answer = answer(HttpRequest.newBuilder(URI.create(server.url() + "/subjects"))
+                .header("X-Padding", "x".repeat(16 * 1024)).build());
+
+        assertError(answer, 431, 431);
+        assertEquals("application/vnd.schemaregistry.v1+json", answer.contentType());
+    }
+
+    @Test
+    void aSaturatedServerAnswers503AtOnceInConfluentShape() throws Exception {
+        try (SchemaRegistryServer one = SchemaRegistryServer.builder().port(0).threads(1).queue(0)
+                .requestTimeout(Duration.ofSeconds(2)).schemaLog(() -> new InMemorySchemaLog(topic)).build().start()) {
+            topic.holdAppends = true;
+            CompletableFuture<Answer> stuck = CompletableFuture.supplyAsync(() -> uncheckedCall(one, "POST", "/subjects/s/versions", schemaBody(Schemas.V1)));
+            await("the only thread is busy with a write").atMost(Duration.ofSeconds(10)).until(() -> !topic.held.isEmpty());
+
+            assertError(call(one, "GET", "/subjects", null), 503, 503);
+            assertError(stuck.join(), 500, 50002);
+            assertEquals(200, call(one, "GET", "/subjects", null).status());
+        }
+    }
+
+    @Test
+    void invalidSubjectNamesAreRefusedWith42208() throws Exception {
+        assertError(call("POST", "/subjects/%20/versions", schemaBody(Schemas.V1)), 422, 42208);
+        assertError(call("GET", "/subjects/a%01b/versions", null), 422, 42208);
+        assertError(call("GET", "/subjects/" + "x".repeat(1025) + "/versions/latest", null), 422, 42208);
+        assertError(call("PUT", "/config/%7F", "{\"compatibility\":\"NONE\"}"), 422, 42208);
+        assertError(call("POST", "/compatibility/subjects/%09/versions/latest", schemaBody(Schemas.V1)), 422, 42208);
+    }
+
+    @Test
+    void anIdleConnectionIsClosed() throws Exception {
+        try (SchemaRegistryServer idle = SchemaRegistryServer.builder().port(0).idleTimeout(Duration.ofMillis(300))
+                .schemaLog(() -> new InMemorySchemaLog(topic)).build().start();
+             Socket socket = new Socket("localhost", idle.port())) {
+            socket.setSoTimeout(10_000);
+            long connected = System.nanoTime();
+
+            assertEquals(-1, socket.getInputStream().read(), "closed by the server");
+            assertTrue(System.nanoTime() - connected < Duration.ofSeconds(5).toNanos());
+        }
     }
 
     @Test
