@@ -4,7 +4,10 @@ import dev.courier.registry.SchemaRegistryServer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code courier registry}: runs a Confluent-compatible schema registry until interrupted. */
 @Command(name = "registry", mixinStandardHelpOptions = true,
@@ -13,8 +16,11 @@ import picocli.CommandLine.Option;
                 "several instances on the same topic agree on every id. Prints registry.url=... when ready."})
 public final class RegistryServerCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka brokers holding the schemas topic.")
-    String bootstrapServers;
+    @Mixin
+    KafkaOptions kafka;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--port", defaultValue = "8081", description = "HTTP port, 0 for a free one (default: ${DEFAULT-VALUE}).")
     int port;
@@ -28,8 +34,13 @@ public final class RegistryServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
-        try (SchemaRegistryServer server = SchemaRegistryServer.builder()
-                .bootstrapServers(bootstrapServers).host(host).port(port).topic(topic).build()) {
+        SchemaRegistryServer.Builder builder = SchemaRegistryServer.builder()
+                .bootstrapServers(kafka.bootstrapServers).clientProperties(kafka.clientProperties())
+                .host(host).port(port).topic(topic);
+        if (spec.commandLine().getParseResult().hasMatchedOption("--timeout")) {
+            builder.requestTimeout(kafka.timeout); // otherwise the registry's own default (30 s)
+        }
+        try (SchemaRegistryServer server = builder.build()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
                 stopped.countDown();

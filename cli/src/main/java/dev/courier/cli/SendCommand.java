@@ -6,6 +6,7 @@ import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -46,10 +47,13 @@ public final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CourierProducerConfig config = new CourierProducerConfig(Map.of(
-                CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers,
-                CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl,
-                CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix));
+        Map<String, Object> props = new HashMap<>();
+        // --command-config: Kafka client settings (security) for the producer.
+        connection.clientProperties().forEach((key, value) -> props.put(CourierProducerConfig.PRODUCER_PREFIX + key, value));
+        props.put(CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+        props.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
+        props.put(CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
+        CourierProducerConfig config = new CourierProducerConfig(props);
         try (CourierProducer producer = new CourierProducer(config)) {
             OutgoingMessage message = OutgoingMessage.builder()
                     .senderId(sender)

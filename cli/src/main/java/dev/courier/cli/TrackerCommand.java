@@ -62,7 +62,7 @@ public final class TrackerCommand implements Callable<Integer> {
         // --command-config: Kafka client settings (security) for every client Kafka Streams makes.
         connection.clientProperties().forEach((key, value) -> props.put(TrackerConfig.STREAMS_PREFIX + key, value));
         props.putAll(properties);
-        props.put(TrackerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers);
+        props.put(TrackerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
         props.put(TrackerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
         props.put(TrackerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
         props.put(TrackerConfig.APPLICATION_ID_CONFIG, applicationId);

@@ -1,0 +1,45 @@
+package dev.courier.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/** Where the Kafka cluster is and how to reach it: every command that connects to one shares these options. */
+public final class KafkaOptions {
+
+    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
+            description = "Kafka brokers, e.g. localhost:9092 (printed by `courier cluster start`).")
+    public String bootstrapServers;
+
+    @Option(names = "--command-config", paramLabel = "FILE",
+            description = "Kafka client properties for every client this command makes (security settings such as "
+                    + "security.protocol, sasl.jaas.config, ssl.truststore.location; timeouts).")
+    public Path commandConfig;
+
+    @Option(names = "--timeout", defaultValue = "15s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long to wait for the cluster, the registry or a tracker before giving up with exit "
+                    + "code 4 (default: ${DEFAULT-VALUE}).")
+    public Duration timeout;
+
+    /** The Kafka client properties of {@code --command-config}, empty without it. */
+    public Map<String, String> clientProperties() {
+        Map<String, String> props = new HashMap<>();
+        if (commandConfig == null) {
+            return props;
+        }
+        Properties file = new Properties();
+        try (Reader reader = Files.newBufferedReader(commandConfig)) {
+            file.load(reader);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read --command-config " + commandConfig + ": " + e.getMessage(), e);
+        }
+        file.stringPropertyNames().forEach(name -> props.put(name, file.getProperty(name)));
+        return props;
+    }
+}
