@@ -41,18 +41,23 @@ public final class ConnectionOptions {
 
     /** The Kafka client properties of {@code --command-config}, empty without it. */
     public Map<String, String> clientProperties() {
+        return clientProperties(commandConfig);
+    }
+
+    /** Kafka client properties read from {@code file} (a {@code --command-config}), empty for {@code null}. */
+    public static Map<String, String> clientProperties(Path file) {
         Map<String, String> props = new HashMap<>();
-        if (commandConfig == null) {
+        if (file == null) {
             return props;
         }
-        Properties file = new Properties();
-        try (Reader reader = Files.newBufferedReader(commandConfig)) {
-            file.load(reader);
+        Properties loaded = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            loaded.load(reader);
         } catch (IOException e) {
             throw new picocli.CommandLine.ParameterException(null,
-                    "cannot read --command-config " + commandConfig + ": " + e.getMessage());
+                    "cannot read --command-config " + file + ": " + e.getMessage());
         }
-        file.stringPropertyNames().forEach(name -> props.put(name, file.getProperty(name)));
+        loaded.stringPropertyNames().forEach(name -> props.put(name, loaded.getProperty(name)));
         return props;
     }
 

@@ -50,7 +50,13 @@ public final class ConsumerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> props = new HashMap<>(properties);
+        Map<String, Object> props = new HashMap<>();
+        // --command-config: Kafka client settings (security) for the group consumer, the ack reader and the producer.
+        connection.clientProperties().forEach((key, value) -> {
+            props.put(DeliveryConsumerConfig.CONSUMER_PREFIX + key, value);
+            props.put(DeliveryConsumerConfig.PRODUCER_PREFIX + key, value);
+        });
+        props.putAll(properties);
         props.put(DeliveryConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers);
         props.put(DeliveryConsumerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
         props.put(DeliveryConsumerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);

@@ -1,6 +1,7 @@
 package dev.courier.cli;
 
 import dev.courier.registry.SchemaRegistryServer;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -25,11 +26,17 @@ public final class RegistryServerCommand implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = SchemaRegistryServer.DEFAULT_TOPIC, description = "Schemas topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
+    @Option(names = "--command-config", paramLabel = "FILE",
+            description = "Kafka client properties for the registry's admin client, producer and consumer (security "
+                    + "settings such as security.protocol, sasl.jaas.config, ssl.truststore.location).")
+    Path commandConfig;
+
     @Override
     public Integer call() throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
         try (SchemaRegistryServer server = SchemaRegistryServer.builder()
-                .bootstrapServers(bootstrapServers).host(host).port(port).topic(topic).build()) {
+                .bootstrapServers(bootstrapServers).host(host).port(port).topic(topic)
+                .clientProperties(ConnectionOptions.clientProperties(commandConfig)).build()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
                 stopped.countDown();
