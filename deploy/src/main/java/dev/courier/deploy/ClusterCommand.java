@@ -6,11 +6,17 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.Reader;
+import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -33,7 +39,8 @@ import picocli.CommandLine.Spec;
                 ClusterCommand.Stop.class,
                 ClusterCommand.Status.class,
                 ClusterCommand.Kill.class,
-                ClusterCommand.Restart.class},
+                ClusterCommand.Restart.class,
+                ClusterCommand.CreateTopics.class},
         footerHeading = "%nExit codes:%n",
         footer = {
                 "  0  done; for status: every node is running",
@@ -304,6 +311,47 @@ public class ClusterCommand implements Callable<Integer> {
             String role = !up ? "-" : leader < 0 ? "unknown" : node == leader ? "leader" : "voter";
             out.printf(format, node, up ? String.valueOf(cluster.pid(node)) : "-", up ? "yes" : "no",
                     cluster.brokerPort(node), cluster.controllerPort(node), role);
+        }
+    }
+
+    @Command(name = "create-topics", mixinStandardHelpOptions = true,
+            description = {"Create Courier's missing topics on any cluster, not only a local one: the layout of "
+                    + "CourierTopics, replication min(3, brokers), min.insync.replicas min(2, brokers). Existing topics "
+                    + "are left as they are. (On Kubernetes, deploy/k8s declares them as Strimzi KafkaTopics instead.)"})
+    static final class CreateTopics implements Callable<Integer> {
+
+        @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]", description = "Kafka brokers.")
+        String bootstrapServers;
+
+        @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the send topic and those "
+                + "partitioned like it (default: ${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Option(names = "--topic-prefix", defaultValue = CourierTopics.DEFAULT_PREFIX, paramLabel = "PREFIX",
+                description = "Prefix of Courier's topics (default: ${DEFAULT-VALUE}).")
+        String topicPrefix;
+
+        @Option(names = "--command-config", paramLabel = "FILE", description = "Kafka client properties (security).")
+        Path commandConfig;
+
+        @Override
+        public Integer call() throws IOException {
+            Map<String, Object> props = new HashMap<>();
+            if (commandConfig != null) {
+                Properties file = new Properties();
+                try (Reader reader = Files.newBufferedReader(commandConfig)) {
+                    file.load(reader);
+                }
+                file.stringPropertyNames().forEach(name -> props.put(name, file.getProperty(name)));
+            }
+            props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            CourierTopics topics = CourierTopics.withPrefix(topicPrefix);
+            try (Admin admin = Admin.create(props)) {
+                int brokers = Poll.get(admin.describeCluster().nodes(), Duration.ofSeconds(30), "describe cluster").size();
+                new TopicCreator(admin, brokers).create(topics.specs(partitions));
+            }
+            System.out.println("topics=" + String.join(",", topics.specs(partitions).stream().map(t -> t.name()).toList()));
+            return EXIT_OK;
         }
     }
 }
