@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 ChaosCommand.class,
                 ClusterCommand.class,
+                TopicsCommand.class,
                 RegistryServerCommand.class,
                 TrackerCommand.class,
                 ConsumerCommand.class,

@@ -25,7 +25,8 @@ class CommandConventionsTest {
             "courier dlq redrive");
     /** Commands that print a result: --json. */
     private static final Set<String> PRINT_A_RESULT = Set.of("courier send", "courier status", "courier redeliver",
-            "courier replay", "courier dlq list", "courier dlq show", "courier dlq redrive", "courier cluster status");
+            "courier replay", "courier dlq list", "courier dlq show", "courier dlq redrive", "courier cluster status",
+            "courier topics create");
     /** Commands that write to a topic on an operator's behalf: a dry run unless --execute. */
     private static final Set<String> WRITE_FOR_AN_OPERATOR = Set.of("courier redeliver", "courier replay",
             "courier dlq redrive");
