@@ -1,5 +1,6 @@
 package dev.courier.schemas.serde;
 
+import java.lang.reflect.Method;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.SystemLimitException;
 import org.slf4j.Logger;
@@ -10,9 +11,11 @@ import org.slf4j.LoggerFactory;
  * size of the largest Kafka record, so a crafted length prefix is a {@link SystemLimitException} instead of an
  * allocation of gigabytes, while every value that fits in a record still decodes.
  *
- * <p>Avro reads these properties once, when {@link SystemLimitException} is initialised (its first decode), so
- * the serde installs them when loaded, before it decodes anything. A property already set (on the command line,
- * e.g. for a cluster whose {@code message.max.bytes} was raised) is kept. Idempotent.
+ * <p>Avro reads these properties once, when {@link SystemLimitException} is initialised: at its first decode,
+ * which can be a generated builder filling in a default. The serde installs them when loaded; if Avro has read
+ * them already, its package-private {@code resetLimits()} (Avro 1.11.3+) makes it read them again. A property
+ * already set (on the command line, e.g. for a cluster whose {@code message.max.bytes} was raised) is kept.
+ * Idempotent.
  */
 public final class AvroLimits {
 
@@ -41,9 +44,22 @@ public final class AvroLimits {
         setIfAbsent(SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY, MAX_RECORD_BYTES);
         setIfAbsent(MAX_COLLECTION_ALLOCATION_PROPERTY, 8L * MAX_RECORD_BYTES);
         if (!enforced()) {
-            log.warn("Avro read its decoding limits before Courier set them (something decoded Avro earlier): a "
-                    + "crafted length can exhaust the heap. Set -D{}={} (and the string and collection limits) at start",
-                    SystemLimitException.MAX_BYTES_LENGTH_PROPERTY, MAX_RECORD_BYTES);
+            rereadLimits();
+        }
+        if (!enforced()) {
+            log.warn("Avro read its decoding limits before Courier set them and cannot be made to read them again: "
+                    + "a crafted length can exhaust the heap. Set -D{}={} (and the string and collection limits) at "
+                    + "start", SystemLimitException.MAX_BYTES_LENGTH_PROPERTY, MAX_RECORD_BYTES);
+        }
+    }
+
+    private static void rereadLimits() {
+        try {
+            Method reset = SystemLimitException.class.getDeclaredMethod("resetLimits");
+            reset.setAccessible(true);
+            reset.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.debug("Avro's SystemLimitException.resetLimits() is not callable: {}", e.toString());
         }
     }
 
