@@ -574,7 +574,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
         if (verdict.mayBeTheRecords() && batch.first != null) {
             boolean wasIsolating = isolation.isolating();
-            isolation.failed(batch.first.partition(), batch.first.offset(), batch.size, e.toString());
+            isolation.failed(batch.first.partition(), batch.first.offset(), batch.size, withCauses(e));
             if (isolation.isolating() && !wasIsolating) {
                 log.warn("Batches starting at {}-{}@{} keep failing: handling one record per transaction to isolate "
                         + "the record that causes it", batch.first.topic(), batch.first.partition(), batch.first.offset());
@@ -599,6 +599,15 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
         rewind(records);
         backoff();
+    }
+
+    /** {@code e} and its causes, e.g. "KafkaException: in an error state <- RecordTooLargeException: ...". */
+    private static String withCauses(Throwable e) {
+        StringBuilder text = new StringBuilder(e.toString());
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            text.append(" <- ").append(t);
+        }
+        return text.toString();
     }
 
     /** Seeks every assigned partition back to its committed offset (the batch's first offset if unknown). */
