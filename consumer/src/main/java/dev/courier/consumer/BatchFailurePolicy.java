@@ -60,8 +60,9 @@ final class BatchFailurePolicy {
         boolean outcomeUnknown = producerLost || (inTransaction && e instanceof TimeoutException);
         boolean registryUnavailable = e instanceof RegistryUnavailable;
         boolean unavailable = registryUnavailable || causedBy(e, RetriableException.class);
+        // before the transaction only the ledger and the producer are at work, never the records
         return new Verdict(false, producerLost, outcomeUnknown, inTransaction && !producerLost, registryUnavailable,
-                !unavailable);
+                inTransaction && !unavailable);
     }
 
     /** Whether {@code e} or any of its causes is one of {@code types}. */

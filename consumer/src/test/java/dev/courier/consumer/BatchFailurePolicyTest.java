@@ -92,6 +92,8 @@ class BatchFailurePolicyTest {
         assertFalse(BatchFailurePolicy.classify(new KafkaException("in an error state",
                 new NotEnoughReplicasException("1 of 3 in sync")), IN_TRANSACTION).mayBeTheRecords());
         assertFalse(BatchFailurePolicy.classify(new TimeoutException("commit timed out"), IN_TRANSACTION).mayBeTheRecords());
+        assertFalse(BatchFailurePolicy.classify(new IllegalStateException("ledger"), BEFORE_TRANSACTION).mayBeTheRecords(),
+                "before the transaction no record is at work");
     }
 
     @Test
