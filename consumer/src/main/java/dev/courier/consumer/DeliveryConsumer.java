@@ -4,6 +4,7 @@ import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeadLetterSize;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.CopyHeaders;
@@ -12,6 +13,7 @@ import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.registry.SchemaRegistryException;
 import dev.courier.schemas.serde.CourierSerdes;
+import dev.courier.schemas.serde.NotFoundGrace;
 import dev.courier.schemas.serde.WireFormatException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,6 +58,8 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryConsumer.class);
+    /** Reason code of a dead letter for a record that kept its transaction from committing ({@link PoisonIsolation}). */
+    public static final String UNCOMMITTABLE = "UNCOMMITTABLE";
 
     private final DeliveryConsumerConfig config;
     private final Deliverer deliverer;
@@ -70,10 +75,12 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private final AckLedgerReader ledger;
     private final LongSupplier clockMs;
     private final DeliveryConsumerSensors sensors;
+    private final NotFoundGrace notFoundGrace = new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS);
     private Producer<String, byte[]> producer;
 
     // owned by the run() thread
     private final Map<Integer, PartitionState> partitions = new HashMap<>();
+    private final PoisonIsolation isolation = new PoisonIsolation();
     private long backoffMs;
 
     private final Object lifecycle = new Object();
@@ -213,23 +220,27 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     // --- one batch: one transaction ----------------------------------------------------------------------
 
     private void processBatch(ConsumerRecords<String, byte[]> records) {
-        Batch batch = new Batch();
+        Batch batch = new Batch(records, isolation.batchLimit());
         try {
-            ensureDedupeReady(records.partitions());
-            expireHolds(records.partitions());
+            ensureDedupeReady(batch.records.keySet());
+            expireHolds(batch.records.keySet());
             producer.beginTransaction();
             batch.inTransaction = true;
-            for (TopicPartition tp : records.partitions()) {
-                PartitionState state = state(tp.partition());
-                List<ConsumerRecord<String, byte[]>> recs = records.records(tp);
+            for (var entry : batch.records.entrySet()) {
+                PartitionState state = state(entry.getKey().partition());
+                List<ConsumerRecord<String, byte[]>> recs = entry.getValue();
                 state.beginBatch(recs.get(0).offset());
                 for (ConsumerRecord<String, byte[]> rec : recs) {
-                    handle(rec, state, batch.tally);
+                    if (isolation.isPoison(rec.partition(), rec.offset())) {
+                        deadLetterUncommittable(rec, state, batch.tally);
+                    } else {
+                        handle(rec, state, batch.tally);
+                    }
                     state.handled(rec.offset());
                 }
-                batch.offsets.put(tp, new OffsetAndMetadata(state.nextOffset()));
+                batch.offsets.put(entry.getKey(), new OffsetAndMetadata(state.nextOffset()));
             }
-            sendAckBatches(records.partitions());
+            sendAckBatches(batch.records.keySet());
             producer.sendOffsetsToTransaction(batch.offsets, consumer.groupMetadata());
             producer.commitTransaction();
         } catch (WakeupException e) {
@@ -239,12 +250,46 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             return;
         }
         long now = clockMs.getAsLong();
-        for (TopicPartition tp : records.partitions()) {
+        Map<Integer, Long> committed = new HashMap<>();
+        batch.offsets.forEach((tp, o) -> {
             state(tp.partition()).commitBatch(now);
-        }
+            committed.put(tp.partition(), o.offset());
+        });
+        isolation.committed(committed, batch.size);
+        seekPastCommitted(records, batch);
         sensors.committed(batch.tally);
         backoffMs = 0;
-        log.debug("Committed batch: {} records, offsets {}", records.count(), batch.offsets);
+        log.debug("Committed batch: {} records, offsets {}", batch.size, batch.offsets);
+    }
+
+    /** After a batch cut short (isolating a record), the records polled and not handled are read again. */
+    private void seekPastCommitted(ConsumerRecords<String, byte[]> records, Batch batch) {
+        if (batch.size == records.count()) {
+            return;
+        }
+        for (TopicPartition tp : records.partitions()) {
+            OffsetAndMetadata committed = batch.offsets.get(tp);
+            consumer.seek(tp, committed != null ? committed.offset() : records.records(tp).get(0).offset());
+        }
+    }
+
+    /**
+     * The record kept its transaction from committing, alone, again and again ({@link PoisonIsolation}): it is
+     * dead-lettered, not handed to the Deliverer again; with its event if it decodes, its raw bytes otherwise.
+     */
+    private void deadLetterUncommittable(ConsumerRecord<String, byte[]> rec, PartitionState state,
+                                         DeliveryConsumerSensors.Tally tally) {
+        SendEvent event;
+        try {
+            event = sendDeserializer.deserialize(rec.topic(), rec.value());
+        } catch (RuntimeException e) {
+            event = null;
+        }
+        deadLetter(rec, event, UNCOMMITTABLE, "the record could not be committed: "
+                + isolation.reason(rec.partition()), tally);
+        if (event != null) {
+            settledForOrder(event, state, tally); // never to be delivered: its conversation must not wait for it
+        }
     }
 
     private void handle(ConsumerRecord<String, byte[]> rec, PartitionState state, DeliveryConsumerSensors.Tally tally) {
@@ -253,11 +298,18 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         try {
             event = sendDeserializer.deserialize(rec.topic(), rec.value());
         } catch (WireFormatException e) {
+            if (e.reason() == WireFormatException.Reason.UNKNOWN_SCHEMA_ID
+                    && notFoundGrace.retry(e.schemaId(), clockMs.getAsLong())) {
+                throw new RegistryUnavailable(rec, e, notFoundGrace.graceMs()); // a registry instance may lag
+            }
             deadLetter(rec, null, e.reason().name(), e.getMessage(), tally);
             return;
         } catch (SchemaRegistryException e) {
-            // the registry's state says nothing about the record: never dead-letter for it
-            throw new RegistryUnavailable(rec, e);
+            if (e.isTransient()) {
+                // the registry's state says nothing about the record: never dead-letter for it
+                throw new RegistryUnavailable(rec, e);
+            }
+            throw e; // refused: credentials stop the consumer (BatchFailurePolicy); anything else may be the record's
         } catch (SerializationException e) {
             deadLetter(rec, null, WireFormatException.Reason.UNDECODABLE.name(), e.getMessage(), tally);
             return;
@@ -476,11 +528,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private void deadLetter(ConsumerRecord<String, byte[]> rec, SendEvent event, String reasonCode, String reasonText,
                             DeliveryConsumerSensors.Tally tally) {
         log.warn("Dead-lettering {}-{}@{} ({}): {}", rec.topic(), rec.partition(), rec.offset(), reasonCode, reasonText);
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setEvent(event)
-                .setRawValue(rec.value() == null ? null : ByteBuffer.wrap(rec.value()))
+        DeadLetter.Builder builder = DeadLetter.newBuilder()
                 .setReasonCode(reasonCode)
-                .setReasonText(reasonText == null ? reasonCode : reasonText)
                 .setMessageId(event == null ? null : event.getMessageId())
                 .setRecipientId(event == null ? null : event.getRecipientId())
                 .setAttempts(event == null ? 0 : event.getAttempt())
@@ -488,8 +537,9 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 .setOriginalTopic(rec.topic())
                 .setOriginalPartition(rec.partition())
                 .setOriginalOffset(rec.offset())
-                .setDeadLetteredAt(Instant.ofEpochMilli(clockMs.getAsLong()))
-                .build();
+                .setDeadLetteredAt(Instant.ofEpochMilli(clockMs.getAsLong()));
+        DeadLetter letter = DeadLetterSize.fit(builder, event, rec.value(), reasonText == null ? reasonCode : reasonText,
+                config.maxRequestSize());
         byte[] value;
         try {
             value = deadLetterSerializer.serialize(topics.deadLetter(), letter);
@@ -517,10 +567,18 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             throw e;
         }
         if (e instanceof RegistryUnavailable r) {
-            log.warn("Schema registry unavailable at {}: aborting the batch of {} records, retrying ({})",
-                    r.coordinates(), records.count(), r.getCause().toString());
+            log.warn("Schema registry at {}: {}; aborting the batch of {} records, retrying", r.coordinates(),
+                    r.getMessage(), batch.size);
         } else {
-            log.warn("Batch of {} records failed, aborting and rewinding: {}", records.count(), e.toString());
+            log.warn("Batch of {} records failed, aborting and rewinding: {}", batch.size, e.toString());
+        }
+        if (verdict.mayBeTheRecords() && batch.first != null) {
+            boolean wasIsolating = isolation.isolating();
+            isolation.failed(batch.first.partition(), batch.first.offset(), batch.size, withCauses(e));
+            if (isolation.isolating() && !wasIsolating) {
+                log.warn("Batches starting at {}-{}@{} keep failing: handling one record per transaction to isolate "
+                        + "the record that causes it", batch.first.topic(), batch.first.partition(), batch.first.offset());
+            }
         }
         if (verdict.abortTransaction()) {
             try {
@@ -541,6 +599,15 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
         rewind(records);
         backoff();
+    }
+
+    /** {@code e} and its causes, e.g. "KafkaException: in an error state <- RecordTooLargeException: ...". */
+    private static String withCauses(Throwable e) {
+        StringBuilder text = new StringBuilder(e.toString());
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            text.append(" <- ").append(t);
+        }
+        return text.toString();
     }
 
     /** Seeks every assigned partition back to its committed offset (the batch's first offset if unknown). */
@@ -750,10 +817,31 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
     }
 
-    /** The batch in progress: the offsets to commit and what it did, counted only if it commits. */
+    /**
+     * The batch in progress: the polled records it takes (at most {@code limit}, in poll order), the offsets to
+     * commit and what it did, counted only if it commits.
+     */
     private static final class Batch {
+        final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> records = new LinkedHashMap<>();
         final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         final DeliveryConsumerSensors.Tally tally = new DeliveryConsumerSensors.Tally();
+        final ConsumerRecord<String, byte[]> first;
+        final int size;
         boolean inTransaction;
+
+        Batch(ConsumerRecords<String, byte[]> polled, int limit) {
+            int taken = 0;
+            for (TopicPartition tp : polled.partitions()) {
+                List<ConsumerRecord<String, byte[]>> recs = polled.records(tp);
+                if (taken >= limit) {
+                    break;
+                }
+                List<ConsumerRecord<String, byte[]>> part = recs.subList(0, Math.min(recs.size(), limit - taken));
+                records.put(tp, part);
+                taken += part.size();
+            }
+            this.size = taken;
+            this.first = records.isEmpty() ? null : records.values().iterator().next().get(0);
+        }
     }
 }

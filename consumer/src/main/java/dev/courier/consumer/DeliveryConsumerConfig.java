@@ -1,6 +1,7 @@
 package dev.courier.consumer;
 
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.DeadLetterSize;
 import dev.courier.schemas.EventChecks;
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -227,6 +228,15 @@ public class DeliveryConsumerConfig extends AbstractConfig {
 
     public int maxPayloadBytes() {
         return getInt(MAX_PAYLOAD_BYTES_CONFIG);
+    }
+
+    /**
+     * The transactional producer's {@code max.request.size} ({@code producer.max.request.size}, else Kafka's
+     * 1 MiB default): a dead letter is cut to fit it, so it can always be written.
+     */
+    public int maxRequestSize() {
+        Object set = originalsWithPrefix(PRODUCER_PREFIX).get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        return set == null ? DeadLetterSize.DEFAULT_MAX_REQUEST_BYTES : Integer.parseInt(set.toString().trim());
     }
 
     public long messageTtlMs() {

@@ -18,7 +18,8 @@
  *       {@link dev.courier.consumer.ConversationGate}: the order hold;
  *       {@code AckLedgerReader}: reads both back from the ack topic.</li>
  *   <li>{@code BatchFailurePolicy}: what a failed batch means (stop, rebuild the producer, re-read the
- *       ledger, abort).</li>
+ *       ledger, abort, may it be the records'); {@code PoisonIsolation}: which record keeps batches from
+ *       committing.</li>
  *   <li>{@code DeliveryConsumerSensors}: the counters, as Kafka metrics over JMX; read as
  *       {@link dev.courier.consumer.DeliveryConsumerMetrics}.</li>
  * </ul>
@@ -26,15 +27,20 @@
  * <h2>Protocol, per poll batch</h2>
  * <ol>
  *   <li>{@code poll()} (never inside a transaction, so rebalance callbacks always run between batches). The
- *       send topic is read {@code read_committed}: the tracker's re-emits are transactional.</li>
+ *       send topic is read {@code read_committed}: the tracker's re-emits are transactional. While a record is
+ *       being isolated (see Failures) the batch takes the first polled record only, and the partitions are
+ *       sought back to what it did not take once it commits.</li>
  *   <li>{@code beginTransaction()}.</li>
  *   <li>For each record, in partition order: decode the value with the Courier serde (values are read as
  *       bytes so one poison record is caught on its own). A value that is not readable
- *       ({@code WireFormatException}), an invalid event ({@code EventChecks.checkSend}) or a payload over
- *       {@code courier.max.payload.bytes} is poison: a {@link dev.courier.schemas.DeadLetter} with the raw
- *       bytes, the event if decoded, and the reason goes to {@code <prefix>.dead-letter} in this transaction,
- *       and the consumer moves on. An unreachable schema
- *       registry is not poison: the batch is aborted and retried after a back-off.</li>
+ *       ({@code WireFormatException}, a declared length over Avro's limits included), an invalid event
+ *       ({@code EventChecks.checkSend}) or a payload over {@code courier.max.payload.bytes} is poison: a
+ *       {@link dev.courier.schemas.DeadLetter} with the event if decoded, else the raw bytes (never both, and
+ *       neither if the letter would exceed {@code max.request.size}: {@code DeadLetterSize}), and the reason
+ *       goes to {@code <prefix>.dead-letter} in this transaction, and the consumer moves on. An unreachable
+ *       schema registry is not poison: the batch is aborted and retried after a back-off; nor is a schema id it
+ *       does not know, for 30 s from its first 404 ({@code NotFoundGrace}: an instance may lag). A registry
+ *       refusing the consumer's credentials stops it.</li>
  *   <li>De-duplicate on (messageId, recipientId) against the partition's {@link dev.courier.consumer.DeliveredSet}
  *       (committed acks plus those of this batch). A duplicate is not handed to the Deliverer; it is acked
  *       again with the recorded status and {@code duplicate=true} (so a tracker that re-emitted it settles)
@@ -105,6 +111,16 @@
  * ({@code initTransactions()} resolves the previous transaction), the de-duplication state is re-read from
  * the ack topic, and the consumer seeks back the same way. The group's zombie fencing (KIP-447) means an
  * instance that lost its partitions cannot commit offsets for them any more.
+ *
+ * <h2>Failures that repeat at the same record</h2>
+ * A batch can fail for its records' sake: a dead letter the producer refuses, a Deliverer so slow that the
+ * transaction is fenced or the group moves on. Retried as is, it would fail forever and stall its partition.
+ * {@code BatchFailurePolicy} tells those failures from an unavailable broker or registry (retried without
+ * limit); {@code PoisonIsolation} counts them by the batch's first record. After two at the same record, each
+ * batch takes one record until the failed batch's records are through; a record whose own one-record batch
+ * fails three times is dead-lettered {@code UNCOMMITTABLE} (event if it decodes, raw bytes if not) without
+ * being handed to the Deliverer again, and counts as settled for the order hold. It was handed before: a
+ * Deliverer that completed it outside the transaction has delivered a message that is also dead-lettered.
  *
  * <h2>When the Deliverer can see a record twice</h2>
  * A duplicate in the send topic (a tracker re-emit, a producer retry with the same messageId) never

@@ -1,14 +1,18 @@
 package dev.courier.consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.consumer.BatchFailurePolicy.Verdict;
 import dev.courier.schemas.registry.SchemaRegistryException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -21,12 +25,12 @@ class BatchFailurePolicyTest {
     private static final boolean IN_TRANSACTION = true;
     private static final boolean BEFORE_TRANSACTION = false;
 
-    //                                                fatal  lost   unknown abort  registry
-    private static final Verdict STOP = new Verdict(true, false, false, false, false);
-    private static final Verdict NEW_PRODUCER = new Verdict(false, true, true, false, false);
-    private static final Verdict ABORT = new Verdict(false, false, false, true, false);
-    private static final Verdict ABORT_AND_REREAD = new Verdict(false, false, true, true, false);
-    private static final Verdict REWIND_ONLY = new Verdict(false, false, false, false, false);
+    //                                                fatal  lost   unknown abort  registry records
+    private static final Verdict STOP = new Verdict(true, false, false, false, false, false);
+    private static final Verdict NEW_PRODUCER = new Verdict(false, true, true, false, false, true);
+    private static final Verdict ABORT = new Verdict(false, false, false, true, false, true);
+    private static final Verdict ABORT_AND_REREAD = new Verdict(false, false, true, true, false, false);
+    private static final Verdict REWIND_ONLY = new Verdict(false, false, false, false, false, false);
 
     @Test
     void authenticationAndAuthorizationFailuresStopTheConsumerEvenWhenWrapped() {
@@ -68,7 +72,28 @@ class BatchFailurePolicyTest {
     void anUnreachableRegistryAbortsAndIsSaidSo() {
         Verdict v = BatchFailurePolicy.classify(new RegistryUnavailable("ledger rebuild",
                 new SchemaRegistryException("connection refused", -1, -1, null)), IN_TRANSACTION);
-        assertEquals(new Verdict(false, false, false, true, true), v);
+        assertEquals(new Verdict(false, false, false, true, true, false), v);
+    }
+
+    @Test
+    void aRegistryRefusingTheConsumersCredentialsStopsItInsteadOfRetryingForever() {
+        for (int status : new int[] {401, 403}) {
+            assertEquals(STOP, BatchFailurePolicy.classify(new RegistryUnavailable("courier.ack-2 (ack batch)",
+                    new SchemaRegistryException("unauthorized", status, status, null)), IN_TRANSACTION));
+            assertEquals(STOP, BatchFailurePolicy.classify(
+                    new SchemaRegistryException("forbidden", status, 40301, null), IN_TRANSACTION));
+        }
+    }
+
+    @Test
+    void aRecordTooLargeMayBeTheRecordsAnUnavailableBrokerIsNot() {
+        assertTrue(BatchFailurePolicy.classify(new KafkaException("Cannot execute transactional method because we "
+                + "are in an error state", new RecordTooLargeException("too large")), IN_TRANSACTION).mayBeTheRecords());
+        assertFalse(BatchFailurePolicy.classify(new KafkaException("in an error state",
+                new NotEnoughReplicasException("1 of 3 in sync")), IN_TRANSACTION).mayBeTheRecords());
+        assertFalse(BatchFailurePolicy.classify(new TimeoutException("commit timed out"), IN_TRANSACTION).mayBeTheRecords());
+        assertFalse(BatchFailurePolicy.classify(new IllegalStateException("ledger"), BEFORE_TRANSACTION).mayBeTheRecords(),
+                "before the transaction no record is at work");
     }
 
     @Test

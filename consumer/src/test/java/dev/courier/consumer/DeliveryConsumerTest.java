@@ -17,6 +17,7 @@ import dev.courier.schemas.registry.InMemorySchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryException;
 import dev.courier.schemas.serde.CourierSerdes;
+import dev.courier.schemas.serde.NotFoundGrace;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,6 +48,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -71,6 +73,9 @@ class DeliveryConsumerTest {
     private final ReplayingConsumer consumer = new ReplayingConsumer();
     private final List<MockProducer<String, byte[]>> producers = new CopyOnWriteArrayList<>();
     private final List<Delivery> handed = new CopyOnWriteArrayList<>();
+    /** Makes each transactional producer the consumer asks for. */
+    private Supplier<MockProducer<String, byte[]>> producerMaker =
+            () -> new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
     private final ExecutorService thread = Executors.newSingleThreadExecutor();
     private DeliveryConsumer delivery;
 
@@ -115,7 +120,7 @@ class DeliveryConsumerTest {
             handed.add(d);
             return deliverer.deliver(d);
         }, registry, false, consumer, () -> {
-            MockProducer<String, byte[]> p = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+            MockProducer<String, byte[]> p = producerMaker.get();
             producers.add(p);
             return p;
         }, ledger, clock);
@@ -255,6 +260,131 @@ class DeliveryConsumerTest {
         assertEquals(EventChecks.OVERSIZED_PAYLOAD, letters.get(0).getReasonCode());
         assertTrue(letters.get(0).getReasonText().contains("payload of 262145 bytes"), letters.get(0).getReasonText());
         assertEquals(List.of("m1"), handed.stream().map(Delivery::messageId).toList(), "the next record is delivered");
+    }
+
+    private List<DeadLetter> deadLetters() {
+        var dl = CourierSerdes.value(DeadLetter.class, registry.delegate).deserializer();
+        return producers.stream().flatMap(p -> p.history().stream()).filter(r -> r.topic().equals("courier.dead-letter"))
+                .map(r -> dl.deserialize(r.topic(), r.value())).toList();
+    }
+
+    @Test
+    void aDecodableSendOverHalfAMebibyteIsDeadLetteredWithItsEventOnlyAndTheLetterFitsARequest() {
+        SendEvent big = SendEvent.newBuilder().setMessageId("big").setConversationId("c").setSenderId("s")
+                .setRecipientId("bob").setSentAt(SENT_AT)
+                .setPayload(ByteBuffer.wrap(new byte[600 * 1024])).setContentType("text/plain").build();
+        byte[] value = CourierSerdes.value(SendEvent.class, registry.delegate).serializer().serialize(SEND, big);
+        start(d -> DeliveryOutcome.DELIVERED, List.of(new ConsumerRecord<>(SEND, 2, 0, "bob", value)));
+
+        await("committed").atMost(Duration.ofSeconds(10)).until(() -> delivery.metrics().batches() == 1);
+        DeadLetter letter = deadLetters().get(0);
+        assertEquals(EventChecks.OVERSIZED_PAYLOAD, letter.getReasonCode());
+        assertEquals(big, letter.getEvent());
+        assertNull(letter.getRawValue(), "the event decoded: its raw bytes would double the letter");
+        byte[] written = producers.get(0).history().stream().filter(r -> r.topic().equals("courier.dead-letter"))
+                .findFirst().orElseThrow().value();
+        assertTrue(written.length < 1024 * 1024 - 16 * 1024, "fits max.request.size: " + written.length);
+    }
+
+    /** Producers whose commit failure, set during a transaction, is that transaction's alone. */
+    private void commitFailuresLastOneTransaction() {
+        producerMaker = () -> new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized void beginTransaction() {
+                super.beginTransaction();
+                commitTransactionException = null;
+            }
+        };
+    }
+
+    @Test
+    void aRecordThatKeepsItsBatchFromCommittingIsIsolatedAndDeadLetteredAndTheOthersAreDelivered() {
+        commitFailuresLastOneTransaction();
+        List<ConsumerRecord<String, byte[]>> records = List.of(send(0, "m1", "bob", 1), send(1, "m2", "bob", 1),
+                send(2, "poison", "bob", 1), send(3, "m3", "bob", 1));
+        start(d -> {
+            if (d.messageId().equals("poison")) {
+                producers.get(producers.size() - 1).commitTransactionException = new KafkaException(
+                        "Cannot execute transactional method because we are in an error state",
+                        new RecordTooLargeException("The message is 2097240 bytes when serialized which is larger "
+                                + "than 1048576, which is the value of the max.request.size configuration."));
+            }
+            return DeliveryOutcome.DELIVERED;
+        }, records);
+
+        await("every record committed").atMost(Duration.ofSeconds(20))
+                .until(() -> committedOffset(producers.get(producers.size() - 1)) == 4);
+
+        List<DeadLetter> letters = deadLetters();
+        assertEquals(1, letters.size(), letters.toString());
+        assertEquals(DeliveryConsumer.UNCOMMITTABLE, letters.get(0).getReasonCode());
+        assertEquals("poison", letters.get(0).getEvent().getMessageId());
+        assertNull(letters.get(0).getRawValue());
+        assertEquals(2L, letters.get(0).getOriginalOffset());
+        assertTrue(letters.get(0).getReasonText().contains("RecordTooLargeException"), letters.get(0).getReasonText());
+        assertEquals(3, delivery.metrics().delivered());
+        assertEquals(List.of("m1", "m2", "m3"), acks(producers.get(0)).stream()
+                .map(DeliveryAck::getMessageId).filter(id -> !id.equals("poison")).distinct().sorted().toList());
+    }
+
+    @Test
+    void aDelivererTooSlowForItsTransactionIsFencedAFewTimesThenItsRecordIsDeadLettered() {
+        start(d -> {
+            if (d.messageId().equals("slow")) {
+                producers.get(producers.size() - 1).fenceProducer(); // transaction.timeout.ms passed meanwhile
+            }
+            return DeliveryOutcome.DELIVERED;
+        }, List.of(send(0, "slow", "bob", 1), send(1, "m1", "bob", 1)));
+
+        await("both records committed").atMost(Duration.ofSeconds(20))
+                .until(() -> committedOffset(producers.get(producers.size() - 1)) == 2);
+
+        assertEquals(List.of("slow"), deadLetters().stream().map(l -> l.getEvent().getMessageId()).toList());
+        assertEquals(DeliveryConsumer.UNCOMMITTABLE, deadLetters().get(0).getReasonCode());
+        assertEquals(1, delivery.metrics().delivered(), "m1");
+        assertEquals(PoisonIsolation.FAILURES_TO_ISOLATE + PoisonIsolation.FAILURES_ALONE,
+                handed.stream().filter(d -> d.messageId().equals("slow")).count(),
+                "handed twice in its batch, three times alone, then dead-lettered: not forever");
+    }
+
+    @Test
+    void aSchemaIdTheRegistryDoesNotKnowYetIsRetriedNotDeadLettered() {
+        List<ConsumerRecord<String, byte[]>> records = List.of(send(0, "m1", "bob", 1));
+        registry.notFoundLeft.set(3); // a lagging registry instance
+        start(d -> DeliveryOutcome.DELIVERED, records);
+
+        await("delivered once the registry knows the id").atMost(Duration.ofSeconds(10))
+                .until(() -> delivery.metrics().delivered() == 1);
+
+        assertEquals(0, delivery.metrics().deadLettered());
+        assertEquals(3, delivery.metrics().abortedBatches());
+    }
+
+    @Test
+    void aSchemaIdStillUnknownAfterTheGraceIsDeadLettered() {
+        AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+        registry.notFoundLeft.set(Integer.MAX_VALUE);
+        start(d -> DeliveryOutcome.DELIVERED, List.of(send(0, "m1", "bob", 1)), clock::get, Map.of());
+
+        await("retried while within the grace").atMost(Duration.ofSeconds(10))
+                .until(() -> delivery.metrics().abortedBatches() >= 1);
+        assertEquals(0, delivery.metrics().deadLettered());
+        clock.addAndGet(NotFoundGrace.DEFAULT_GRACE_MS);
+
+        await("dead-lettered past the grace").atMost(Duration.ofSeconds(20))
+                .until(() -> delivery.metrics().deadLettered() == 1);
+        assertEquals("UNKNOWN_SCHEMA_ID", deadLetters().get(0).getReasonCode());
+        assertTrue(handed.isEmpty());
+    }
+
+    @Test
+    void aRegistryRefusingTheConsumersCredentialsStopsItInsteadOfRetryingForever() throws Exception {
+        registry.refuse.set(true);
+        start(d -> DeliveryOutcome.DELIVERED, List.of(send(0, "m1", "bob", 1)));
+
+        await("the consumer stopped").atMost(Duration.ofSeconds(10)).until(consumer::closed);
+        assertEquals(0, delivery.metrics().deadLettered());
+        assertTrue(handed.isEmpty());
     }
 
     @Test
@@ -965,6 +1095,8 @@ class DeliveryConsumerTest {
         final InMemorySchemaRegistryClient delegate = new InMemorySchemaRegistryClient();
         final AtomicInteger failuresLeft = new AtomicInteger();
         final AtomicInteger registerFailuresLeft = new AtomicInteger();
+        final AtomicInteger notFoundLeft = new AtomicInteger();
+        final java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
 
         @Override
         public int register(String subject, Schema schema) {
@@ -978,6 +1110,12 @@ class DeliveryConsumerTest {
         public Schema schemaById(int id) {
             if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new SchemaRegistryException("connection refused", -1, -1, null);
+            }
+            if (refuse.get()) {
+                throw new SchemaRegistryException("Unauthorized", 401, 40101, null);
+            }
+            if (notFoundLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new SchemaRegistryException("Schema " + id + " not found.", 404, 40403, null);
             }
             return delegate.schemaById(id);
         }

@@ -2,6 +2,7 @@ package dev.courier.streams;
 
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
+import dev.courier.schemas.registry.SchemaRegistryException;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -52,8 +53,13 @@ public final class DeliveryTracker implements AutoCloseable {
             this.streams = new KafkaStreams(topology, props);
         }
         // A failed stream thread (registry unreachable, broker trouble beyond the clients' retries) is
-        // replaced; under exactly-once its uncommitted work is aborted and redone, so nothing is lost.
+        // replaced; under exactly-once its uncommitted work is aborted and redone, so nothing is lost. A registry
+        // that refuses the tracker's credentials would refuse every record alike: the tracker stops.
         streams.setUncaughtExceptionHandler(e -> {
+            if (SchemaRegistryException.authFailureIn(e)) {
+                log.error("the schema registry refuses the tracker's credentials; stopping the tracker", e);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             log.error("tracker stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
@@ -120,4 +126,5 @@ public final class DeliveryTracker implements AutoCloseable {
         }
         registry.close();
     }
+
 }

@@ -4,6 +4,7 @@ import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeadLetterSize;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
@@ -12,6 +13,7 @@ import dev.courier.schemas.PendingDelivery;
 import dev.courier.schemas.RedeliverRequest;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryException;
+import dev.courier.schemas.serde.NotFoundGrace;
 import dev.courier.schemas.serde.WireFormatException;
 import dev.courier.streams.RedeliveryPolicy.Verdict;
 import java.time.Duration;
@@ -113,6 +115,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final boolean settledStatus;
     private final long heldTimeoutMs;
     private final boolean sendTracking;
+    private final NotFoundGrace notFoundGrace;
     private final SplittableRandom random = new SplittableRandom();
     private final TrackerConfig config;
 
@@ -128,9 +131,14 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private int partition;
     private ConsumerProgress progress;
 
+    /**
+     * @param notFoundGrace shared by the tracker's tasks, so that it outlives a task restarted for a 404 within it
+     */
     TrackerProcessor(TrackerConfig config, CourierTopics topics, Deserializer<SendEvent> sendDeserializer,
-                     Deserializer<SpecificRecord> ackDeserializer, Deserializer<RedeliverRequest> commandDeserializer) {
+                     Deserializer<SpecificRecord> ackDeserializer, Deserializer<RedeliverRequest> commandDeserializer,
+                     NotFoundGrace notFoundGrace) {
         this.config = config;
+        this.notFoundGrace = notFoundGrace;
         this.topics = topics;
         this.policy = config.redeliveryPolicy();
         this.earlyAckRetentionMs = config.getLong(TrackerConfig.EARLY_ACK_RETENTION_MS_CONFIG);
@@ -215,11 +223,20 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                     ? sendDeserializer.deserialize(source.topic(), record.value())
                     : ackDeserializer.deserialize(source.topic(), record.value());
         } catch (WireFormatException e) {
+            if (e.reason() == WireFormatException.Reason.UNKNOWN_SCHEMA_ID
+                    && notFoundGrace.retry(e.schemaId(), context.currentSystemTimeMs())) {
+                // A registry instance may lag: fail the task, Streams retries from the committed offsets.
+                throw new SchemaRegistryException("schema id " + e.schemaId() + " of " + source.topic() + "-"
+                        + source.partition() + "@" + source.offset() + " not found (yet): retried for up to "
+                        + notFoundGrace.graceMs() + " ms, then dead-lettered", 404, 40403, e);
+            }
             unprocessable(record, source, isSend, e.reason().name(), e.getMessage());
             return;
         } catch (SchemaRegistryException e) {
-            if (e.isTransient()) {
-                throw e; // registry down: fail the task, Streams retries from the committed offsets
+            if (e.isTransient() || e.isAuthFailure()) {
+                // registry down: fail the task, Streams retries from the committed offsets; refused: the tracker
+                // stops (DeliveryTracker), it would refuse every record alike
+                throw e;
             }
             unprocessable(record, source, isSend, "UNKNOWN_SCHEMA_ID", e.getMessage());
             return;
@@ -758,22 +775,22 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      */
     private void unprocessable(Record<String, byte[]> record, RecordMetadata source, boolean isSend,
                                String reasonCode, String reasonText) {
-        if (isSend) {
+        if (isSend && !WireFormatException.Reason.UNKNOWN_SCHEMA_ID.name().equals(reasonCode)) {
             log.warn("skipped unprocessable send record topic={} partition={} offset={} reason={}: {}",
                     source.topic(), source.partition(), source.offset(), reasonCode, reasonText);
             return;
         }
+        // An ack; or a send whose schema id the registry denies past its grace: the one poison reason a delivery
+        // consumer may not share (its cache can hold a schema since deleted), so the tracker does not count on it.
         long now = context.currentSystemTimeMs();
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setRawValue(record.value() == null ? null : java.nio.ByteBuffer.wrap(record.value()))
+        DeadLetter.Builder letter = DeadLetter.newBuilder()
                 .setReasonCode(reasonCode)
-                .setReasonText(reasonText)
                 .setOriginalTopic(source.topic())
                 .setOriginalPartition(source.partition())
                 .setOriginalOffset(source.offset())
-                .setDeadLetteredAt(Instant.ofEpochMilli(now))
-                .build();
-        context.forward(new Record<String, SpecificRecord>(record.key(), letter, record.timestamp()),
+                .setDeadLetteredAt(Instant.ofEpochMilli(now));
+        context.forward(new Record<String, SpecificRecord>(record.key(), DeadLetterSize.fit(letter, null,
+                        record.value(), reasonText, DeadLetterSize.DEFAULT_MAX_REQUEST_BYTES), record.timestamp()),
                 TrackerTopology.DEAD_LETTER_SINK);
         log.warn("dead-lettered unprocessable record topic={} partition={} offset={} reason={}: {}",
                 source.topic(), source.partition(), source.offset(), reasonCode, reasonText);

@@ -9,6 +9,7 @@ import dev.courier.schemas.RedeliverRequest;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.serde.CourierSerdes;
+import dev.courier.schemas.serde.NotFoundGrace;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -37,7 +38,8 @@ import org.apache.kafka.streams.state.Stores;
  * delivery they read and did not settle (RETRY, HELD), which is all the tracker keeps state for.
  *
  * <p>Sources are read as raw bytes and decoded in the processor, so a record that does not decode is
- * dead-lettered with its reason instead of stopping the task. The send and ack topics are co-partitioned
+ * dead-lettered with its reason instead of stopping the task (a schema id the registry does not know is retried
+ * for {@link NotFoundGrace#DEFAULT_GRACE_MS} first: a registry instance may lag). The send and ack topics are co-partitioned
  * by recipientId, so one task sees a delivery's send event, its acks, and the delivery consumers' progress
  * reports ({@code AckBatch}) for its partition.
  */
@@ -78,9 +80,10 @@ public final class TrackerTopology {
         if (sendTracking || history) {
             topology.addSource(SEND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.send());
         }
+        NotFoundGrace notFoundGrace = new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS);
         topology.addProcessor(TRACKER_PROCESSOR,
                 () -> new TrackerProcessor(config, topics, sendSerde.deserializer(), ackSerde.deserializer(),
-                        CourierSerdes.value(RedeliverRequest.class, registry).deserializer()),
+                        CourierSerdes.value(RedeliverRequest.class, registry).deserializer(), notFoundGrace),
                 sendTracking ? new String[] {SEND_SOURCE, ACK_SOURCE, COMMAND_SOURCE} : new String[] {ACK_SOURCE, COMMAND_SOURCE});
         // Caching matters: a delivery sent and acknowledged within one commit interval is a put then a
         // delete in the cache, and never reaches the changelog.

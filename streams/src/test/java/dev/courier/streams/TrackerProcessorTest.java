@@ -12,6 +12,7 @@ import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.serde.CourierSerdes;
+import dev.courier.schemas.serde.NotFoundGrace;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -109,7 +110,8 @@ class TrackerProcessorTest {
                 TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, true)), topics,
                 CourierSerdes.value(SendEvent.class, registry).deserializer(),
                 CourierSerdes.ackValue(registry).deserializer(),
-                CourierSerdes.value(RedeliverRequest.class, registry).deserializer());
+                CourierSerdes.value(RedeliverRequest.class, registry).deserializer(),
+                new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS));
         processor.init(context);
         return processor;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.schemas.AckBatch;
@@ -19,7 +20,11 @@ import dev.courier.schemas.RedeliverRequest;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
+import dev.courier.schemas.registry.SchemaRegistryException;
+import dev.courier.schemas.serde.AvroLimits;
 import dev.courier.schemas.serde.CourierSerdes;
+import dev.courier.schemas.serde.NotFoundGrace;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +37,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -64,6 +71,7 @@ class TrackerTopologyTest {
 
     private final CourierTopics topics = CourierTopics.defaults();
     private TopologyTestDriver driver;
+    private SchemaRegistryClient registry;
     private TestInputTopic<String, SendEvent> sends;
     private TestInputTopic<String, byte[]> rawSends;
     private TestInputTopic<String, DeliveryAck> acks;
@@ -104,7 +112,7 @@ class TrackerTopologyTest {
         props.put(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, true);
         props.putAll(overrides);
         TrackerConfig config = new TrackerConfig(props);
-        SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(config.registryUrl());
+        registry = SchemaRegistryClients.fromUrl(config.registryUrl());
         Properties streamsProps = config.streamsProperties();
         driver = new TopologyTestDriver(TrackerTopology.build(config, registry), streamsProps, START);
 
@@ -549,9 +557,73 @@ class TrackerTopologyTest {
     }
 
     @Test
-    void anAckWithAnUnknownSchemaIdIsDeadLetteredNotRetried() {
-        rawAcks.pipeInput("alice", new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}, START);
+    void anAckWithAnUnknownSchemaIdIsRetriedForTheGraceThenDeadLettered() {
+        byte[] unknownId = {0, 0, 0, 0x7f, 0x7f, 1, 2, 3};
+
+        RuntimeException e = assertThrows(RuntimeException.class, () -> rawAcks.pipeInput("alice", unknownId, START));
+        assertTrue(causedBy(e, SchemaRegistryException.class), e.toString());
+        assertTrue(deadLetters.isEmpty(), "a registry instance may lag: the task fails and the record is read again");
+
+        advance(NotFoundGrace.DEFAULT_GRACE_MS);
+        rawAcks.pipeInput("alice", unknownId, START);
         assertEquals("UNKNOWN_SCHEMA_ID", deadLetters.readValue().getReasonCode());
+    }
+
+    @Test
+    void aSendWithAnUnknownSchemaIdPastTheGraceIsDeadLetteredNotSkipped() {
+        byte[] unknownId = {0, 0, 0, 0x7f, 0x7e, 1, 2, 3};
+        assertThrows(RuntimeException.class, () -> rawSends.pipeInput("alice", unknownId, START));
+
+        advance(NotFoundGrace.DEFAULT_GRACE_MS);
+        rawSends.pipeInput("alice", unknownId, START);
+
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("UNKNOWN_SCHEMA_ID", letter.getReasonCode());
+        assertEquals(topics.send(), letter.getOriginalTopic());
+        assertArrayEquals(unknownId, bytes(letter.getRawValue()));
+    }
+
+    @Test
+    void anAckDeclaringAStringLongerThanAnyRecordIsDeadLetteredAndTheNextAckFlows() throws Exception {
+        byte[] valid = CourierSerdes.ackValue(registry).serializer().serialize(topics.ack(), AckBatch.newBuilder()
+                .setSendPartition(0).setFirstOffset(0).setCommittedThrough(0).setCommittedAt(START)
+                .setDeliveredBy("c1").setAcks(List.of()).build());
+        ByteArrayOutputStream crafted = new ByteArrayOutputStream();
+        crafted.write(valid, 0, 5); // the ack topic's header: a known schema id
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(crafted, null);
+        encoder.writeIndex(0); // a DeliveryAck...
+        encoder.writeLong(AvroLimits.MAX_RECORD_BYTES + 1L); // ...whose messageId claims more bytes than a record holds
+        encoder.flush();
+        send("m1", "alice");
+
+        rawAcks.pipeInput("alice", crafted.toByteArray(), START);
+        ack("m1", "alice", AckStatus.DELIVERED);
+
+        assertEquals("LIMIT_EXCEEDED", deadLetters.readValue().getReasonCode());
+        assertEquals(List.of(DeliveryState.DELIVERED), states(), "the next ack settles as usual");
+    }
+
+    @Test
+    void aPoisonAckTooLargeToBeCopiedIsDeadLetteredWithoutItsBytes() {
+        byte[] huge = new byte[1024 * 1024];
+        huge[0] = 1; // not the wire format's magic byte
+
+        rawAcks.pipeInput("alice", huge, START);
+
+        DeadLetter letter = deadLetters.readValue();
+        assertEquals("WRONG_MAGIC_BYTE", letter.getReasonCode());
+        assertNull(letter.getRawValue(), "a letter with the raw value would exceed max.request.size");
+        assertTrue(letter.getReasonText().contains("not kept"), letter.getReasonText());
+        assertEquals(0L, letter.getOriginalOffset());
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

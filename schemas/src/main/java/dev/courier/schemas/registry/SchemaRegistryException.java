@@ -27,4 +27,27 @@ public class SchemaRegistryException extends RuntimeException {
     public boolean isTransient() {
         return httpStatus < 0 || httpStatus >= 500;
     }
+
+    /** True when the registry answered that the schema (or subject) does not exist: 404, or error code 40403. */
+    public boolean isNotFound() {
+        return httpStatus == 404 || errorCode == 40403;
+    }
+
+    /**
+     * True when the registry refused the caller (401, 403): a matter of credentials, not of any record, and not
+     * cured by retrying; whoever meets it stops.
+     */
+    public boolean isAuthFailure() {
+        return httpStatus == 401 || httpStatus == 403;
+    }
+
+    /** Whether {@code e} or any of its causes is a registry's {@link #isAuthFailure() refusal}. */
+    public static boolean authFailureIn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SchemaRegistryException r && r.isAuthFailure()) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.avro.Schema;
+import org.apache.avro.SystemLimitException;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
@@ -23,7 +24,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * {@code T}'s schema, so records written with older or newer compatible schemas read fine.
  *
  * <p>A value that cannot be read is a {@link WireFormatException} whose {@link WireFormatException#reason()}
- * says why (a poison record: dead-letter it). A registry that cannot be reached is a transient
+ * says why (a poison record: dead-letter it; a length over {@link AvroLimits} is refused before Avro allocates it). A registry that cannot be reached is a transient
  * {@link SchemaRegistryException}, rethrown as is: retry, do not dead-letter. A null value (tombstone)
  * reads as null.
  *
@@ -37,6 +38,7 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
 
     static {
         AvroTrust.trustGeneratedClasses();
+        AvroLimits.install();
     }
 
     private final ConcurrentMap<Integer, DatumReader<T>> readersBySchemaId = new ConcurrentHashMap<>();
@@ -101,6 +103,10 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
         T value;
         try {
             value = reader.read(null, decoder);
+        } catch (SystemLimitException e) {
+            throw new WireFormatException(Reason.LIMIT_EXCEEDED, topic, schemaId, "topic '" + topic
+                    + "': value of " + data.length + " bytes with writer schema id " + schemaId
+                    + " declares a length over Avro's limits (" + e.getMessage() + ")", e);
         } catch (IOException | RuntimeException e) {
             throw new WireFormatException(Reason.UNDECODABLE, topic, schemaId, "topic '" + topic
                     + "': cannot decode value of " + data.length + " bytes with writer schema id " + schemaId
@@ -135,7 +141,7 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
         try {
             writerSchema = client.schemaById(schemaId);
         } catch (SchemaRegistryException e) {
-            if (!e.isTransient() && (e.httpStatus() == 404 || e.errorCode() == 40403)) {
+            if (e.isNotFound()) {
                 throw new WireFormatException(Reason.UNKNOWN_SCHEMA_ID, topic, schemaId, "topic '" + topic
                         + "': schema id " + schemaId + " in the header is unknown to the schema registry", e);
             }

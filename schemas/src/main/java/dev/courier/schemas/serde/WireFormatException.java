@@ -18,7 +18,12 @@ public class WireFormatException extends SerializationException {
         /** The Avro body cannot be decoded with the writer schema, or not resolved to the reader schema. */
         UNDECODABLE,
         /** Fewer bytes than the 5-byte header. */
-        TOO_SHORT
+        TOO_SHORT,
+        /**
+         * The Avro body declares a string, bytes or collection longer than {@link AvroLimits} allow (more than
+         * a Kafka record can hold): a crafted or corrupt length, refused before Avro allocates it.
+         */
+        LIMIT_EXCEEDED
     }
 
     private final Reason reason;

@@ -142,6 +142,67 @@ class CourierSerdesTest {
     }
 
     @Test
+    void aCraftedStringLengthIsRefusedBeforeAvroAllocatesIt() throws IOException {
+        int schemaId = registry.register(TOPIC + "-value", SendEvent.getClassSchema());
+        byte[] crafted = crafted(schemaId, encoder -> {
+            encoder.writeLong(AvroLimits.MAX_RECORD_BYTES + 1L); // messageId "is" a string longer than any record
+            encoder.writeFixed(new byte[16]);
+        });
+
+        WireFormatException e = assertThrows(WireFormatException.class,
+                () -> sendSerde.deserializer().deserialize(TOPIC, crafted));
+
+        assertEquals(Reason.LIMIT_EXCEEDED, e.reason(), e.getMessage());
+        assertEquals(schemaId, e.schemaId());
+    }
+
+    @Test
+    void aCraftedCollectionCountIsRefusedBeforeAvroAllocatesIt() throws IOException {
+        Serde<SpecificRecord> acks = CourierSerdes.ackValue(registry);
+        int schemaId = registry.register("courier.ack-value", AckTopicValue.SCHEMA);
+        byte[] crafted = crafted(schemaId, encoder -> {
+            encoder.writeIndex(1); // AckBatch
+            encoder.writeInt(0);
+            encoder.writeLong(10);
+            encoder.writeLong(0);
+            encoder.writeLong(Records.T0.toEpochMilli());
+            encoder.writeString("c1");
+            encoder.writeArrayStart();
+            encoder.setItemCount(2_000_000_000L); // "acks": two billion of them, in a few bytes
+            encoder.startItem();
+        });
+
+        WireFormatException e = assertThrows(WireFormatException.class,
+                () -> acks.deserializer().deserialize("courier.ack", crafted));
+
+        assertEquals(Reason.LIMIT_EXCEEDED, e.reason(), e.getMessage());
+    }
+
+    @Test
+    void theLimitsLetTheLargestValueARecordCanHoldThrough() {
+        SendEvent big = SendEvent.newBuilder(Records.sendEvent())
+                .setPayload(ByteBuffer.wrap(new byte[AvroLimits.MAX_RECORD_BYTES - 1024])).build();
+        byte[] bytes = sendSerde.serializer().serialize(TOPIC, big);
+
+        assertEquals(big, sendSerde.deserializer().deserialize(TOPIC, bytes));
+        assertTrue(AvroLimits.enforced(), "Avro read Courier's limits");
+    }
+
+    private interface Body {
+        void write(BinaryEncoder encoder) throws IOException;
+    }
+
+    private static byte[] crafted(int schemaId, Body body) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0);
+        out.write(ByteBuffer.allocate(4).putInt(schemaId).array());
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        body.write(encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
+    @Test
     void valuesShorterThanTheHeaderAreTooShort() {
         assertEquals(Reason.TOO_SHORT, assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, new byte[0])).reason());
@@ -309,7 +370,8 @@ class CourierSerdesTest {
         byte[] bigBytes = serde.serializer().serialize(TOPIC, big);
         byte[] smallBytes = serde.serializer().serialize(TOPIC, small);
 
-        assertEquals(big, serde.deserializer().deserialize(TOPIC, bigBytes));
+        // the big one is over the largest Kafka record, so the deserializer refuses it (AvroLimits)
+        assertTrue(bigBytes.length > 2 << 20);
         assertEquals(small, serde.deserializer().deserialize(TOPIC, smallBytes));
         assertFalse(smallBytes.length > 100, "small record kept the big record's bytes: " + smallBytes.length);
     }
