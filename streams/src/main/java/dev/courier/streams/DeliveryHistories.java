@@ -31,22 +31,23 @@ final class DeliveryHistories {
     /**
      * A send record: the sender's (published), the tracker's (re-emitted), or an operator's copy. A redrive
      * ({@code redriveOf}, the dead letter it re-sent) starts the delivery over: queued, attempt 1, whatever it
-     * was. A replay ({@code replayId}) is one more copy, which a settled delivery treats as a duplicate.
+     * was. A replay ({@code replayId}) is one more copy, which a settled delivery treats as a duplicate, even
+     * when what it copied was a redrive (the copy keeps its source's headers).
      */
     static DeliveryHistory sent(DeliveryHistory history, SendEvent event, int partition, long offset, long timestamp,
                                 String redriveOf, String replayId) {
         String where = "send partition " + partition + " offset " + offset;
+        if (replayId != null) {
+            return apply(history, event.getMessageId(), event.getRecipientId(),
+                    step("replayed", timestamp, event.getAttempt(), "replay " + replayId + ", " + where),
+                    event.getAttempt() <= 1 ? DeliveryProgress.QUEUED : DeliveryProgress.IN_DELIVERY, null);
+        }
         if (redriveOf != null) {
             HistoryEvent step = step("redriven", timestamp, 1, "from dead letter " + redriveOf + ", " + where);
             DeliveryHistory restarted = apply(history, event.getMessageId(), event.getRecipientId(), step,
                     DeliveryProgress.QUEUED, null);
             return DeliveryHistory.newBuilder(restarted).setProgress(DeliveryProgress.QUEUED).setAttempts(1)
                     .setReason(null).build();
-        }
-        if (replayId != null) {
-            return apply(history, event.getMessageId(), event.getRecipientId(),
-                    step("replayed", timestamp, event.getAttempt(), "replay " + replayId + ", " + where),
-                    event.getAttempt() <= 1 ? DeliveryProgress.QUEUED : DeliveryProgress.IN_DELIVERY, null);
         }
         boolean first = event.getAttempt() <= 1;
         HistoryEvent step = step(first ? "published" : "re-emitted",

@@ -183,6 +183,21 @@ class HistoryIndexTest {
     }
 
     @Test
+    void aReplayedCopyOfARedriveIsAReplayNotANewStart() {
+        send("m1", "jack", 1, START);
+        committed(at(1), ack("m1", "jack", AckStatus.DELIVERED, 1, at(1)));
+        SendEvent event = SendEvent.newBuilder().setMessageId("m1").setConversationId("c1").setSenderId("s")
+                .setRecipientId("jack").setSentAt(START).setPayload(ByteBuffer.wrap(new byte[] {1}))
+                .setContentType("text/plain").setAttempt(1).setHeaders(Map.of()).build();
+        sends.pipeInput(new TestRecord<>("jack", event, new RecordHeaders()
+                .add(CopyHeaders.REDRIVE_OF, "courier.dead-letter/0/0".getBytes(StandardCharsets.UTF_8))
+                .add(CopyHeaders.ID, "replay-8".getBytes(StandardCharsets.UTF_8)), at(40)));
+
+        assertEquals(DeliveryProgress.DELIVERED, history("m1", "jack").getProgress());
+        assertEquals(List.of("published", "delivered", "replayed"), events(history("m1", "jack")));
+    }
+
+    @Test
     void aLateDeliveryAfterADeadLetterIsTheTruth() {
         send("m1", "ivy", 1, START);
         deadLetter("m1", "ivy", "MAX_ATTEMPTS", 3, at(10));
