@@ -27,17 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "dlq", mixinStandardHelpOptions = true,
         description = "List, show and redrive dead letters (<prefix>.dead-letter).",
         subcommands = {DlqCommand.ListCommand.class, DlqCommand.ShowCommand.class, DlqCommand.RedriveCommand.class})
-public final class DlqCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    /** {@code courier dlq} alone is a usage error: it prints the subcommands. */
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
+public final class DlqCommand extends CommandGroup {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Count dead letters by reason and show the newest, reading the topic (read_committed) to its "

@@ -37,9 +37,8 @@ public final class RedeliverCommand implements Callable<Integer> {
     @Option(names = "--execute", description = "Send the request (default: a dry run that only counts).")
     boolean execute;
 
-    @Option(names = "--tracker-url", paramLabel = "URL", description = "Ask this tracker HTTP API for the counts "
-            + "instead of the announced ones; repeatable.")
-    List<String> trackerUrls = new ArrayList<>();
+    @Mixin
+    TrackerUrlOptions trackers;
 
     @Option(names = "--json", description = "Print {\"dry_run\",\"pending\",\"would_redeliver\",\"requested\",\"request_id\"}.")
     boolean json;
@@ -53,7 +52,7 @@ public final class RedeliverCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--rate must be positive, got " + rate);
         }
         var conn = connection.connection();
-        RedeliverNow redeliver = new RedeliverNow(conn, new Trackers(conn, trackerUrls));
+        RedeliverNow redeliver = new RedeliverNow(conn, new Trackers(conn, trackers.trackerUrls));
         RedeliverNow.Result result = execute ? redeliver.request(olderThan, recipients, rate)
                 : redeliver.count(olderThan, recipients);
         PrintWriter out = spec.commandLine().getOut();

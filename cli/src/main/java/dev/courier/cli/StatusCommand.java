@@ -5,8 +5,6 @@ import dev.courier.operator.MessageStatus;
 import dev.courier.operator.NotFoundException;
 import dev.courier.operator.Trackers;
 import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,9 +27,8 @@ public final class StatusCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MESSAGE_ID", description = "The message id (as returned by the producer or the gateway).")
     String messageId;
 
-    @Option(names = "--tracker-url", paramLabel = "URL",
-            description = "Ask this tracker HTTP API (e.g. http://host:8090) instead of the announced ones; repeatable.")
-    List<String> trackerUrls = new ArrayList<>();
+    @Mixin
+    TrackerUrlOptions trackers;
 
     @Option(names = "--json", description = "Print the tracker's JSON answer.")
     boolean json;
@@ -44,7 +41,7 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         JsonNode answer;
         try {
-            answer = new MessageStatus(new Trackers(connection.connection(), trackerUrls)).lookup(messageId);
+            answer = new MessageStatus(new Trackers(connection.connection(), trackers.trackerUrls)).lookup(messageId);
         } catch (NotFoundException e) {
             if (json) {
                 out.println(Json.MAPPER.createObjectNode().put("error", "not_found").put("messageId", messageId)

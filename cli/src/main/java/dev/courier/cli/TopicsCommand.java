@@ -21,16 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code courier topics create}: Courier's topics on any cluster, not only a local one. */
 @Command(name = "topics", mixinStandardHelpOptions = true, subcommands = TopicsCommand.Create.class,
         description = "Courier's topics on a cluster of yours.")
-public final class TopicsCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
+public final class TopicsCommand extends CommandGroup {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create Courier's missing topics: the layout of CourierTopics, replication min(3, brokers), "
