@@ -8,6 +8,7 @@ import dev.courier.schemas.DeadLetterSize;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.CopyHeaders;
+import dev.courier.schemas.DeadLetterReason;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
@@ -58,8 +59,6 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryConsumer.class);
-    /** Reason code of a dead letter for a record that kept its transaction from committing ({@link PoisonIsolation}). */
-    public static final String UNCOMMITTABLE = "UNCOMMITTABLE";
 
     private final DeliveryConsumerConfig config;
     private final Deliverer deliverer;
@@ -285,7 +284,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         } catch (RuntimeException e) {
             event = null;
         }
-        deadLetter(rec, event, UNCOMMITTABLE, "the record could not be committed: "
+        deadLetter(rec, event, DeadLetterReason.UNCOMMITTABLE.name(), "the record could not be committed: "
                 + isolation.reason(rec.partition()), tally);
         if (event != null) {
             settledForOrder(event, state, tally); // never to be delivered: its conversation must not wait for it
@@ -298,7 +297,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         try {
             event = sendDeserializer.deserialize(rec.topic(), rec.value());
         } catch (WireFormatException e) {
-            if (e.reason() == WireFormatException.Reason.UNKNOWN_SCHEMA_ID
+            if (e.reason() == DeadLetterReason.UNKNOWN_SCHEMA_ID
                     && notFoundGrace.retry(e.schemaId(), clockMs.getAsLong())) {
                 throw new RegistryUnavailable(rec, e, notFoundGrace.graceMs()); // a registry instance may lag
             }
@@ -311,17 +310,17 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             }
             throw e; // refused: credentials stop the consumer (BatchFailurePolicy); anything else may be the record's
         } catch (SerializationException e) {
-            deadLetter(rec, null, WireFormatException.Reason.UNDECODABLE.name(), e.getMessage(), tally);
+            deadLetter(rec, null, DeadLetterReason.UNDECODABLE.name(), e.getMessage(), tally);
             return;
         }
         String invalid = EventChecks.checkSend(event);
         if (invalid != null) {
-            deadLetter(rec, event, EventChecks.INVALID_EVENT, invalid, tally);
+            deadLetter(rec, event, DeadLetterReason.INVALID_EVENT.name(), invalid, tally);
             return;
         }
         String oversized = EventChecks.checkPayloadSize(event, config.maxPayloadBytes());
         if (oversized != null) {
-            deadLetter(rec, event, EventChecks.OVERSIZED_PAYLOAD, oversized, tally);
+            deadLetter(rec, event, DeadLetterReason.OVERSIZED_PAYLOAD.name(), oversized, tally);
             return;
         }
         String messageId = event.getMessageId();
@@ -350,7 +349,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         String expired = EventChecks.checkExpiry(event, config.messageTtlMs(), clockMs.getAsLong());
         if (expired != null) {
             if (event.getAttempt() == 1) {
-                deadLetter(rec, event, EventChecks.EXPIRED, expired, tally);
+                deadLetter(rec, event, DeadLetterReason.EXPIRED.name(), expired, tally);
             } else {
                 // A re-emit: the tracker holds its state and dead-letters it EXPIRED at its expiry (or did already),
                 // so one dead letter per delivery, not two.

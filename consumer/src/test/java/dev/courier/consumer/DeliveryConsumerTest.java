@@ -12,6 +12,7 @@ import dev.courier.schemas.DeadLetter;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.CopyHeaders;
+import dev.courier.schemas.DeadLetterReason;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.InMemorySchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClient;
@@ -257,7 +258,7 @@ class DeliveryConsumerTest {
         List<DeadLetter> letters = producers.get(0).history().stream().filter(r -> r.topic().equals("courier.dead-letter"))
                 .map(r -> dl.deserialize(r.topic(), r.value())).toList();
         assertEquals(1, letters.size());
-        assertEquals(EventChecks.OVERSIZED_PAYLOAD, letters.get(0).getReasonCode());
+        assertEquals(DeadLetterReason.OVERSIZED_PAYLOAD.name(), letters.get(0).getReasonCode());
         assertTrue(letters.get(0).getReasonText().contains("payload of 262145 bytes"), letters.get(0).getReasonText());
         assertEquals(List.of("m1"), handed.stream().map(Delivery::messageId).toList(), "the next record is delivered");
     }
@@ -278,7 +279,7 @@ class DeliveryConsumerTest {
 
         await("committed").atMost(Duration.ofSeconds(10)).until(() -> delivery.metrics().batches() == 1);
         DeadLetter letter = deadLetters().get(0);
-        assertEquals(EventChecks.OVERSIZED_PAYLOAD, letter.getReasonCode());
+        assertEquals(DeadLetterReason.OVERSIZED_PAYLOAD.name(), letter.getReasonCode());
         assertEquals(big, letter.getEvent());
         assertNull(letter.getRawValue(), "the event decoded: its raw bytes would double the letter");
         byte[] written = producers.get(0).history().stream().filter(r -> r.topic().equals("courier.dead-letter"))
@@ -317,7 +318,7 @@ class DeliveryConsumerTest {
 
         List<DeadLetter> letters = deadLetters();
         assertEquals(1, letters.size(), letters.toString());
-        assertEquals(DeliveryConsumer.UNCOMMITTABLE, letters.get(0).getReasonCode());
+        assertEquals(DeadLetterReason.UNCOMMITTABLE.name(), letters.get(0).getReasonCode());
         assertEquals("poison", letters.get(0).getEvent().getMessageId());
         assertNull(letters.get(0).getRawValue());
         assertEquals(2L, letters.get(0).getOriginalOffset());
@@ -340,7 +341,7 @@ class DeliveryConsumerTest {
                 .until(() -> committedOffset(producers.get(producers.size() - 1)) == 2);
 
         assertEquals(List.of("slow"), deadLetters().stream().map(l -> l.getEvent().getMessageId()).toList());
-        assertEquals(DeliveryConsumer.UNCOMMITTABLE, deadLetters().get(0).getReasonCode());
+        assertEquals(DeadLetterReason.UNCOMMITTABLE.name(), deadLetters().get(0).getReasonCode());
         assertEquals(1, delivery.metrics().delivered(), "m1");
         assertEquals(PoisonIsolation.FAILURES_TO_ISOLATE + PoisonIsolation.FAILURES_ALONE,
                 handed.stream().filter(d -> d.messageId().equals("slow")).count(),
@@ -683,7 +684,7 @@ class DeliveryConsumerTest {
         List<DeadLetter> letters = deadLetters(p);
         assertEquals(1, letters.size());
         DeadLetter letter = letters.get(0);
-        assertEquals(EventChecks.EXPIRED, letter.getReasonCode());
+        assertEquals(DeadLetterReason.EXPIRED.name(), letter.getReasonCode());
         assertEquals(decoded(old), letter.getEvent(), "dead-lettered with the event, like the other decoded ones");
         assertEquals("old", letter.getMessageId());
         assertEquals(1, letter.getAttempts());

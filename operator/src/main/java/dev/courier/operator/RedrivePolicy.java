@@ -1,5 +1,6 @@
 package dev.courier.operator;
 
+import dev.courier.schemas.DeadLetterReason;
 import dev.courier.schemas.EventChecks;
 import java.util.Set;
 
@@ -16,8 +17,8 @@ public final class RedrivePolicy {
     /** Refusal reason of a dead letter with no decoded event: only raw bytes, nothing to re-send. */
     public static final String NO_EVENT = "NO_EVENT";
 
-    private static final Set<String> FUTILE_REASONS = Set.of(EventChecks.INVALID_EVENT, EventChecks.OVERSIZED_PAYLOAD,
-            EventChecks.EXPIRED, "REJECTED");
+    private static final Set<String> FUTILE_REASONS = Set.of(DeadLetterReason.INVALID_EVENT.name(),
+            DeadLetterReason.OVERSIZED_PAYLOAD.name(), DeadLetterReason.EXPIRED.name(), DeadLetterReason.REJECTED.name());
 
     private RedrivePolicy() {
     }

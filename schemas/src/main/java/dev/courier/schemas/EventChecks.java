@@ -10,12 +10,6 @@ public final class EventChecks {
     /** Largest payload Courier delivers by default (the producer refuses bigger, consumers dead-letter them). */
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 
-    /** Reason code of a dead letter for an event that fails {@link #checkSend}. */
-    public static final String INVALID_EVENT = "INVALID_EVENT";
-    /** Reason code of a dead letter for a payload over the limit. */
-    public static final String OVERSIZED_PAYLOAD = "OVERSIZED_PAYLOAD";
-    /** Reason code of a dead letter for a message not delivered within its time-to-live. */
-    public static final String EXPIRED = "EXPIRED";
     /** Default time-to-live of a message: how long after sentAt it is still worth delivering. */
     public static final long DEFAULT_MESSAGE_TTL_MS = 14L * 24 * 3600 * 1000;
 

@@ -2,6 +2,7 @@ package dev.courier.streams;
 
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeadLetterReason;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryHistory;
 import dev.courier.schemas.DeliveryProgress;
@@ -77,7 +78,7 @@ final class DeliveryHistories {
             return history;
         }
         String reason = deadLetter.getReasonCode() + ": " + deadLetter.getReasonText();
-        DeliveryProgress progress = EventChecks.EXPIRED.equals(deadLetter.getReasonCode())
+        DeliveryProgress progress = DeadLetterReason.EXPIRED.name().equals(deadLetter.getReasonCode())
                 ? DeliveryProgress.EXPIRED : DeliveryProgress.DEAD_LETTERED;
         Instant at = deadLetter.getDeadLetteredAt();
         return apply(history, deadLetter.getMessageId(), deadLetter.getRecipientId(),

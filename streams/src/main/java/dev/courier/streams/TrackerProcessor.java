@@ -4,6 +4,7 @@ import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeadLetterReason;
 import dev.courier.schemas.DeadLetterSize;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryState;
@@ -223,7 +224,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                     ? sendDeserializer.deserialize(source.topic(), record.value())
                     : ackDeserializer.deserialize(source.topic(), record.value());
         } catch (WireFormatException e) {
-            if (e.reason() == WireFormatException.Reason.UNKNOWN_SCHEMA_ID
+            if (e.reason() == DeadLetterReason.UNKNOWN_SCHEMA_ID
                     && notFoundGrace.retry(e.schemaId(), context.currentSystemTimeMs())) {
                 // A registry instance may lag: fail the task, Streams retries from the committed offsets.
                 throw new SchemaRegistryException("schema id " + e.schemaId() + " of " + source.topic() + "-"
@@ -238,11 +239,11 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 // stops (DeliveryTracker), it would refuse every record alike
                 throw e;
             }
-            unprocessable(record, source, isSend, "UNKNOWN_SCHEMA_ID", e.getMessage());
+            unprocessable(record, source, isSend, DeadLetterReason.UNKNOWN_SCHEMA_ID.name(), e.getMessage());
             return;
         }
         if (value == null) {
-            unprocessable(record, source, isSend, "NULL_VALUE", "record has no value (tombstone)");
+            unprocessable(record, source, isSend, DeadLetterReason.NULL_VALUE.name(), "record has no value (tombstone)");
             return;
         }
         if (value instanceof AckBatch batch) {
@@ -251,13 +252,13 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         }
         String invalid = isSend ? EventChecks.checkSend((SendEvent) value) : EventChecks.checkAck((DeliveryAck) value);
         if (invalid != null) {
-            unprocessable(record, source, isSend, EventChecks.INVALID_EVENT, invalid);
+            unprocessable(record, source, isSend, DeadLetterReason.INVALID_EVENT.name(), invalid);
             return;
         }
         // The delivery consumers dead-letter an oversized payload; tracking it would only re-emit it.
         String oversized = isSend ? EventChecks.checkPayloadSize((SendEvent) value, maxPayloadBytes) : null;
         if (oversized != null) {
-            unprocessable(record, source, true, EventChecks.OVERSIZED_PAYLOAD, oversized);
+            unprocessable(record, source, true, DeadLetterReason.OVERSIZED_PAYLOAD.name(), oversized);
             return;
         }
         if (isSend) {
@@ -391,7 +392,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      */
     private void onAckBatch(AckBatch batch, Record<String, byte[]> record, RecordMetadata source) {
         if (batch.getSendPartition() != source.partition() || batch.getCommittedThrough() < 0) {
-            unprocessable(record, source, false, EventChecks.INVALID_EVENT, "AckBatch for send partition "
+            unprocessable(record, source, false, DeadLetterReason.INVALID_EVENT.name(), "AckBatch for send partition "
                     + batch.getSendPartition() + " through offset " + batch.getCommittedThrough() + " written to ack partition "
                     + source.partition() + " (a batch must go to the partition numbered like the send partition)");
             return;
@@ -399,7 +400,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         for (DeliveryAck ack : batch.getAcks()) {
             String invalid = EventChecks.checkAck(ack);
             if (invalid != null) {
-                unprocessable(record, source, false, EventChecks.INVALID_EVENT, "in an AckBatch by "
+                unprocessable(record, source, false, DeadLetterReason.INVALID_EVENT.name(), "in an AckBatch by "
                         + batch.getDeliveredBy() + ": " + invalid);
                 continue;
             }
@@ -564,7 +565,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     /** An ack settled the delivery: publish the final status, or dead-letter a rejected message. */
     private void settle(SendEvent event, AckStatus status, int attempts, long now, long timestamp, String reason) {
         if (status == AckStatus.REJECTED) {
-            deadLetter(event, "REJECTED", "recipient side rejected the message"
+            deadLetter(event, DeadLetterReason.REJECTED.name(), "recipient side rejected the message"
                     + (reason == null ? "" : ": " + reason), attempts, now, timestamp);
             return;
         }
@@ -690,12 +691,12 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
             }
             case DEAD_LETTER_MAX_ATTEMPTS -> {
                 int outageAttempts = state.getOutageAttempts();
-                deadLetter(event, "MAX_ATTEMPTS", "no ack after " + attempt + " attempts" + (outageAttempts == 0 ? ""
+                deadLetter(event, DeadLetterReason.MAX_ATTEMPTS.name(), "no ack after " + attempt + " attempts" + (outageAttempts == 0 ? ""
                         : " (" + (attempt - outageAttempts) + " counted toward max.attempts, " + outageAttempts
                         + " made while the pipeline was unavailable)"), attempt, now, now);
             }
             case DEAD_LETTER_EXPIRED -> {
-                deadLetter(event, "EXPIRED", "not delivered within its time-to-live of " + policy.ttlMs()
+                deadLetter(event, DeadLetterReason.EXPIRED.name(), "not delivered within its time-to-live of " + policy.ttlMs()
                         + " ms (sent at " + event.getSentAt() + ")", attempt, now, now);
             }
         }
@@ -775,7 +776,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      */
     private void unprocessable(Record<String, byte[]> record, RecordMetadata source, boolean isSend,
                                String reasonCode, String reasonText) {
-        if (isSend && !WireFormatException.Reason.UNKNOWN_SCHEMA_ID.name().equals(reasonCode)) {
+        if (isSend && !DeadLetterReason.UNKNOWN_SCHEMA_ID.name().equals(reasonCode)) {
             log.warn("skipped unprocessable send record topic={} partition={} offset={} reason={}: {}",
                     source.topic(), source.partition(), source.offset(), reasonCode, reasonText);
             return;

@@ -1,9 +1,9 @@
 package dev.courier.schemas.serde;
 
+import dev.courier.schemas.DeadLetterReason;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.registry.SchemaRegistryException;
-import dev.courier.schemas.serde.WireFormatException.Reason;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,16 +80,16 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
             return null;
         }
         if (data.length == 0) {
-            throw new WireFormatException(Reason.TOO_SHORT, topic, -1,
+            throw new WireFormatException(DeadLetterReason.TOO_SHORT, topic, -1,
                     "topic '" + topic + "': empty value, expected a 5-byte header and an Avro body", null);
         }
         if (data[0] != WireFormat.MAGIC_BYTE) {
-            throw new WireFormatException(Reason.WRONG_MAGIC_BYTE, topic, -1, String.format(
+            throw new WireFormatException(DeadLetterReason.WRONG_MAGIC_BYTE, topic, -1, String.format(
                     "topic '%s': magic byte 0x%02x, expected 0x00 (value of %d bytes, not Confluent wire format)",
                     topic, data[0] & 0xff, data.length), null);
         }
         if (data.length < WireFormat.HEADER_LENGTH) {
-            throw new WireFormatException(Reason.TOO_SHORT, topic, -1, "topic '" + topic + "': value of "
+            throw new WireFormatException(DeadLetterReason.TOO_SHORT, topic, -1, "topic '" + topic + "': value of "
                     + data.length + " bytes, shorter than the 5-byte header", null);
         }
         int schemaId = WireFormat.readSchemaId(data);
@@ -104,16 +104,16 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
         try {
             value = reader.read(null, decoder);
         } catch (SystemLimitException e) {
-            throw new WireFormatException(Reason.LIMIT_EXCEEDED, topic, schemaId, "topic '" + topic
+            throw new WireFormatException(DeadLetterReason.LIMIT_EXCEEDED, topic, schemaId, "topic '" + topic
                     + "': value of " + data.length + " bytes with writer schema id " + schemaId
                     + " declares a length over Avro's limits (" + e.getMessage() + ")", e);
         } catch (IOException | RuntimeException e) {
-            throw new WireFormatException(Reason.UNDECODABLE, topic, schemaId, "topic '" + topic
+            throw new WireFormatException(DeadLetterReason.UNDECODABLE, topic, schemaId, "topic '" + topic
                     + "': cannot decode value of " + data.length + " bytes with writer schema id " + schemaId
                     + " as " + readerName() + ": " + e, e);
         }
         if (!isEnd(decoder)) {
-            throw new WireFormatException(Reason.UNDECODABLE, topic, schemaId, "topic '" + topic
+            throw new WireFormatException(DeadLetterReason.UNDECODABLE, topic, schemaId, "topic '" + topic
                     + "': bytes left over after decoding a " + readerName() + " with writer schema id "
                     + schemaId + " (value of " + data.length + " bytes)", null);
         }
@@ -142,7 +142,7 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
             writerSchema = client.schemaById(schemaId);
         } catch (SchemaRegistryException e) {
             if (e.isNotFound()) {
-                throw new WireFormatException(Reason.UNKNOWN_SCHEMA_ID, topic, schemaId, "topic '" + topic
+                throw new WireFormatException(DeadLetterReason.UNKNOWN_SCHEMA_ID, topic, schemaId, "topic '" + topic
                         + "': schema id " + schemaId + " in the header is unknown to the schema registry", e);
             }
             throw e;

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckTopicValue;
 import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeadLetterReason;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.PendingDelivery;
@@ -18,7 +19,6 @@ import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.HttpSchemaRegistryClient;
 import dev.courier.schemas.registry.InMemorySchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryException;
-import dev.courier.schemas.serde.WireFormatException.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -123,7 +123,7 @@ class CourierSerdesTest {
         WireFormatException e = assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, json));
 
-        assertEquals(Reason.WRONG_MAGIC_BYTE, e.reason());
+        assertEquals(DeadLetterReason.WRONG_MAGIC_BYTE, e.reason());
         assertEquals(TOPIC, e.topic());
         assertTrue(e.getMessage().contains("magic byte 0x7b, expected 0x00"), e.getMessage());
         assertTrue(e.getMessage().contains(TOPIC), e.getMessage());
@@ -136,7 +136,7 @@ class CourierSerdesTest {
         WireFormatException e = assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, bytes));
 
-        assertEquals(Reason.UNKNOWN_SCHEMA_ID, e.reason());
+        assertEquals(DeadLetterReason.UNKNOWN_SCHEMA_ID, e.reason());
         assertEquals(12345, e.schemaId());
         assertTrue(e.getMessage().contains("schema id 12345"), e.getMessage());
     }
@@ -152,7 +152,7 @@ class CourierSerdesTest {
         WireFormatException e = assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, crafted));
 
-        assertEquals(Reason.LIMIT_EXCEEDED, e.reason(), e.getMessage());
+        assertEquals(DeadLetterReason.LIMIT_EXCEEDED, e.reason(), e.getMessage());
         assertEquals(schemaId, e.schemaId());
     }
 
@@ -175,7 +175,7 @@ class CourierSerdesTest {
         WireFormatException e = assertThrows(WireFormatException.class,
                 () -> acks.deserializer().deserialize("courier.ack", crafted));
 
-        assertEquals(Reason.LIMIT_EXCEEDED, e.reason(), e.getMessage());
+        assertEquals(DeadLetterReason.LIMIT_EXCEEDED, e.reason(), e.getMessage());
     }
 
     @Test
@@ -204,11 +204,11 @@ class CourierSerdesTest {
 
     @Test
     void valuesShorterThanTheHeaderAreTooShort() {
-        assertEquals(Reason.TOO_SHORT, assertThrows(WireFormatException.class,
+        assertEquals(DeadLetterReason.TOO_SHORT, assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, new byte[0])).reason());
         WireFormatException e = assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, new byte[] {0, 0, 1}));
-        assertEquals(Reason.TOO_SHORT, e.reason());
+        assertEquals(DeadLetterReason.TOO_SHORT, e.reason());
         assertTrue(e.getMessage().contains("3 bytes"), e.getMessage());
     }
 
@@ -220,7 +220,7 @@ class CourierSerdesTest {
         WireFormatException e = assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, truncated));
 
-        assertEquals(Reason.UNDECODABLE, e.reason());
+        assertEquals(DeadLetterReason.UNDECODABLE, e.reason());
         assertEquals(ByteBuffer.wrap(whole, 1, 4).getInt(), e.schemaId());
     }
 
@@ -231,11 +231,11 @@ class CourierSerdesTest {
         Arrays.fill(garbage, 5, garbage.length, (byte) 0xff);
         byte[] trailing = Arrays.copyOf(whole, whole.length + 3);
 
-        assertEquals(Reason.UNDECODABLE, assertThrows(WireFormatException.class,
+        assertEquals(DeadLetterReason.UNDECODABLE, assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, garbage)).reason());
         WireFormatException e = assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, trailing));
-        assertEquals(Reason.UNDECODABLE, e.reason());
+        assertEquals(DeadLetterReason.UNDECODABLE, e.reason());
         assertTrue(e.getMessage().contains("left over"), e.getMessage());
     }
 
@@ -274,7 +274,7 @@ class CourierSerdesTest {
         WireFormatException e = assertThrows(WireFormatException.class,
                 () -> sendSerde.deserializer().deserialize(TOPIC, confluentBytes(id, lacking, written)));
 
-        assertEquals(Reason.UNDECODABLE, e.reason());
+        assertEquals(DeadLetterReason.UNDECODABLE, e.reason());
         assertTrue(e.getMessage().contains("messageId"), e.getMessage());
     }
 
