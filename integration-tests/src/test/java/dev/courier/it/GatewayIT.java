@@ -61,7 +61,7 @@ class GatewayIT {
             List<SendEvent> sent = sendEvents(topics);
             assertEquals(Set.of("bob", "carol", "dave"), sent.stream()
                     .filter(e -> e.getMessageId().equals(messageId)).map(SendEvent::getRecipientId).collect(Collectors.toSet()));
-            assertEquals("hello", new String(sent.get(0).getPayload().array(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("hello", java.nio.charset.StandardCharsets.UTF_8.decode(sent.get(0).getPayload().duplicate()).toString());
             Awaitility.await("message " + messageId + " delivered to its 3 recipients").atMost(Duration.ofMinutes(1))
                     .until(() -> List.of("bob", "carol", "dave").stream()
                             .allMatch(r -> pipeline.received.containsKey(CourierTopics.deliveryKey(messageId, r))));
