@@ -46,6 +46,11 @@ public record ApiError(int status, String code, String field, String message) {
         return new ApiError(503, "kafka_unavailable", null, why);
     }
 
+    /** A bug or an unforeseen failure; the gateway's log has the stack trace. */
+    static ApiError internal(Exception e) {
+        return new ApiError(500, "internal_error", null, "the gateway failed: " + e + " (details in its log)");
+    }
+
     /** 409 and 503 are worth retrying: their responses carry {@code Retry-After}. */
     boolean retryable() {
         return status == 409 || status == 503;

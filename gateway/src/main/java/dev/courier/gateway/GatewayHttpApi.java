@@ -46,6 +46,10 @@ final class GatewayHttpApi implements AutoCloseable {
             config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
             config.routes.get("/health", ctx -> ctx.contentType("application/json").result("{\"status\":\"UP\"}"));
             config.routes.exception(ApiError.ApiException.class, (e, ctx) -> answer(ctx, e.error()));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                answer(ctx, ApiError.internal(e));
+            });
         }).start(port);
     }
 

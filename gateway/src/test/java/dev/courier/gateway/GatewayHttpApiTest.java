@@ -103,6 +103,14 @@ class GatewayHttpApiTest {
     }
 
     @Test
+    void anUnforeseenFailureIs500WithAnErrorBody() throws Exception {
+        behaviour.set((message, key, fingerprint) -> {
+            throw new IllegalStateException("broken invariant");
+        });
+        assertError(post(VALID, "application/json", null), 500, "internal_error");
+    }
+
+    @Test
     void healthAndTheContractAreServed() throws Exception {
         assertEquals(200, get("/health").statusCode());
         HttpResponse<String> contract = get("/openapi.json");
