@@ -3,6 +3,7 @@ package dev.courier.gateway;
 import dev.courier.producer.CourierProducer;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,7 @@ public final class Gateway implements AutoCloseable {
     private final CourierProducer producer;
     private final IdempotencyLog keys;
     private final GatewayHttpApi api;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Connects and starts listening. */
     public Gateway(GatewayConfig config) {
@@ -35,8 +37,12 @@ public final class Gateway implements AutoCloseable {
         return api.port();
     }
 
+    /** Stops listening, then closes the Kafka clients. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         api.close();
         keys.close();
         producer.close();

@@ -72,7 +72,7 @@ final class GatewayHttpApi implements AutoCloseable {
         String recordKey = key == null ? null : IdempotencyRules.recordKey(message.senderId(), IdempotencyRules.validKey(key));
         Publisher.Published published = publisher.publish(message, recordKey, IdempotencyRules.fingerprint(body));
         SendReceipt receipt = published.receipt();
-        log.info("Published message {} to {} recipients{}", receipt.messageId(), receipt.placements().size(),
+        log.debug("Published message {} to {} recipients{}", receipt.messageId(), receipt.placements().size(),
                 published.replayed() ? " (idempotent replay)" : "");
         if (published.replayed()) {
             ctx.header(REPLAYED, "true");
