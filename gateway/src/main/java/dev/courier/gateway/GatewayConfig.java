@@ -75,7 +75,7 @@ public class GatewayConfig extends AbstractConfig {
     /** The {@code CourierProducer}'s config: the client settings, and no send blocking past the Kafka timeout. */
     public CourierProducerConfig producerConfig() {
         Map<String, Object> props = new HashMap<>();
-        clientProps().forEach((key, value) -> props.put(CourierProducerConfig.PRODUCER_PREFIX + key, value));
+        originalsWithPrefix(CLIENT_PREFIX).forEach((key, value) -> props.put(CourierProducerConfig.PRODUCER_PREFIX + key, value));
         props.put(CourierProducerConfig.PRODUCER_PREFIX + ProducerConfig.MAX_BLOCK_MS_CONFIG, getLong(KAFKA_TIMEOUT_MS_CONFIG));
         for (String key : CourierProducerConfig.CONFIG_DEF.names()) {
             props.put(key, get(key));
