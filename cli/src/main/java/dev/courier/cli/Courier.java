@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 RegistryServerCommand.class,
                 TrackerCommand.class,
                 ConsumerCommand.class,
+                GatewayCommand.class,
                 SendCommand.class,
                 StatusCommand.class,
                 DlqCommand.class,

@@ -22,7 +22,7 @@ class CommandConventionsTest {
     /** Commands that run against an existing cluster: the shared connection options. */
     private static final Set<String> CONNECTED = Set.of("courier tracker", "courier consumer", "courier send",
             "courier status", "courier redeliver", "courier replay", "courier dlq list", "courier dlq show",
-            "courier dlq redrive");
+            "courier dlq redrive", "courier gateway");
     /** Commands that print a result: --json. */
     private static final Set<String> PRINT_A_RESULT = Set.of("courier send", "courier status", "courier redeliver",
             "courier replay", "courier dlq list", "courier dlq show", "courier dlq redrive", "courier cluster status",

@@ -113,6 +113,16 @@ public final class OutgoingMessage {
         return Optional.ofNullable(messageId);
     }
 
+    /** This message under {@code messageId}: to retry a send whose outcome is unknown (see {@link Builder#messageId}). */
+    public OutgoingMessage withMessageId(String messageId) {
+        Builder copy = builder().conversationId(conversationId).senderId(senderId).recipients(recipients)
+                .payload(payload).contentType(contentType).headers(headers).messageId(messageId);
+        if (seq != null) {
+            copy.seq(seq);
+        }
+        return copy.build();
+    }
+
     /** Package-private: the payload without copying, for the fan-out. */
     byte[] payloadUnsafe() {
         return payload;

@@ -33,6 +33,16 @@ class OutgoingMessageTest {
     }
 
     @Test
+    void withMessageIdChangesOnlyTheMessageId() {
+        OutgoingMessage m = valid().header("trace", "t1").seq(3).build();
+        String id = "01a22df5-b512-748d-8cbc-79e3def8bffb";
+        OutgoingMessage retry = m.withMessageId(id);
+        assertEquals(java.util.Optional.of(id), retry.messageId());
+        assertEquals(m, retry.withMessageId(null));
+        assertThrows(InvalidMessageException.class, () -> m.withMessageId("not-a-uuid"));
+    }
+
+    @Test
     void thePayloadIsCopiedInAndOut() {
         byte[] payload = {1, 2, 3};
         OutgoingMessage m = valid().payload(payload).build();

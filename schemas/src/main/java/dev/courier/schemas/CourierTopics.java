@@ -17,6 +17,8 @@ import java.util.Objects;
  *       announcing their HTTP API</td></tr>
  *   <tr><td>commands (as many partitions as send)</td><td>none</td><td>{@link RedeliverRequest}</td><td>operators'
  *       commands (one record per partition), read by the tracker task of the partition</td></tr>
+ *   <tr><td>idempotency (compacted, 7 days)</td><td>senderId/Idempotency-Key</td><td>{@link IdempotencyRecord}</td><td>HTTP
+ *       gateways: the message id reserved for a key, then its placements</td></tr>
  * </table>
  *
  * <p>The send and ack topics must have the same partition count: the tracker joins them per partition
@@ -24,7 +26,7 @@ import java.util.Objects;
  * event it acknowledges.
  */
 public record CourierTopics(String send, String ack, String status, String deadLetter, String trackers,
-                            String commands) {
+                            String commands, String idempotency) {
 
     public static final String DEFAULT_PREFIX = "courier";
 
@@ -35,15 +37,17 @@ public record CourierTopics(String send, String ack, String status, String deadL
         Objects.requireNonNull(deadLetter, "deadLetter");
         Objects.requireNonNull(trackers, "trackers");
         Objects.requireNonNull(commands, "commands");
+        Objects.requireNonNull(idempotency, "idempotency");
     }
 
-    /** {@code <prefix>.send}, {@code .ack}, {@code .status}, {@code .dead-letter}, {@code .trackers}, {@code .commands}. */
+    /** {@code <prefix>.send}, {@code .ack}, {@code .status}, {@code .dead-letter}, {@code .trackers}, {@code .commands},
+     * {@code .idempotency}. */
     public static CourierTopics withPrefix(String prefix) {
         if (prefix == null || prefix.isBlank()) {
             throw new IllegalArgumentException("topic prefix must not be blank");
         }
         return new CourierTopics(prefix + ".send", prefix + ".ack", prefix + ".status", prefix + ".dead-letter",
-                prefix + ".trackers", prefix + ".commands");
+                prefix + ".trackers", prefix + ".commands", prefix + ".idempotency");
     }
 
     public static CourierTopics defaults() {
@@ -59,7 +63,9 @@ public record CourierTopics(String send, String ack, String status, String deadL
      * The layout to create: send and ack with the same partition count; status compacted; dead letters
      * kept for 30 days so an operator has time to look and redrive; the trackers' endpoints compacted, in
      * one partition (a handful of records, read whole); operators' commands to the tracker partitioned like
-     * the send topic, so each tracker task reads its own, kept a week.
+     * the send topic, so each tracker task reads its own, kept a week; the gateway's idempotency keys compacted
+     * and kept a week, with a day before compaction may touch a record (the gateway decides a key's owner from
+     * the records of its first day, see {@code dev.courier.gateway.IdempotencyRules}).
      */
     public List<TopicSpec> specs(int partitions) {
         return List.of(
@@ -68,6 +74,9 @@ public record CourierTopics(String send, String ack, String status, String deadL
                 new TopicSpec(status, partitions, Map.of("cleanup.policy", "compact")),
                 new TopicSpec(deadLetter, partitions, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
                 new TopicSpec(trackers, 1, Map.of("cleanup.policy", "compact")),
-                new TopicSpec(commands, partitions, Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))));
+                new TopicSpec(commands, partitions, Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+                new TopicSpec(idempotency, partitions, Map.of("cleanup.policy", "compact,delete",
+                        "retention.ms", String.valueOf(7L * 24 * 3600 * 1000),
+                        "min.compaction.lag.ms", String.valueOf(24L * 3600 * 1000))));
     }
 }

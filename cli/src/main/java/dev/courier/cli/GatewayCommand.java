@@ -1,0 +1,56 @@
+package dev.courier.cli;
+
+import dev.courier.gateway.Gateway;
+import dev.courier.gateway.GatewayConfig;
+import dev.courier.producer.CourierProducerConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code courier gateway}: runs one HTTP ingest gateway until interrupted. */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = {"Run an HTTP ingest gateway: POST /v1/messages publishes a message (202 once Kafka acknowledged "
+                + "every copy), GET /openapi.json is the contract, GET /health the probe.",
+                "Run several behind a load balancer: Idempotency-Keys live in <prefix>.idempotency. Stop with Ctrl-C."})
+public final class GatewayCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT",
+            description = "HTTP port; 0 for a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE",
+            description = "Any gateway setting (see GatewayConfig), e.g. courier.max.payload.bytes, "
+                    + "gateway.idempotency.takeover.ms, or a Kafka client one prefixed client.")
+    Map<String, String> properties = new HashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> props = new HashMap<>();
+        // --command-config: Kafka client settings (security) for every client of the gateway.
+        connection.clientProperties().forEach((key, value) -> props.put(GatewayConfig.CLIENT_PREFIX + key, value));
+        props.put(GatewayConfig.KAFKA_TIMEOUT_MS_CONFIG, connection.kafka.timeout.toMillis());
+        props.putAll(properties);
+        props.put(CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
+        props.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
+        props.put(CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
+        props.put(GatewayConfig.PORT_CONFIG, port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (Gateway gateway = new Gateway(new GatewayConfig(props))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                gateway.close();
+                stopped.countDown();
+            }, "gateway-shutdown"));
+            System.err.println("gateway listening at http://localhost:" + gateway.port() + " (POST /v1/messages, "
+                    + "GET /openapi.json, GET /health)");
+            stopped.await();
+        }
+        return 0;
+    }
+}
