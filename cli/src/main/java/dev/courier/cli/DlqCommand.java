@@ -2,14 +2,12 @@ package dev.courier.cli;
 
 import dev.courier.operator.Connection;
 import dev.courier.operator.DeadLetterEntry;
-import dev.courier.operator.DeadLetterFilter;
 import dev.courier.operator.DeadLetterReader;
 import dev.courier.operator.DeadLetterRedrive;
 import dev.courier.operator.DeadLetterSummary;
 import dev.courier.operator.DeadLetterView;
 import dev.courier.operator.NotFoundException;
 import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +35,8 @@ public final class DlqCommand extends CommandGroup {
         CommandSpec spec;
         @Mixin
         ConnectionOptions connection;
-        @Option(names = "--reason", paramLabel = "REASON", description = "Only this reason code, e.g. MAX_ATTEMPTS.")
-        String reason;
-        @Option(names = "--since", paramLabel = "TIME", converter = SinceConverter.class,
-                description = "Only dead letters written at or after TIME: an ISO-8601 instant or a duration ago (2h).")
-        Instant since;
+        @Mixin
+        DeadLetterSelection selection;
         @Option(names = "--limit", defaultValue = "10", paramLabel = "N",
                 description = "How many of the newest to show (default: ${DEFAULT-VALUE}).")
         int limit;
@@ -55,7 +50,7 @@ public final class DlqCommand extends CommandGroup {
             }
             DeadLetterSummary summary = new DeadLetterSummary(limit);
             try (DeadLetterReader reader = new DeadLetterReader(connection.connection())) {
-                reader.select(new DeadLetterFilter(reason, since, Set.of()), summary::add);
+                reader.select(selection.filter(Set.of()), summary::add);
             }
             DeadLetterSummary.Listing listing = summary.listing();
             PrintWriter out = spec.commandLine().getOut();
@@ -137,11 +132,8 @@ public final class DlqCommand extends CommandGroup {
         CommandSpec spec;
         @Mixin
         ConnectionOptions connection;
-        @Option(names = "--reason", paramLabel = "REASON", description = "Only this reason code, e.g. MAX_ATTEMPTS.")
-        String reason;
-        @Option(names = "--since", paramLabel = "TIME", converter = SinceConverter.class,
-                description = "Only dead letters written at or after TIME: an ISO-8601 instant or a duration ago (2h).")
-        Instant since;
+        @Mixin
+        DeadLetterSelection selection;
         @Option(names = "--message-id", arity = "1..*", paramLabel = "ID", description = "Only these messages.")
         List<String> messageIds = List.of();
         @Option(names = "--rate", defaultValue = "100", paramLabel = "N",
@@ -162,7 +154,7 @@ public final class DlqCommand extends CommandGroup {
             PrintWriter err = spec.commandLine().getErr();
             long[] lastReport = {System.nanoTime()};
             DeadLetterRedrive.Result result = DeadLetterRedrive.run(connection.connection(),
-                    new DeadLetterRedrive.Options(new DeadLetterFilter(reason, since, Set.copyOf(messageIds)), rate,
+                    new DeadLetterRedrive.Options(selection.filter(messageIds), rate,
                             execute, force),
                     (done, total) -> {
                         if (done == total || System.nanoTime() - lastReport[0] > 2_000_000_000L) {
