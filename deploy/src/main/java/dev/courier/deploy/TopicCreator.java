@@ -4,14 +4,17 @@ import dev.courier.schemas.TopicSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -41,7 +44,7 @@ public final class TopicCreator {
         this.clusterSize = clusterSize;
     }
 
-    /** Creates the missing topics and waits until every partition of every spec has a leader. */
+    /** Creates the missing topics and waits until every partition of every spec is led and hosted by its replicas. */
     public void create(List<TopicSpec> specs) {
         Set<String> existing = Poll.get(admin.listTopics().names(), TIMEOUT, "list topics");
         List<NewTopic> missing = specs.stream()
@@ -76,6 +79,36 @@ public final class TopicCreator {
             }
         }, () -> problem[0]);
         checkPartitionCounts(specs, led.get(0));
+        // The description shows what the controller decided; each replica's broker applies it from the metadata log
+        // a moment later, and a leader that has not yet answers NOT_LEADER_OR_FOLLOWER. An idempotent producer whose
+        // first batches meet that can be left retrying OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout. So
+        // wait until every replica's broker hosts its partition's log.
+        Map<Integer, Set<TopicPartition>> expected = new HashMap<>();
+        led.get(0).values().forEach(topic -> topic.partitions().forEach(partition -> partition.replicas().forEach(
+                node -> expected.computeIfAbsent(node.id(), id -> new HashSet<>())
+                        .add(new TopicPartition(topic.name(), partition.partition())))));
+        Poll.until("every replica's broker hosting the new partitions", TIMEOUT,
+                () -> missingReplicas(expected).isEmpty(), () -> "missing " + missingReplicas(expected));
+    }
+
+    /** The expected partitions each broker does not host yet (a broker that does not answer: all of its). */
+    private Map<Integer, Set<TopicPartition>> missingReplicas(Map<Integer, Set<TopicPartition>> expected) {
+        Map<Integer, Set<TopicPartition>> missing = new HashMap<>();
+        Map<Integer, KafkaFuture<Map<String, LogDirDescription>>> dirs =
+                admin.describeLogDirs(expected.keySet()).descriptions();
+        expected.forEach((broker, partitions) -> {
+            Set<TopicPartition> absent = new HashSet<>(partitions);
+            try {
+                Poll.get(dirs.get(broker), TIMEOUT, "describe log dirs of broker " + broker).values()
+                        .forEach(dir -> absent.removeAll(dir.replicaInfos().keySet()));
+            } catch (IllegalStateException e) {
+                log.debug("broker {} did not describe its log dirs: {}", broker, e.getMessage());
+            }
+            if (!absent.isEmpty()) {
+                missing.put(broker, absent);
+            }
+        });
+        return missing;
     }
 
     NewTopic newTopic(TopicSpec spec) {
