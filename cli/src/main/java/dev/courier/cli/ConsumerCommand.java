@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -71,8 +72,15 @@ public final class ConsumerCommand implements Callable<Integer> {
                 .offlineRate(offlineRate)
                 .onDelivered(d -> record(hands, d))
                 .build();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
         try (hands; DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), devices)) {
-            Thread worker = new Thread(consumer, "delivery-consumer");
+            Thread worker = new Thread(() -> {
+                try {
+                    consumer.run();
+                } catch (RuntimeException e) {
+                    failure.set(e); // the command's exit code and sentence (ExitCodes)
+                }
+            }, "delivery-consumer");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 consumer.close();
                 try {
@@ -84,6 +92,9 @@ public final class ConsumerCommand implements Callable<Integer> {
             worker.start();
             System.err.println("delivery consumer running (group=" + group + ")");
             worker.join();
+        }
+        if (failure.get() != null) {
+            throw failure.get();
         }
         return 0;
     }

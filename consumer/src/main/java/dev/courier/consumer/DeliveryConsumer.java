@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -74,6 +75,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private final AckLedgerReader ledger;
     private final LongSupplier clockMs;
     private final DeliveryConsumerSensors sensors;
+    /** Who is in the group, for the consumer-id check at start; null: ask the group coordinator (an admin client). */
+    private final ConsumerIdClaim.GroupMembers groupMembers;
     private final NotFoundGrace notFoundGrace = new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS);
     private Producer<String, byte[]> producer;
 
@@ -94,14 +97,25 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 new KafkaConsumer<>(config.groupConsumerProps()),
                 () -> new KafkaProducer<>(config.transactionalProducerProps()),
                 () -> new KafkaConsumer<>(config.ledgerReaderProps()),
-                System::currentTimeMillis);
+                System::currentTimeMillis, null);
     }
 
-    /** For tests: injected clients. */
+    /** For tests: injected clients; no consumer-id check at start. */
     DeliveryConsumer(DeliveryConsumerConfig config, Deliverer deliverer, SchemaRegistryClient registry,
                      boolean ownsRegistry, Consumer<String, byte[]> consumer,
                      Supplier<Producer<String, byte[]>> producerFactory,
                      Supplier<Consumer<String, byte[]>> ledgerReaderFactory, LongSupplier clockMs) {
+        this(config, deliverer, registry, ownsRegistry, consumer, producerFactory, ledgerReaderFactory, clockMs,
+                groupId -> List.of());
+    }
+
+    /** {@code groupMembers} null: the group coordinator's, through an admin client made from the config. */
+    private DeliveryConsumer(DeliveryConsumerConfig config, Deliverer deliverer, SchemaRegistryClient registry,
+                             boolean ownsRegistry, Consumer<String, byte[]> consumer,
+                             Supplier<Producer<String, byte[]>> producerFactory,
+                             Supplier<Consumer<String, byte[]>> ledgerReaderFactory, LongSupplier clockMs,
+                             ConsumerIdClaim.GroupMembers groupMembers) {
+        this.groupMembers = groupMembers;
         this.config = Objects.requireNonNull(config, "config");
         this.deliverer = Objects.requireNonNull(deliverer, "deliverer");
         this.topics = config.topics();
@@ -154,6 +168,10 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 config.orderHoldMaxMs());
         try {
             checkCoPartitioned();
+            claimConsumerId(); // before initTransactions(), which would fence a running twin
+            if (closing) {
+                return;
+            }
             producer = newProducer();
             consumer.subscribe(List.of(topics.send()), new Rebalance());
             Duration pollTimeout = Duration.ofMillis(config.pollTimeoutMs());
@@ -779,6 +797,27 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             throw new IllegalStateException("topic " + topic + " does not exist");
         }
         return infos.size();
+    }
+
+    /** Stops with {@link ConsumerIdInUseException} if a running member of the group has this consumer id. */
+    private void claimConsumerId() {
+        ConsumerIdClaim.Waiter waiter = ms -> {
+            try {
+                return !closeSignal.await(ms, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closing = true;
+                return false;
+            }
+        };
+        if (groupMembers != null) {
+            new ConsumerIdClaim(groupMembers, clockMs, waiter).claim(config.groupId(), consumerId, config.sessionTimeoutMs());
+            return;
+        }
+        try (Admin admin = Admin.create(config.adminProps())) {
+            new ConsumerIdClaim(ConsumerIdClaim.viaAdmin(admin, Duration.ofSeconds(30)), clockMs, waiter)
+                    .claim(config.groupId(), consumerId, config.sessionTimeoutMs());
+        }
     }
 
     private Producer<String, byte[]> newProducer() {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -48,7 +49,9 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     public static final String CONSUMER_ID_DOC = "Id of this instance: written to every ack (deliveredBy), used as client.id, and "
             + "the transactional.id is <group.id>-<consumer.id>. Give each instance a stable id across restarts so a "
             + "restarted instance fences its predecessor's open transaction at once instead of waiting for it to time "
-            + "out. Default: <hostname>-<pid>-<random>.";
+            + "out. Unique per group: a consumer started with the id of a running member of its group stops at start "
+            + "(ConsumerIdInUseException) instead of fencing it; a restart after a crash waits at most session.timeout.ms "
+            + "for the crashed member to leave the group. Default: <hostname>-<pid>-<random>.";
 
     public static final String DEDUPE_WINDOW_MS_CONFIG = "dedupe.window.ms";
     public static final String DEDUPE_WINDOW_MS_DOC = "How long an ack de-duplicates later copies of the same (messageId, recipientId): "
@@ -118,7 +121,7 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     private static final Set<String> ENFORCED_CONSUMER = Set.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+            ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, ConsumerConfig.CLIENT_ID_CONFIG);
     private static final Set<String> ENFORCED_PRODUCER = Set.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG,
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
@@ -273,7 +276,6 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // a new group must not skip sends
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, getInt(SESSION_TIMEOUT_MS_CONFIG));
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, getInt(HEARTBEAT_INTERVAL_MS_CONFIG));
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId);
         // incremental rebalancing: partitions that stay put are not revoked, so their de-duplication state
         // is not re-read from the ack topic on every rebalance (eager assignors revoke everything)
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
@@ -285,6 +287,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords());
+        // the group member's client.id is how ConsumerIdClaim recognises a running consumer with this id
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -303,6 +307,22 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId + "-ledger-reader");
+        return props;
+    }
+
+    public int sessionTimeoutMs() {
+        return getInt(SESSION_TIMEOUT_MS_CONFIG);
+    }
+
+    /**
+     * The admin client that describes the group at start ({@link ConsumerIdClaim}): the {@code consumer.}
+     * settings an admin client knows (security), Courier's bootstrap servers.
+     */
+    public Map<String, Object> adminProps() {
+        Map<String, Object> props = new HashMap<>(originalsWithPrefix(CONSUMER_PREFIX));
+        props.keySet().retainAll(AdminClientConfig.configNames());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, consumerId + "-admin");
         return props;
     }
 
