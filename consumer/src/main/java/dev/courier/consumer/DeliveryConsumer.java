@@ -532,14 +532,15 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         Instant committedAt = Instant.ofEpochMilli(clockMs.getAsLong());
         for (TopicPartition tp : batchPartitions) {
             int p = tp.partition();
-            for (AckBatch part : state(p).ackBatches(committedAt, consumerId)) {
+            PartitionState state = state(p);
+            for (AckBatch part : state.ackBatches(committedAt, consumerId)) {
                 byte[] value;
                 try {
                     value = ackSerializer.serialize(topics.ack(), part);
                 } catch (SchemaRegistryException e) {
                     throw new RegistryUnavailable(topics.ack() + "-" + p + " (ack batch)", e);
                 }
-                producer.send(new ProducerRecord<>(topics.ack(), p, null, value));
+                state.wrote(producer.send(new ProducerRecord<>(topics.ack(), p, null, value)));
             }
         }
     }
@@ -732,27 +733,30 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     }
 
     /**
-     * Reads the ack topic on, one slice at a time, until every partition of the batch is caught up. Normally none
-     * is behind here (a behind partition is paused until {@link #readLedgersBack} catches it up); after a failure
-     * whose outcome was not resolved, only what was written since its last read is read.
+     * A safety net: a partition that is behind is paused until {@link #readLedgersBack} catches it up, so a batch
+     * should never hold one. If it does, one slice is read, and if that is not enough the batch is given up
+     * (retriable: rewound, and processed once the partition is caught up).
      */
     private void ensureDedupeReady(Set<TopicPartition> batchPartitions) {
-        while (true) {
-            Map<Integer, LedgerProgress> behind = new HashMap<>();
-            for (TopicPartition tp : batchPartitions) {
-                PartitionState state = state(tp.partition());
-                if (!state.dedupeReady()) {
-                    behind.put(tp.partition(), state.ledger());
-                }
+        Map<Integer, LedgerProgress> behind = new HashMap<>();
+        for (TopicPartition tp : batchPartitions) {
+            PartitionState state = state(tp.partition());
+            if (!state.dedupeReady()) {
+                behind.put(tp.partition(), state.ledger());
             }
-            if (behind.isEmpty() || closing) {
-                return;
-            }
-            try {
-                readSlice(behind);
-            } catch (SchemaRegistryException e) {
-                throw new RegistryUnavailable("ack topic read-back", e);
-            }
+        }
+        if (behind.isEmpty()) {
+            return;
+        }
+        Set<Integer> done;
+        try {
+            done = readSlice(behind);
+        } catch (SchemaRegistryException e) {
+            throw new RegistryUnavailable("ack topic read-back", e);
+        }
+        if (done.size() < behind.size()) {
+            throw new org.apache.kafka.common.errors.TimeoutException("ack partitions " + behind.keySet()
+                    + " are still being read back for de-duplication");
         }
     }
 
@@ -764,13 +768,17 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private boolean readLedgersBack() {
         Map<Integer, LedgerProgress> behind = new HashMap<>();
         List<TopicPartition> toPause = new java.util.ArrayList<>();
+        List<TopicPartition> ready = new java.util.ArrayList<>();
         for (TopicPartition tp : consumer.assignment()) {
             PartitionState state = state(tp.partition());
             if (!state.dedupeReady()) {
                 behind.put(tp.partition(), state.ledger());
                 toPause.add(tp);
+            } else {
+                ready.add(tp);
             }
         }
+        consumer.resume(ready); // caught up, here or by a batch (a no-op for partitions not paused)
         if (behind.isEmpty()) {
             return false;
         }

@@ -30,6 +30,8 @@ final class LedgerProgress {
     /** Latest unsettled RETRY/HELD ack with a seq per delivery key, oldest first (without its event). */
     private final LinkedHashMap<String, DeliveryAck> holds = new LinkedHashMap<>();
     private long nextOffset = -1;
+    /** {@link #nextOffset} is just past this instance's own last committed write: the next offset is its commit marker. */
+    private boolean ownMarkerNext;
     private boolean caughtUp;
     private long readBackStartedMs = -1;
     private long readBackRecords;
@@ -88,7 +90,28 @@ final class LedgerProgress {
 
     /** Everything below {@code offset} has been read (or is older than the window, or is a transaction marker). */
     void advanceTo(long offset) {
-        nextOffset = Math.max(nextOffset, offset);
+        if (offset > nextOffset) {
+            nextOffset = offset;
+            ownMarkerNext = false;
+        }
+    }
+
+    /**
+     * This instance committed a transaction that wrote this partition's ack records at offsets
+     * {@code firstOffset..lastOffset} (their acks are already in the DeliveredSet). If nothing can lie between what
+     * was read and those records (they start at {@link #nextOffset}, or right after this instance's own previous
+     * commit marker), they count as read, so a later read-back does not read this instance's own acks again.
+     * Otherwise someone else wrote in between (an aborted transaction, another writer): the read position stays,
+     * and a later read-back reads from it, this instance's acks included.
+     */
+    void committedOwn(long firstOffset, long lastOffset) {
+        if (!caughtUp || nextOffset < 0) {
+            return;
+        }
+        if (firstOffset == nextOffset || (ownMarkerNext && firstOffset == nextOffset + 1)) {
+            nextOffset = lastOffset + 1;
+            ownMarkerNext = true;
+        }
     }
 
     /**

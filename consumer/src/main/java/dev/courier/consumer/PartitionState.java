@@ -7,6 +7,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Everything a {@link DeliveryConsumer} keeps about one send partition it owns, in one object (as Kafka's
@@ -47,6 +50,8 @@ final class PartitionState {
     private int flagRemainingAtBatchStart;
     private long maxHandedOffset = -1;
     private List<DeliveryAck> batchAcks = new ArrayList<>();
+    /** The batch's AckBatch records as sent: their offsets, once committed, advance the ledger's read position. */
+    private final List<Future<RecordMetadata>> batchWrites = new ArrayList<>();
 
     PartitionState(int partition, boolean orderHoldEnabled, long orderHoldMaxMs, long dedupeWindowMs,
                    int dedupeMaxEntries) {
@@ -250,8 +255,14 @@ final class PartitionState {
         return out;
     }
 
+    /** One of this batch's AckBatch records was sent; its offset is known once the transaction commits. */
+    void wrote(Future<RecordMetadata> write) {
+        batchWrites.add(write);
+    }
+
     /** The transaction committed: what the batch staged becomes committed state. */
     void commitBatch(long nowMs) {
+        ownWritesCommitted();
         delivered().commitBatch();
         delivered().expire(nowMs);
         if (gate != null) {
@@ -280,7 +291,32 @@ final class PartitionState {
         endBatch();
     }
 
+    /** Tells the ledger where this batch's AckBatch records landed, if every one is known to have been written. */
+    private void ownWritesCommitted() {
+        long first = Long.MAX_VALUE;
+        long last = -1;
+        for (Future<RecordMetadata> w : batchWrites) {
+            if (!w.isDone()) {
+                return;
+            }
+            try {
+                RecordMetadata m = w.get();
+                if (!m.hasOffset()) {
+                    return;
+                }
+                first = Math.min(first, m.offset());
+                last = Math.max(last, m.offset());
+            } catch (InterruptedException | ExecutionException e) {
+                return; // not written: the position stays, a later read-back reads from it
+            }
+        }
+        if (last >= 0) {
+            ledger.committedOwn(first, last);
+        }
+    }
+
     private void endBatch() {
+        batchWrites.clear();
         inBatch = false;
         batchAcks = new ArrayList<>();
         maxHandedOffset = -1;
