@@ -190,6 +190,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             if (!closing) {
                 throw e;
             }
+        } catch (ConsumerIdInUseException e) {
+            throw e; // a refusal to start, not a failure: its message is the one sentence the caller reports
         } catch (RuntimeException | Error e) {
             log.error("DeliveryConsumer {} stopped by an unrecoverable error", consumerId, e);
             throw e;
