@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,8 +93,15 @@ public final class ConsumerCommand implements Callable<Integer> {
 
         OutputStream hands = handLog == null ? OutputStream.nullOutputStream() : new FileOutputStream(handLog.toFile(), true);
         Deliverer deliverer = delivererClass == null ? simulatedDevices(hands) : applicationDeliverer(hands);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
         try (hands; DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), deliverer)) {
-            Thread worker = new Thread(consumer, "delivery-consumer");
+            Thread worker = new Thread(() -> {
+                try {
+                    consumer.run();
+                } catch (RuntimeException e) {
+                    failure.set(e); // the command's exit code and sentence (ExitCodes)
+                }
+            }, "delivery-consumer");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 consumer.close();
                 try {
@@ -109,6 +117,9 @@ public final class ConsumerCommand implements Callable<Integer> {
             if (deliverer instanceof AutoCloseable closeable) {
                 closeable.close();
             }
+        }
+        if (failure.get() != null) {
+            throw failure.get();
         }
         return 0;
     }

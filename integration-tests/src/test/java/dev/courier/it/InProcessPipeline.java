@@ -103,6 +103,11 @@ final class InProcessPipeline implements AutoCloseable {
     }
 
     DeliveryConsumer startConsumer(String id, double dropRate) {
+        return startConsumer(id, dropRate, Map.of());
+    }
+
+    /** A consumer with {@code overrides} of its {@link DeliveryConsumerConfig}, e.g. a short read-back slice. */
+    DeliveryConsumer startConsumer(String id, double dropRate, Map<String, Object> overrides) {
         SimulatedDevices devices = SimulatedDevices.builder()
                 .latency(Duration.ZERO, Duration.ZERO)
                 .dropRate(dropRate)
@@ -118,12 +123,14 @@ final class InProcessPipeline implements AutoCloseable {
                     receivedInOrder.add(key);
                 })
                 .build();
-        DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(Map.of(
+        Map<String, Object> props = new HashMap<>(Map.of(
                 DeliveryConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers(),
                 DeliveryConsumerConfig.SCHEMA_REGISTRY_URL_CONFIG, SharedCourier.registryUrl(),
                 DeliveryConsumerConfig.TOPIC_PREFIX_CONFIG, prefix,
                 DeliveryConsumerConfig.GROUP_ID_CONFIG, consumerGroup(),
-                DeliveryConsumerConfig.CONSUMER_ID_CONFIG, id)), devices);
+                DeliveryConsumerConfig.CONSUMER_ID_CONFIG, id));
+        props.putAll(overrides);
+        DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), devices);
         Thread thread = new Thread(consumer, name + "-" + id);
         thread.setDaemon(true);
         thread.start();
