@@ -84,7 +84,7 @@ class DeadLettersIT {
     @Test
     void deadLettersAreListedShownAndRedrivenOnceUntilDelivered() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("dlq", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("dlq", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("dlq", topics)) {
             // Every device offline and two attempts at most: each message ends MAX_ATTEMPTS within seconds.
             pipeline.startTracker(500, Map.of(TrackerConfig.MAX_ATTEMPTS_CONFIG, 2));
             DeliveryConsumer offline = pipeline.startConsumer("offline", 1.0);

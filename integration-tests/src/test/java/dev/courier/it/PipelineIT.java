@@ -58,7 +58,7 @@ class PipelineIT {
 
     @Test
     void messagesAreDeliveredOnceInOrderPerRecipientAndAcked() throws Exception {
-        try (InProcessPipeline pipeline = new InProcessPipeline("e2e", SharedCourier.freshTopics("e2e", 6))) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("e2e", SharedCourier.freshTopics("e2e", 6))) {
             pipeline.startTracker(5_000);
             pipeline.startConsumer("c1", 0.0);
             pipeline.startConsumer("c2", 0.0);
@@ -85,7 +85,7 @@ class PipelineIT {
 
     @Test
     void aBrokerKilledMidStreamLosesNothing() throws Exception {
-        try (InProcessPipeline pipeline = new InProcessPipeline("broker-kill", SharedCourier.freshTopics("broker-kill", 6))) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("broker-kill", SharedCourier.freshTopics("broker-kill", 6))) {
             pipeline.startTracker(5_000);
             pipeline.startConsumer("c1", 0.0);
             pipeline.startConsumer("c2", 0.0);
@@ -121,7 +121,7 @@ class PipelineIT {
         CourierTopics topics = SharedCourier.freshTopics("consumer-kill", 6);
         String prefix = SharedCourier.prefixOf(topics);
         Path dir = Files.createTempDirectory("consumer-kill");
-        try (InProcessPipeline pipeline = new InProcessPipeline("consumer-kill", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("consumer-kill", topics)) {
             pipeline.startTracker(5_000);
             List<ChildJvm> consumers = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
@@ -180,7 +180,7 @@ class PipelineIT {
         CourierTopics topics = SharedCourier.freshTopics("tracker-kill", 6);
         String prefix = SharedCourier.prefixOf(topics);
         Path dir = Files.createTempDirectory("tracker-kill");
-        try (InProcessPipeline pipeline = new InProcessPipeline("tracker-kill", topics);
+        try (RecordingPipeline pipeline = new RecordingPipeline("tracker-kill", topics);
              ChildJvm tracker = ChildJvm.start("tracker", dir.resolve("tracker.log"), "384m", Courier.class.getName(), List.of(
                      "tracker", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                      "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", prefix,

@@ -74,7 +74,7 @@ class ReplayIT {
     @Test
     void replaysATimeRangeThroughAFilterAtTheRequestedRateSkippingWhatItCannotDecode() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("replay-rate", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-rate", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-rate", topics)) {
             CourierProducer producer = pipeline.producer();
             publish(producer, 60, "before");
             Instant from = boundary();
@@ -117,7 +117,7 @@ class ReplayIT {
     @Test
     void aDryRunSendsNothingAndBadInputGetsItsExitCode() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("replay-dry", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-dry", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-dry", topics)) {
             Instant from = boundary();
             publish(pipeline.producer(), 50, "m");
             long endBefore = endOffsetsSum(topics);
@@ -144,7 +144,7 @@ class ReplayIT {
     @Test
     void theLoopGuardRefusesRecordsAlreadyReplayed() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("replay-loop", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-loop", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-loop", topics)) {
             Instant from = boundary();
             publish(pipeline.producer(), 30, "m");
             assertEquals(30, replay(topics, "--from-time", from.toString(), "--execute", "--json").json.get("sent").asLong());
@@ -167,7 +167,7 @@ class ReplayIT {
         CourierTopics topics = SharedCourier.freshTopics("replay-resume", 3);
         Path dir = Files.createTempDirectory("replay-resume");
         Path checkpoint = dir.resolve("replay.checkpoint");
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-resume", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-resume", topics)) {
             publish(pipeline.producer(), 400, "m");
             Set<String> originals = TopicReader.records(topics.send()).stream()
                     .map(r -> CopyHeaders.coordinates(r.topic(), r.partition(), r.offset())).collect(Collectors.toSet());
@@ -214,7 +214,7 @@ class ReplayIT {
     @Test
     void redeliverDeliveredHandsDeliveredMessagesAgainFlaggedAsReplayWhileTheDefaultDoesNot() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("replay-redeliver", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-redeliver", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-redeliver", topics)) {
             pipeline.startConsumer("c1", 0.0);
             pipeline.awaitConsumersJoined(1);
             Instant from = boundary();
