@@ -1,6 +1,5 @@
 package dev.courier.bench;
 
-import dev.courier.harness.Workers;
 import dev.courier.schemas.AckTopicValue;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;

@@ -1,5 +1,6 @@
 package dev.courier.consumer;
 
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetterSize;
 import dev.courier.schemas.EventChecks;
@@ -31,15 +32,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public class DeliveryConsumerConfig extends AbstractConfig {
 
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    public static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to bootstrap from, host:port[,host:port...].";
-
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    public static final String SCHEMA_REGISTRY_URL_DOC =
-            "Schema registry speaking the Confluent REST API, or mem://name for a process-local in-memory one.";
-
-    public static final String TOPIC_PREFIX_CONFIG = "courier.topic.prefix";
-    public static final String TOPIC_PREFIX_DOC = "Prefix of Courier's topic names (<prefix>.send, .ack, .dead-letter).";
+    // The keys every component shares, defined in CommonConfig; named here too for this config's callers.
+    public static final String BOOTSTRAP_SERVERS_CONFIG = CommonConfig.BOOTSTRAP_SERVERS_CONFIG;
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = CommonConfig.SCHEMA_REGISTRY_URL_CONFIG;
+    public static final String TOPIC_PREFIX_CONFIG = CommonConfig.TOPIC_PREFIX_CONFIG;
+    public static final String MAX_PAYLOAD_BYTES_CONFIG = CommonConfig.MAX_PAYLOAD_BYTES_CONFIG;
 
     public static final String GROUP_ID_CONFIG = "group.id";
     public static final String GROUP_ID_DOC = "Consumer group of the delivery consumers; the send topic's partitions are shared among its members.";
@@ -93,10 +90,6 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     public static final String RETRY_BACKOFF_MAX_MS_CONFIG = "retry.backoff.max.ms";
     public static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest pause between retries of an aborted batch.";
 
-    public static final String MAX_PAYLOAD_BYTES_CONFIG = "courier.max.payload.bytes";
-    public static final String MAX_PAYLOAD_BYTES_DOC = "Largest payload handed to the Deliverer; a bigger one (written around "
-            + "CourierProducer, which enforces the same key) is dead-lettered with reason OVERSIZED_PAYLOAD.";
-
     public static final String ORDER_HOLD_ENABLED_CONFIG = "order.hold.enabled";
     public static final String ORDER_HOLD_ENABLED_DOC = "Keep each conversation in seq order across RETRY: while a message of a "
             + "(recipientId, conversationId) is owed (the Deliverer answered RETRY or threw), later messages of that conversation "
@@ -131,13 +124,7 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
 
-    public static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
-            .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX,
-                    new ConfigDef.NonEmptyStringWithoutControlChars(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
+    public static final ConfigDef CONFIG_DEF = CommonConfig.define(new ConfigDef())
             .define(GROUP_ID_CONFIG, Type.STRING, GROUP_ID_DEFAULT, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, GROUP_ID_DOC)
             .define(CONSUMER_ID_CONFIG, Type.STRING, null, nullOrNonBlank(), Importance.MEDIUM, CONSUMER_ID_DOC)
@@ -146,7 +133,6 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(DEDUPE_MAX_ENTRIES_CONFIG, Type.INT, 1_000_000, Range.atLeast(1), Importance.LOW, DEDUPE_MAX_ENTRIES_DOC)
             .define(DEDUPE_REBUILD_SLICE_MS_CONFIG, Type.LONG, 1_000L, Range.between(10, 60_000), Importance.LOW,
                     DEDUPE_REBUILD_SLICE_MS_DOC)
-            .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC)
             .define(MESSAGE_TTL_MS_CONFIG, Type.LONG, EventChecks.DEFAULT_MESSAGE_TTL_MS, Range.atLeast(1), Importance.HIGH,
                     MESSAGE_TTL_MS_DOC)
             .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)

@@ -1,13 +1,11 @@
 package dev.courier.harness;
 
 import dev.courier.producer.CourierProducer;
-import dev.courier.producer.CourierProducerConfig;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -28,7 +26,7 @@ import org.apache.kafka.common.errors.TimeoutException;
  * everything committed downstream ({@link ChaosReport}) decides the verdict. The timeline PNG goes next to the
  * report ({@link Charts#pngNextTo}).
  */
-public final class ChaosRun {
+public record ChaosRun(Settings settings, Progress progress) {
 
     /** The CI profile's load: about 5 minutes with every fault. */
     public static final int CI_DURATION_S = 200;
@@ -48,34 +46,24 @@ public final class ChaosRun {
         }
     }
 
-    private final Settings s;
-    private final Progress progress;
-
-    public ChaosRun(Settings settings, Progress progress) {
-        this.s = settings;
-        this.progress = progress;
-    }
-
     /** Runs chaos to its verdict and writes the report and the timeline. */
     public ChaosReport run() throws Exception {
-        long total = s.messages() > 0 ? s.messages() : (long) s.durationS() * s.rate();
-        Set<Fault> chosen = s.faults();
-        Path dir = s.runDir();
-        Files.createDirectories(dir);
-        progress.say("work directory: " + dir.toAbsolutePath());
+        long total = settings.messages() > 0 ? settings.messages() : (long) settings.durationS() * settings.rate();
+        Set<Fault> chosen = settings.faults();
+        Path dir = settings.runDir();
         long started = System.currentTimeMillis();
         ExecutorService background = Executors.newCachedThreadPool();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         int partitions = 6;
-        LocalPipeline.Settings settings = new LocalPipeline.Settings(s.commandMain(), partitions, 2, 2, 10_000,
-                s.dropRate(), 1, Map.of("redelivery.max.per.second", String.valueOf(s.reemitBudget())));
-        try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, progress);
+        LocalPipeline.Settings layout = new LocalPipeline.Settings(settings.commandMain(), partitions, 2, 2, 10_000,
+                settings.dropRate(), 1, Map.of("redelivery.max.per.second", String.valueOf(settings.reemitBudget())));
+        try (LocalPipeline pipeline = LocalPipeline.start(dir, layout, progress);
              SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
              DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, pipeline.topics());
              PoisonInjector poison = new PoisonInjector(pipeline.bootstrapServers(), registry, pipeline.topics())) {
             background.submit(observer);
             FaultLog faultLog = new FaultLog(started);
-            FaultInjector injector = new FaultInjector(pipeline, faultLog, progress, s.outageS() * 1000L);
+            FaultInjector injector = new FaultInjector(pipeline, faultLog, progress, settings.outageS() * 1000L);
             SendLedger ledger = new SendLedger();
             Timeline timeline = new Timeline(started);
             sampler.scheduleAtFixedRate(() -> timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
@@ -83,7 +71,7 @@ public final class ChaosRun {
 
             TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
             Future<?> faultRun = background.submit(() -> {
-                runFaults(chosen, injector, s.durationS());
+                runFaults(chosen, injector, settings.durationS());
                 return null;
             });
             long loadStart = System.currentTimeMillis();
@@ -102,8 +90,8 @@ public final class ChaosRun {
             UnreadReemits.Result unread = observer.unreadReemits();
             ChaosReport result = ChaosReport.reconcile(ledger, observer, unread, traffic.written(), poison,
                     HandLogs.read(pipeline.handLogs()), faultLog.faults(), timeline, started, settled,
-                    s.reemitBudget() * partitions);
-            result.write(s.report());
+                    settings.reemitBudget() * partitions);
+            result.write(settings.report());
             Reconciliation.listReemitsOfUnread(dir, unread);
             TimelineChart.write(timeline, faultLog.faults(), timelinePng());
             return result;
@@ -115,7 +103,7 @@ public final class ChaosRun {
 
     /** Where the timeline picture goes: next to the report. */
     public Path timelinePng() {
-        return Charts.pngNextTo(s.report(), "-timeline");
+        return Charts.pngNextTo(settings.report(), "-timeline");
     }
 
     /** Faults one after another, spread over the load, each given time to recover before the next. */
@@ -136,24 +124,21 @@ public final class ChaosRun {
 
     private void load(LocalPipeline pipeline, long total, PoisonInjector poison, SendLedger ledger,
                       DeliveryObserver observer, FaultInjector injector) throws InterruptedException {
-        CourierProducerConfig config = new CourierProducerConfig(Map.of(
-                CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers(),
-                CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, pipeline.registryUrl()));
-        long[] seq = new long[s.conversations()];
+        long[] seq = new long[settings.conversations()];
         Semaphore inFlight = new Semaphore(20_000);
         double poisonDebt = 0;
-        try (CourierProducer producer = new CourierProducer(config)) {
+        try (CourierProducer producer = new CourierProducer(pipeline.assembly().producerConfig())) {
             long start = System.nanoTime();
             for (long i = 0; i < total; i++) {
-                long wait = start + (long) (i * 1e9 / s.rate()) - System.nanoTime();
+                long wait = start + (long) (i * 1e9 / settings.rate()) - System.nanoTime();
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
-                if (poison != null && (poisonDebt += s.poisonRate()) >= 1) {
+                if (poison != null && (poisonDebt += settings.poisonRate()) >= 1) {
                     poisonDebt -= 1;
                     poison.inject();
                 }
-                int c = (int) (i % s.conversations());
+                int c = (int) (i % settings.conversations());
                 String recipient = "user-" + c;
                 OutgoingMessage message = OutgoingMessage.builder().senderId("chaos").recipients(recipient)
                         .conversationId("conv-" + c).seq(seq[c]++)

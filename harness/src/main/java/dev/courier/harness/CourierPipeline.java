@@ -2,10 +2,8 @@ package dev.courier.harness;
 
 import dev.courier.consumer.Delivery;
 import dev.courier.consumer.DeliveryConsumer;
-import dev.courier.consumer.DeliveryConsumerConfig;
 import dev.courier.consumer.DeliveryOutcome;
 import dev.courier.producer.CourierProducer;
-import dev.courier.producer.CourierProducerConfig;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.TopicSpec;
@@ -13,7 +11,6 @@ import dev.courier.streams.DeliveryTracker;
 import dev.courier.streams.TrackerConfig;
 import dev.courier.streams.TrackerTopology;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,9 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -35,23 +30,22 @@ import org.apache.kafka.common.TopicPartition;
  * tracker are watched separately ({@link #downstream()}, {@link #offsets()}). The tracker runs without send
  * tracking (its default): it reads the ack topic alone and keeps state only for deliveries a consumer read and
  * did not settle (RETRY or HELD acks, which carry the send event). An in-memory schema registry stands in for
- * the registry server (ids are cached by the serdes, so it is off the hot path either way).
+ * the registry server (ids are cached by the serdes, so it is off the hot path either way). The components are
+ * the {@link PipelineAssembly}'s, run by an {@link InProcessPipeline}; this class adds the bench's Deliverer
+ * (drops, offline devices) and what the bench reads of the pipeline.
  */
 public final class CourierPipeline implements Pipeline {
 
-    private final String bootstrap;
     private final Admin admin;
+    private final PipelineAssembly assembly;
+    private final InProcessPipeline components;
     private final CourierTopics topics;
-    private final String prefix;
     private final int partitions;
     private final int consumers;
     private final Path stateDir;
     private final DeliveryListener probes;
-    private final String registryUrl;
     private final String trackerId;
     private final String deliveryGroup;
-    private final Workers workers = new Workers();
-    private final List<DeliveryConsumer> deliveryConsumers = new ArrayList<>();
     private final AtomicLong droppedFirstAttempts = new AtomicLong();
     private volatile long ackTimeoutMs;
     private volatile double dropFraction;
@@ -61,18 +55,17 @@ public final class CourierPipeline implements Pipeline {
 
     public CourierPipeline(String bootstrap, Admin admin, String prefix, int partitions, int consumers,
                            long ackTimeoutMs, Path stateDir, DeliveryListener probes) {
-        this.bootstrap = bootstrap;
         this.admin = admin;
-        this.prefix = prefix;
-        this.topics = CourierTopics.withPrefix(prefix);
+        this.assembly = new PipelineAssembly(bootstrap, "mem://" + prefix, prefix);
+        this.components = new InProcessPipeline(assembly, prefix);
+        this.topics = assembly.topics();
         this.partitions = partitions;
         this.consumers = consumers;
         this.ackTimeoutMs = ackTimeoutMs;
         this.stateDir = stateDir;
         this.probes = probes;
-        this.registryUrl = "mem://" + prefix;
-        this.trackerId = prefix + "-tracker";
-        this.deliveryGroup = prefix + "-delivery";
+        this.trackerId = assembly.trackerApplicationId();
+        this.deliveryGroup = assembly.deliveryGroup();
     }
 
     @Override
@@ -85,7 +78,7 @@ public final class CourierPipeline implements Pipeline {
     }
 
     public String registryUrl() {
-        return registryUrl;
+        return assembly.registryUrl();
     }
 
     /** The tracker's current re-emit back-off of a first attempt, from the consumer commit that did not settle it. */
@@ -110,34 +103,22 @@ public final class CourierPipeline implements Pipeline {
             layout.put(spec.name(), spec.configs());
         }
         BenchTopics.create(admin, partitions, layout);
-        producer = new CourierProducer(CourierProducerConfig.builder().bootstrapServers(bootstrap)
-                .schemaRegistryUrl(registryUrl).topicPrefix(prefix).build());
+        producer = components.producer();
         startTracker();
         for (int i = 0; i < consumers; i++) {
-            DeliveryConsumer consumer = new DeliveryConsumer(DeliveryConsumerConfig.builder()
-                    .bootstrapServers(bootstrap).schemaRegistryUrl(registryUrl).topicPrefix(prefix)
-                    .groupId(deliveryGroup).consumerId(prefix + "-consumer-" + i).build(), this::deliver);
-            deliveryConsumers.add(consumer);
-            workers.start("courier-consumer-" + i, running -> consumer.run());
+            components.startConsumer(assembly.topicPrefix() + "-consumer-" + i, this::deliver, Map.of());
         }
-        tracker.awaitRunning(Duration.ofMinutes(3));
-        awaitStableGroup(deliveryGroup, consumers);
+        components.awaitConsumersJoined(consumers);
     }
 
-    private void startTracker() {
-        Map<String, Object> trackerProps = new HashMap<>();
-        trackerProps.put(TrackerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        trackerProps.put(TrackerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
-        trackerProps.put(TrackerConfig.TOPIC_PREFIX_CONFIG, prefix);
-        trackerProps.put(TrackerConfig.APPLICATION_ID_CONFIG, trackerId);
-        trackerProps.put(TrackerConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
-        trackerProps.put(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, ackTimeoutMs);
-        // The default, pinned: what the bench measures (the ack topic alone, state only for unsettled deliveries).
-        trackerProps.put(TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, false);
-        // one tracker instance: a standby has nowhere to go
-        trackerProps.put(TrackerConfig.STANDBY_REPLICAS_CONFIG, 0);
-        tracker = new DeliveryTracker(new TrackerConfig(trackerProps));
-        tracker.start();
+    /** One tracker instance, running when this returns. */
+    private void startTracker() throws Exception {
+        tracker = components.startTracker(stateDir, Map.of(
+                TrackerConfig.ACK_TIMEOUT_MS_CONFIG, ackTimeoutMs,
+                // The default, pinned: what the bench measures (the ack topic alone, state only for unsettled deliveries).
+                TrackerConfig.SEND_TRACKING_ENABLED_CONFIG, false,
+                // one tracker instance: a standby has nowhere to go
+                TrackerConfig.STANDBY_REPLICAS_CONFIG, 0));
     }
 
     /**
@@ -145,10 +126,9 @@ public final class CourierPipeline implements Pipeline {
      * Deadlines already set stay as they are; deliveries armed from now on get the new one.
      */
     public void restartTracker(long ackTimeoutMs) throws Exception {
-        tracker.close();
+        components.stop(tracker);
         this.ackTimeoutMs = ackTimeoutMs;
         startTracker();
-        tracker.awaitRunning(Duration.ofMinutes(3));
     }
 
     /**
@@ -177,23 +157,6 @@ public final class CourierPipeline implements Pipeline {
         probes.delivered(delivery.partition(), delivery.payload());
         return DeliveryOutcome.DELIVERED;
     }
-    private void awaitStableGroup(String group, int members) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                        .get(10, TimeUnit.SECONDS);
-                if (d.groupState() == GroupState.STABLE && d.members().size() >= members) {
-                    return;
-                }
-            } catch (java.util.concurrent.ExecutionException e) {
-                // not created yet
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("group " + group + " not stable with " + members + " members in 120 s");
-    }
-
     @Override
     public void send(String key, byte[] payload, Runnable onFailure) {
         OutgoingMessage message = OutgoingMessage.builder().senderId("bench").recipients(key)
@@ -293,15 +256,6 @@ public final class CourierPipeline implements Pipeline {
 
     @Override
     public void close() throws Exception {
-        for (DeliveryConsumer c : deliveryConsumers) {
-            c.close(Duration.ofSeconds(10));
-        }
-        workers.close();
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(10));
-        }
-        if (tracker != null) {
-            tracker.close();
-        }
+        components.close();
     }
 }

@@ -1,7 +1,6 @@
 package dev.courier.harness;
 
 import dev.courier.producer.CourierProducer;
-import dev.courier.producer.CourierProducerConfig;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.registry.SchemaRegistryClient;
@@ -29,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and the reconciliation ({@link DemoReport}). The run directory gets the ledger and the re-emits of unread
  * deliveries; the caller prints and writes the report.
  */
-public final class DemoRun {
+public record DemoRun(Settings settings, Progress progress) {
 
     /**
      * What to run. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code runDir}: where the cluster,
@@ -47,39 +46,29 @@ public final class DemoRun {
         }
     }
 
-    private final Settings s;
-    private final Progress progress;
-
-    public DemoRun(Settings settings, Progress progress) {
-        this.s = settings;
-        this.progress = progress;
-    }
-
     /** Runs the demo to its verdict. */
     public DemoReport run() throws Exception {
-        Path dir = s.runDir();
-        Files.createDirectories(dir);
-        progress.say("work directory: " + dir.toAbsolutePath());
+        Path dir = settings.runDir();
         CourierTopics topics = CourierTopics.defaults();
         long started = System.currentTimeMillis();
 
         ExecutorService background = Executors.newCachedThreadPool();
-        LocalPipeline.Settings settings = new LocalPipeline.Settings(s.commandMain(), s.partitions(), s.trackers(),
-                s.consumers(), s.ackTimeoutMs(), s.dropRate(), s.deviceLatencyMs(), Map.of());
-        try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, progress);
+        LocalPipeline.Settings layout = new LocalPipeline.Settings(settings.commandMain(), settings.partitions(),
+                settings.trackers(), settings.consumers(), settings.ackTimeoutMs(), settings.dropRate(),
+                settings.deviceLatencyMs(), Map.of());
+        try (LocalPipeline pipeline = LocalPipeline.start(dir, layout, progress);
              SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
              DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, topics)) {
             background.submit(observer);
             FaultLog faultLog = new FaultLog(started);
             Map<String, Long> ledger = new ConcurrentHashMap<>();
             AtomicLong sendFailed = new AtomicLong();
-            ChaosPlan plan = new ChaosPlan(s.faults(), new FaultInjector(pipeline, faultLog, progress, 0));
+            ChaosPlan plan = new ChaosPlan(settings.faults(), new FaultInjector(pipeline, faultLog, progress, 0));
             TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
             long sendStart = System.currentTimeMillis();
-            publish(pipeline.bootstrapServers(), pipeline.registryUrl(), ledger, sendFailed, plan, background,
-                    observer);
+            publish(pipeline.assembly(), ledger, sendFailed, plan, background, observer);
             progress.say(String.format("published %d messages in %.1f s; waiting for deliveries...",
-                    s.messages(), (System.currentTimeMillis() - sendStart) / 1000.0));
+                    settings.messages(), (System.currentTimeMillis() - sendStart) / 1000.0));
             boolean settled = awaitSettled(ledger, observer, plan, started);
             plan.awaitRecoveries();
             Map<String, Map<Integer, Long>> end = traffic.end();
@@ -87,7 +76,7 @@ public final class DemoRun {
                 observer.awaitRead(end, Duration.ofSeconds(60));
             }
             UnreadReemits.Result unread = observer.unreadReemits();
-            DemoReport result = DemoReport.reconcile(s.messages(), ledger, sendFailed.get(), observer, unread,
+            DemoReport result = DemoReport.reconcile(settings.messages(), ledger, sendFailed.get(), observer, unread,
                     traffic.written(), pipeline.handLogs(), faultLog.faults(), started, sendStart, settled);
             progress.finish();
             writeLedger(dir.resolve("ledger.tsv"), ledger, observer);
@@ -98,24 +87,20 @@ public final class DemoRun {
         }
     }
 
-    private void publish(String bootstrap, String registryUrl, Map<String, Long> ledger, AtomicLong sendFailed,
-                         ChaosPlan plan, ExecutorService background, DeliveryObserver observer)
-            throws InterruptedException {
-        CourierProducerConfig config = new CourierProducerConfig(Map.of(
-                CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl));
+    private void publish(PipelineAssembly assembly, Map<String, Long> ledger, AtomicLong sendFailed, ChaosPlan plan,
+                         ExecutorService background, DeliveryObserver observer) throws InterruptedException {
         Semaphore inFlight = new Semaphore(5_000);
-        long[] seqByConversation = new long[s.recipients()];
-        try (CourierProducer producer = new CourierProducer(config)) {
+        long[] seqByConversation = new long[settings.recipients()];
+        try (CourierProducer producer = new CourierProducer(assembly.producerConfig())) {
             long start = System.nanoTime();
-            for (int i = 0; i < s.messages(); i++) {
-                long due = start + (long) (i * 1e9 / s.rate());
+            for (int i = 0; i < settings.messages(); i++) {
+                long due = start + (long) (i * 1e9 / settings.rate());
                 long wait = due - System.nanoTime();
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
-                plan.maybeInject((double) i / s.messages(), background);
-                int r = i % s.recipients();
+                plan.maybeInject((double) i / settings.messages(), background);
+                int r = i % settings.recipients();
                 String recipient = "user-" + r;
                 OutgoingMessage message = OutgoingMessage.builder()
                         .senderId("demo-sender")
@@ -135,7 +120,7 @@ public final class DemoRun {
                     }
                 });
                 if (i % 200 == 0) {
-                    progress.bar(observer.deliveredAt().size(), s.messages(), "publishing " + i + "/" + s.messages()
+                    progress.bar(observer.deliveredAt().size(), settings.messages(), "publishing " + i + "/" + settings.messages()
                             + plan.activeFaults());
                 }
             }
@@ -145,7 +130,7 @@ public final class DemoRun {
 
     private boolean awaitSettled(Map<String, Long> ledger, DeliveryObserver observer, ChaosPlan plan, long started)
             throws InterruptedException {
-        long deadline = System.currentTimeMillis() + s.timeoutS() * 1000;
+        long deadline = System.currentTimeMillis() + settings.timeoutS() * 1000;
         while (System.currentTimeMillis() < deadline) {
             long settled = settledCount(ledger.keySet(), observer);
             progress.bar(observer.deliveredAt().size(), ledger.size(), String.format("re-emits %d, elapsed %ds%s",

@@ -3,18 +3,17 @@ package dev.courier.harness;
 import dev.courier.deploy.LocalCluster;
 import dev.courier.registry.SchemaRegistryServer;
 import dev.courier.schemas.CourierTopics;
+import dev.courier.streams.TrackerConfig;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.common.GroupState;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import java.util.TreeMap;
 
 /**
  * The whole pipeline on this machine, as {@code courier demo} and {@code courier chaos} run it: a 3-node
@@ -32,12 +31,16 @@ public final class LocalPipeline implements AutoCloseable {
                            double dropRate, long deviceLatencyMs, Map<String, String> trackerProperties) {
     }
 
+    /** How long the trackers and consumers may take to join their groups. */
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+
     private final Path dir;
     private final CourierTopics topics = CourierTopics.defaults();
     private final LocalCluster cluster;
     private final List<ChildJvm> trackers = new ArrayList<>();
     private final List<ChildJvm> consumers = new ArrayList<>();
     private SchemaRegistryServer registry;
+    private PipelineAssembly assembly;
 
     private LocalPipeline(Path dir) {
         this.dir = dir;
@@ -61,6 +64,8 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     private void startAll(Settings s, Progress progress) throws Exception {
+        Files.createDirectories(dir);
+        progress.say("work directory: " + dir.toAbsolutePath());
         progress.say("starting a 3-node KRaft cluster...");
         cluster.start();
         cluster.createTopics(topics.specs(s.partitions()));
@@ -68,24 +73,32 @@ public final class LocalPipeline implements AutoCloseable {
         registry = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(0).build();
         registry.start();
         progress.say("schema registry: " + registry.url());
+        assembly = PipelineAssembly.of(cluster.bootstrapServers(), registry.url());
+        Map<String, Object> trackerSettings = new TreeMap<>(s.trackerProperties());
+        trackerSettings.put(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, s.ackTimeoutMs());
         for (int i = 0; i < s.trackers(); i++) {
-            List<String> args = new ArrayList<>(List.of(
-                    "tracker", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registry.url(),
-                    "--state-dir", dir.resolve("tracker-" + i + "-state").toString(),
-                    "--ack-timeout-ms", String.valueOf(s.ackTimeoutMs())));
-            s.trackerProperties().forEach((k, v) -> args.addAll(List.of("--property", k + "=" + v)));
+            List<String> args = assembly.trackerArgs(dir.resolve("tracker-" + i + "-state"), trackerSettings);
             trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", s.commandMain(), args));
         }
         for (int i = 0; i < s.consumers(); i++) {
-            consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", s.commandMain(), List.of(
-                    "consumer", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registry.url(),
-                    "--consumer-id", "consumer-" + i, "--drop-rate", String.valueOf(s.dropRate()),
-                    "--latency-ms", String.valueOf(s.deviceLatencyMs()),
-                    "--hand-log", handLog(i).toString())));
+            List<String> args = new ArrayList<>(assembly.consumerArgs("consumer-" + i, Map.of()));
+            // The reference consumer's simulated devices: what they drop, how slow they are, what they were handed.
+            args.addAll(List.of("--drop-rate", String.valueOf(s.dropRate()),
+                    "--device-latency-ms", String.valueOf(s.deviceLatencyMs()), "--hand-log", handLog(i).toString()));
+            consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", s.commandMain(), args));
         }
         progress.say("waiting for " + s.trackers() + " trackers and " + s.consumers() + " consumers to join...");
-        awaitGroup("courier-tracker", s.trackers());
-        awaitGroup("courier-delivery", s.consumers());
+        try {
+            GroupStability.await(cluster.admin(), assembly.trackerApplicationId(), s.trackers(), READY_TIMEOUT);
+            GroupStability.await(cluster.admin(), assembly.deliveryGroup(), s.consumers(), READY_TIMEOUT);
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage() + "; see the process logs in " + dir, e);
+        }
+    }
+
+    /** Where the pipeline's components connect and what they are called: how a test or a run reaches them. */
+    public PipelineAssembly assembly() {
+        return assembly;
     }
 
     Path dir() {
@@ -127,30 +140,6 @@ public final class LocalPipeline implements AutoCloseable {
             logs.add(handLog(i));
         }
         return logs;
-    }
-
-    private void awaitGroup(String group, int members) throws Exception {
-        long deadline = System.currentTimeMillis() + 180_000;
-        String seen = "not created yet";
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                ConsumerGroupDescription d = cluster.admin().describeConsumerGroups(List.of(group))
-                        .describedGroups().get(group).get(10, TimeUnit.SECONDS);
-                if (d.groupState() == GroupState.STABLE && d.members().size() >= members) {
-                    return;
-                }
-                seen = d.groupState() + " with " + d.members().size() + " members";
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                    throw e;
-                }
-            } catch (java.util.concurrent.TimeoutException e) {
-                seen = "the cluster did not answer within 10 s"; // a busy machine: ask again until the deadline
-            }
-            Thread.sleep(500);
-        }
-        throw new IOException("group " + group + " did not reach " + members + " stable members in 180 s (" + seen
-                + "); see the process logs in " + dir);
     }
 
     @Override

@@ -4,10 +4,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.courier.cli.ChildJvm;
+import dev.courier.cli.Courier;
 import dev.courier.cli.ExitCodes;
 import dev.courier.consumer.DeliveryConsumer;
 import dev.courier.consumer.DeliveryConsumerConfig;
+import dev.courier.harness.ChildJvm;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
@@ -48,7 +49,7 @@ class ConsumerIdIT {
     void aSecondConsumerWithARunningConsumersIdStopsWithOneSentenceAndTheFirstKeepsDelivering() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("twin", 3);
         Path dir = Files.createTempDirectory("twin");
-        try (InProcessPipeline pipeline = new InProcessPipeline("twin", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("twin", topics)) {
             DeliveryConsumer running = pipeline.startConsumer("c1", 0.0);
             pipeline.awaitConsumersJoined(1);
             CourierProducer producer = pipeline.producer();
@@ -56,7 +57,7 @@ class ConsumerIdIT {
             awaitReceived(pipeline, before);
 
             OptionalInt exit;
-            try (ChildJvm twin = ChildJvm.start("twin", dir.resolve("twin.log"), "256m", List.of(
+            try (ChildJvm twin = ChildJvm.start("twin", dir.resolve("twin.log"), "256m", Courier.class.getName(), List.of(
                     "consumer", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                     "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", SharedCourier.prefixOf(topics),
                     "--group", pipeline.consumerGroup(), "--consumer-id", "c1"))) {
@@ -84,9 +85,9 @@ class ConsumerIdIT {
         String group = prefix + "-delivery";
         Path dir = Files.createTempDirectory("takeover");
         Path hands = dir.resolve("c1.deliveries");
-        try (InProcessPipeline pipeline = new InProcessPipeline("takeover", topics);
+        try (RecordingPipeline pipeline = new RecordingPipeline("takeover", topics);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers()));
-             ChildJvm c1 = ChildJvm.start("c1", dir.resolve("c1.log"), "256m", List.of(
+             ChildJvm c1 = ChildJvm.start("c1", dir.resolve("c1.log"), "256m", Courier.class.getName(), List.of(
                      "consumer", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                      "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", prefix,
                      "--group", group, "--consumer-id", "c1", "--hand-log", hands.toString()))) {
@@ -143,7 +144,7 @@ class ConsumerIdIT {
         return keys;
     }
 
-    private static void awaitReceived(InProcessPipeline pipeline, Set<String> keys) {
+    private static void awaitReceived(RecordingPipeline pipeline, Set<String> keys) {
         await("all " + keys.size() + " handed to the devices").atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(200)).until(() -> pipeline.received.keySet().containsAll(keys));
     }

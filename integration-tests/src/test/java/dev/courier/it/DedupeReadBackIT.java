@@ -72,7 +72,7 @@ class DedupeReadBackIT {
     @Test
     void aPartitionHandedBackIsReadOnFromWhereItStoppedNotReadAgain() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("hand-back", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("hand-back", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("hand-back", topics)) {
             DeliveryConsumer c1 = pipeline.startConsumer("c1", 0.0);
             pipeline.awaitConsumersJoined(1);
             CourierProducer producer = pipeline.producer();
@@ -106,7 +106,7 @@ class DedupeReadBackIT {
     void anAckPartitionLongerThanASliceIsReadOnceInSlicesAndTheConsumerThenDelivers() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("read-back", 1);
         int records = writeAcks(topics, READ_BACK_ACKS);
-        try (InProcessPipeline pipeline = new InProcessPipeline("read-back", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("read-back", topics)) {
             DeliveryConsumer consumer = pipeline.startConsumer("c1", 0.0,
                     Map.of(DeliveryConsumerConfig.DEDUPE_REBUILD_SLICE_MS_CONFIG, SLICE_MS));
             CourierProducer producer = pipeline.producer();
@@ -181,7 +181,7 @@ class DedupeReadBackIT {
         return keys;
     }
 
-    private static void awaitReceived(InProcessPipeline pipeline, Set<String> keys) {
+    private static void awaitReceived(RecordingPipeline pipeline, Set<String> keys) {
         await("all " + keys.size() + " handed to the devices").atMost(Duration.ofMinutes(3))
                 .pollInterval(Duration.ofMillis(200)).until(() -> pipeline.received.keySet().containsAll(keys));
     }

@@ -1,22 +1,22 @@
-package dev.courier.harness;
+package dev.courier.bench;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Consumer loops on their own threads, stopped together. */
-public final class Workers implements AutoCloseable {
+final class Workers implements AutoCloseable {
 
     /** One loop; runs until {@code running} turns false, then closes its own clients. */
     @FunctionalInterface
-    public interface Loop {
+    interface Loop {
         void run(AtomicBoolean running) throws Exception;
     }
 
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
 
-    public void start(String name, Loop loop) {
+    void start(String name, Loop loop) {
         Thread t = new Thread(() -> {
             try {
                 loop.run(running);
