@@ -2,32 +2,48 @@ package dev.courier.harness;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
-/** What was broken, when, and when it was back: seconds since the run started. */
+/**
+ * What was broken, when, and when it was back: seconds since the run started; and, when the run can say,
+ * how many deliveries were in flight (sent, not yet delivered) the moment it struck.
+ */
 final class FaultLog {
 
     static final class Entry {
         final String type;
         final String target;
         final double atS;
+        /** Deliveries sent and not yet delivered when the fault struck; null if the run does not count them. */
+        final Long inFlightAtFault;
         volatile Double recoveredAtS;
 
-        Entry(String type, String target, double atS) {
+        Entry(String type, String target, double atS, Long inFlightAtFault) {
             this.type = type;
             this.target = target;
             this.atS = atS;
+            this.inFlightAtFault = inFlightAtFault;
         }
     }
 
     private final long startMs;
+    private final LongSupplier inFlight;
     private final List<Entry> entries = new ArrayList<>();
 
+    /** A log that does not count deliveries in flight. */
     FaultLog(long startMs) {
-        this.startMs = startMs;
+        this(startMs, null);
     }
 
+    /** @param inFlight deliveries sent and not yet delivered, asked at the moment each fault strikes */
+    FaultLog(long startMs, LongSupplier inFlight) {
+        this.startMs = startMs;
+        this.inFlight = inFlight;
+    }
+
+    /** Call just before breaking {@code target}. */
     synchronized Entry begin(String type, String target) {
-        Entry e = new Entry(type, target, secondsSinceStart());
+        Entry e = new Entry(type, target, secondsSinceStart(), inFlight == null ? null : inFlight.getAsLong());
         entries.add(e);
         return e;
     }
