@@ -62,6 +62,7 @@ public final class ChaosReport {
         double recoverMax = 0;
         long slack = Math.max(50, ledger.acked().size() / 1000);
         List<String> idleFaults = new ArrayList<>();
+        List<String> faultProblems = new ArrayList<>();
         for (FaultLog.Entry f : faults) {
             Map<String, Object> m = Reconciliation.fault(f);
             double recover = timeline.recoverySeconds(f.atS, slack);
@@ -70,6 +71,9 @@ public final class ChaosReport {
             faultList.add(m);
             if (f.inFlightAtFault == null || f.inFlightAtFault <= 0) {
                 idleFaults.add(f.type + " at " + f.atS + " s");
+            }
+            if (f.problem != null) {
+                faultProblems.add(f.type + ": " + f.problem);
             }
         }
         v.put("faults", faultList);
@@ -95,6 +99,7 @@ public final class ChaosReport {
         if (!idleFaults.isEmpty()) {
             problems.add("fault(s) struck with no delivery in flight (in_flight_at_fault 0): " + idleFaults);
         }
+        problems.addAll(faultProblems);
         if (!settled) {
             problems.add("the pipeline did not settle every acknowledged send before the deadline");
         }

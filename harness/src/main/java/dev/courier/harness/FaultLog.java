@@ -17,6 +17,8 @@ final class FaultLog {
         /** Deliveries sent and not yet delivered when the fault struck; null if the run does not count them. */
         final Long inFlightAtFault;
         volatile Double recoveredAtS;
+        /** What did not hold when the fault was undone (the victim did not come back as it must); null if all did. */
+        volatile String problem;
 
         Entry(String type, String target, double atS, Long inFlightAtFault) {
             this.type = type;
@@ -46,6 +48,11 @@ final class FaultLog {
         Entry e = new Entry(type, target, secondsSinceStart(), inFlight == null ? null : inFlight.getAsLong());
         entries.add(e);
         return e;
+    }
+
+    /** The fault's victim did not come back as it must: fails the run. */
+    void problem(Entry e, String what) {
+        e.problem = e.problem == null ? what : e.problem + "; " + what;
     }
 
     void recovered(Entry e) {

@@ -116,6 +116,9 @@ final class Reconciliation {
         if (f.inFlightAtFault != null) {
             m.put("in_flight_at_fault", f.inFlightAtFault);
         }
+        if (f.problem != null) {
+            m.put("problem", f.problem);
+        }
         return m;
     }
 
