@@ -115,14 +115,18 @@ final class PoisonInjector implements AutoCloseable {
         });
     }
 
-    /**
-     * A valid header (magic byte, a real SendEvent schema id) and a first field (messageId, a string) whose
-     * Avro length prefix claims {@link #CRAFTED_LENGTH} bytes: a decoder without limits allocates that much.
-     */
     private byte[] craftedLengthPrefix() {
-        byte[] valid = sends.serialize(topics.send(), event("x", new byte[] {1}));
+        return craftedLengthPrefix(sends.serialize(topics.send(), event("x", new byte[] {1})));
+    }
+
+    /**
+     * The header of {@code validSendEvent} (magic byte, a real SendEvent schema id), then a first field
+     * (messageId, a string) whose Avro length prefix claims {@link #CRAFTED_LENGTH} bytes, then 4 bytes: a decoder
+     * without limits allocates the claimed length before reading.
+     */
+    static byte[] craftedLengthPrefix(byte[] validSendEvent) {
         ByteBuffer out = ByteBuffer.allocate(5 + 10 + 4);
-        out.put(valid, 0, 5);
+        out.put(validSendEvent, 0, 5);
         long zigzag = (long) CRAFTED_LENGTH << 1;
         while ((zigzag & ~0x7FL) != 0) {
             out.put((byte) ((zigzag & 0x7F) | 0x80));
@@ -144,7 +148,7 @@ final class PoisonInjector implements AutoCloseable {
         return out;
     }
 
-    private static SendEvent event(String recipient, byte[] payload) {
+    static SendEvent event(String recipient, byte[] payload) {
         return SendEvent.newBuilder().setMessageId(UUID.randomUUID().toString()).setConversationId("poison")
                 .setSenderId("poisoner").setRecipientId(recipient).setSentAt(Instant.now())
                 .setPayload(ByteBuffer.wrap(payload)).setContentType("application/octet-stream").build();
