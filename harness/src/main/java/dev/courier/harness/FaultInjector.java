@@ -156,7 +156,7 @@ final class FaultInjector {
     void schemasPoison() throws Exception {
         FaultLog.Entry e = log.begin("_schemas poison record", "SET_CONFIG with an unknown compatibility level");
         down("_schemas", "given a record no registry can apply");
-        long skippedBefore = RegistryHealth.of(pipeline.registryUrl()).badRecords();
+        long skippedBefore = Math.max(0, RegistryHealth.of(pipeline.registryUrl()).badRecords()); // -1: not reachable
         String proposal = "chaos-" + UUID.randomUUID();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
