@@ -61,20 +61,12 @@ public final class ChaosReport {
         List<Map<String, Object>> faultList = new ArrayList<>();
         double recoverMax = 0;
         long slack = Math.max(50, ledger.acked().size() / 1000);
-        List<String> idleFaults = new ArrayList<>();
-        List<String> faultProblems = new ArrayList<>();
         for (FaultLog.Entry f : faults) {
             Map<String, Object> m = Reconciliation.fault(f);
             double recover = timeline.recoverySeconds(f.atS, slack);
             m.put("recover_s", recover);
             recoverMax = Math.max(recoverMax, recover);
             faultList.add(m);
-            if (f.inFlightAtFault == null || f.inFlightAtFault <= 0) {
-                idleFaults.add(f.type + " at " + f.atS + " s");
-            }
-            if (f.problem != null) {
-                faultProblems.add(f.type + ": " + f.problem);
-            }
         }
         v.put("faults", faultList);
         v.put("unavailable_s_max", timeline.longestStall());
@@ -96,10 +88,7 @@ public final class ChaosReport {
         if (poisonWrongReason > 0) {
             problems.add(poisonWrongReason + " poison record(s) dead-lettered with another reason than their kind's");
         }
-        if (!idleFaults.isEmpty()) {
-            problems.add("fault(s) struck with no delivery in flight (in_flight_at_fault 0): " + idleFaults);
-        }
-        problems.addAll(faultProblems);
+        problems.addAll(FaultLog.problems(faults));
         if (!settled) {
             problems.add("the pipeline did not settle every acknowledged send before the deadline");
         }

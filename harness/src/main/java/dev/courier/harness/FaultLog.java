@@ -63,6 +63,27 @@ final class FaultLog {
         return List.copyOf(entries);
     }
 
+    /**
+     * What the entries say against a run that must keep deliveries in flight through every fault: a fault that
+     * struck with none in flight (or uncounted), and a fault whose victim did not come back as it must.
+     */
+    static List<String> problems(List<Entry> entries) {
+        List<String> idle = new ArrayList<>();
+        List<String> out = new ArrayList<>();
+        for (Entry f : entries) {
+            if (f.inFlightAtFault == null || f.inFlightAtFault <= 0) {
+                idle.add(f.type + " at " + f.atS + " s");
+            }
+            if (f.problem != null) {
+                out.add(f.type + ": " + f.problem);
+            }
+        }
+        if (!idle.isEmpty()) {
+            out.add(0, "fault(s) struck with no delivery in flight (in_flight_at_fault 0): " + idle);
+        }
+        return out;
+    }
+
     private double secondsSinceStart() {
         return Math.round((System.currentTimeMillis() - startMs) / 100.0) / 10.0;
     }
