@@ -39,7 +39,9 @@ public final class LocalPipeline implements AutoCloseable {
     private final LocalCluster cluster;
     private final List<ChildJvm> trackers = new ArrayList<>();
     private final List<ChildJvm> consumers = new ArrayList<>();
-    private SchemaRegistryServer registry;
+    private volatile SchemaRegistryServer registry;
+    /** Fixed at the first start, so that a restarted registry is found where the components look. */
+    private volatile String registryUrl;
     private PipelineAssembly assembly;
 
     private LocalPipeline(Path dir) {
@@ -72,8 +74,9 @@ public final class LocalPipeline implements AutoCloseable {
         progress.say("cluster up: " + cluster.bootstrapServers());
         registry = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(0).build();
         registry.start();
-        progress.say("schema registry: " + registry.url());
-        assembly = PipelineAssembly.of(cluster.bootstrapServers(), registry.url());
+        registryUrl = registry.url();
+        progress.say("schema registry: " + registryUrl);
+        assembly = PipelineAssembly.of(cluster.bootstrapServers(), registryUrl);
         Map<String, Object> trackerSettings = new TreeMap<>(s.trackerProperties());
         trackerSettings.put(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, s.ackTimeoutMs());
         for (int i = 0; i < s.trackers(); i++) {
@@ -118,7 +121,18 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     String registryUrl() {
-        return registry.url();
+        return registryUrl;
+    }
+
+    /** Stops the schema registry (its port refuses connections until {@link #restartRegistry()}). */
+    void stopRegistry() {
+        registry.close();
+    }
+
+    /** A new registry instance on the same port: an empty cache, rebuilt by replaying {@code _schemas}. */
+    void restartRegistry() {
+        int port = java.net.URI.create(registryUrl).getPort();
+        registry = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(port).build().start();
     }
 
     List<ChildJvm> trackers() {
