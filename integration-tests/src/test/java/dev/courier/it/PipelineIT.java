@@ -17,8 +17,6 @@ import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.EventChecks;
-import dev.courier.schemas.registry.SchemaRegistryClient;
-import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +30,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -44,17 +40,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedCourier.class)
 class PipelineIT {
 
-    private static SchemaRegistryClient registry;
-
-    @BeforeAll
-    static void registry() {
-        registry = SchemaRegistryClients.fromUrl(SharedCourier.registryUrl());
-    }
-
-    @AfterAll
-    static void closeRegistry() {
-        registry.close();
-    }
 
     @Test
     void messagesAreDeliveredOnceInOrderPerRecipientAndAcked() throws Exception {
@@ -79,7 +64,7 @@ class PipelineIT {
                 assertEquals(1, pipeline.received.get(key).get(), "handed to the application once: " + key);
             }
             assertInSendOrderPerRecipient(pipeline.receivedInOrder, sends);
-            assertTrue(TopicReader.readAll(pipeline.topics().deadLetter(), DeadLetter.class, registry).isEmpty());
+            assertTrue(TopicReader.readAll(pipeline.topics().deadLetter(), DeadLetter.class, SharedCourier.registryClient()).isEmpty());
         }
     }
 
@@ -148,7 +133,7 @@ class PipelineIT {
                 consumers.get(0).restart();
 
                 awaitAllDelivered(topics, expected);
-                Map<String, Long> committed = TopicReader.readAcks(topics.ack(), registry).stream()
+                Map<String, Long> committed = TopicReader.readAcks(topics.ack(), SharedCourier.registryClient()).stream()
                         .filter(a -> !a.getDuplicate() && EventChecks.settles(a.getStatus()))
                         .collect(Collectors.groupingBy(a -> CourierTopics.deliveryKey(a.getMessageId(), a.getRecipientId()),
                                 Collectors.counting()));
@@ -205,7 +190,7 @@ class PipelineIT {
             pipeline.startConsumer("online", 0.0);
 
             awaitAllDelivered(topics, expected);
-            assertTrue(TopicReader.readAll(topics.deadLetter(), DeadLetter.class, registry).isEmpty(),
+            assertTrue(TopicReader.readAll(topics.deadLetter(), DeadLetter.class, SharedCourier.registryClient()).isEmpty(),
                     "nothing dead-lettered");
             long duplicates = pipeline.received.values().stream().filter(n -> n.get() > 1).count();
             assertEquals(0, duplicates, "re-emits were de-duplicated before the application");
@@ -234,7 +219,7 @@ class PipelineIT {
         await("all " + keys.size() + " deliveries acked DELIVERED").atMost(Duration.ofMinutes(3))
                 .pollInterval(Duration.ofSeconds(1)).until(() -> {
                     Set<String> delivered = new HashSet<>();
-                    for (DeliveryAck a : TopicReader.readAcks(topics.ack(), registry)) {
+                    for (DeliveryAck a : TopicReader.readAcks(topics.ack(), SharedCourier.registryClient())) {
                         if (a.getStatus() == AckStatus.DELIVERED && !a.getDuplicate()) {
                             delivered.add(CourierTopics.deliveryKey(a.getMessageId(), a.getRecipientId()));
                         }
@@ -248,7 +233,7 @@ class PipelineIT {
         await("all " + keys.size() + " deliveries " + state).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
                     Map<String, DeliveryState> latest = new HashMap<>();
-                    for (DeliveryStatus s : TopicReader.readAll(topics.status(), DeliveryStatus.class, registry)) {
+                    for (DeliveryStatus s : TopicReader.readAll(topics.status(), DeliveryStatus.class, SharedCourier.registryClient())) {
                         latest.put(CourierTopics.deliveryKey(s.getMessageId(), s.getRecipientId()), s.getState());
                     }
                     return keys.stream().allMatch(k -> latest.get(k) == state);

@@ -13,12 +13,10 @@ import dev.courier.operator.ReplayCheckpoint;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
-import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.SendEvent;
-import dev.courier.schemas.registry.SchemaRegistryClient;
-import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.serde.CourierSerdes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -46,8 +44,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -59,17 +55,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ReplayIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static SchemaRegistryClient registry;
-
-    @BeforeAll
-    static void registry() {
-        registry = SchemaRegistryClients.fromUrl(SharedCourier.registryUrl());
-    }
-
-    @AfterAll
-    static void closeRegistry() {
-        registry.close();
-    }
 
     @Test
     void replaysATimeRangeThroughAFilterAtTheRequestedRateSkippingWhatItCannotDecode() throws Exception {
@@ -226,7 +211,7 @@ class ReplayIT {
             assertEquals(10, replay(topics, "--from-time", from.toString(), "--to-time", to.toString(), "--execute", "--json")
                     .json.get("sent").asLong());
             await("the replayed copies settled as duplicates").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> TopicReader.readAcks(topics.ack(), registry).stream().filter(DeliveryAck::getDuplicate)
+                    .until(() -> TopicReader.readAcks(topics.ack(), SharedCourier.registryClient()).stream().filter(DeliveryAck::getDuplicate)
                             .map(a -> CourierTopics.deliveryKey(a.getMessageId(), a.getRecipientId()))
                             .collect(Collectors.toSet()).containsAll(keys));
             assertTrue(keys.stream().allMatch(k -> pipeline.received.get(k).get() == 1), "not handed to the application again");
@@ -313,7 +298,7 @@ class ReplayIT {
     }
 
     private static String messageIdOf(ConsumerRecord<String, byte[]> r) {
-        return CourierSerdes.value(SendEvent.class, registry).deserializer().deserialize(r.topic(), r.value()).getMessageId();
+        return CourierSerdes.value(SendEvent.class, SharedCourier.registryClient()).deserializer().deserialize(r.topic(), r.value()).getMessageId();
     }
 
     private static long endOffsetsSum(CourierTopics topics) {
