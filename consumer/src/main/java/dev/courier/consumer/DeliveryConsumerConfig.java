@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -45,18 +46,24 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     public static final String CONSUMER_ID_DOC = "Id of this instance: written to every ack (deliveredBy), used as client.id, and "
             + "the transactional.id is <group.id>-<consumer.id>. Give each instance a stable id across restarts so a "
             + "restarted instance fences its predecessor's open transaction at once instead of waiting for it to time "
-            + "out. Default: <hostname>-<pid>-<random>.";
+            + "out. Unique per group: a consumer started with the id of a running member of its group stops at start "
+            + "(ConsumerIdInUseException) instead of fencing it; a restart after a crash waits at most session.timeout.ms "
+            + "for the crashed member to leave the group. Default: <hostname>-<pid>-<random>.";
 
     public static final String DEDUPE_WINDOW_MS_CONFIG = "dedupe.window.ms";
     public static final String DEDUPE_WINDOW_MS_DOC = "How long an ack de-duplicates later copies of the same (messageId, recipientId): "
             + "on assignment the ack partition is read back this far. Must exceed the tracker's re-emit horizon.";
 
     public static final String DEDUPE_MAX_ENTRIES_CONFIG = "dedupe.max.entries.per.partition";
-    public static final String DEDUPE_MAX_ENTRIES_DOC = "Memory bound of one partition's de-duplication set; beyond it the oldest entries go first.";
+    public static final String DEDUPE_MAX_ENTRIES_DOC = "Memory bound of one partition's de-duplication set; beyond it the oldest "
+            + "entries go first, counted by the metric dedupe-evictions-total and logged (a re-emit of an evicted "
+            + "delivery would reach the Deliverer again).";
 
-    public static final String DEDUPE_REBUILD_TIMEOUT_MS_CONFIG = "dedupe.rebuild.timeout.ms";
-    public static final String DEDUPE_REBUILD_TIMEOUT_MS_DOC = "Longest time to read an ack partition back on assignment; on timeout the batch is "
-            + "not processed and the rebuild is retried.";
+    public static final String DEDUPE_REBUILD_SLICE_MS_CONFIG = "dedupe.rebuild.slice.ms";
+    public static final String DEDUPE_REBUILD_SLICE_MS_DOC = "Longest the consumer's loop reads the ack topic back at a time. A "
+            + "partition being read back is paused; between slices the loop polls (staying in the group) and processes "
+            + "the partitions that are caught up, and the next slice goes on where the last stopped, however long the "
+            + "read-back takes. Replaces dedupe.rebuild.timeout.ms, whose read-back restarted from scratch on timeout.";
 
     public static final String MAX_POLL_RECORDS_CONFIG = "max.poll.records";
     public static final String MAX_POLL_RECORDS_DOC = "Records per poll, i.e. per transaction. Larger batches amortize the commit; smaller "
@@ -111,7 +118,7 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     private static final Set<String> ENFORCED_CONSUMER = Set.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+            ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, ConsumerConfig.CLIENT_ID_CONFIG);
     private static final Set<String> ENFORCED_PRODUCER = Set.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG,
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
@@ -124,8 +131,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(DEDUPE_WINDOW_MS_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(1000),
                     Importance.MEDIUM, DEDUPE_WINDOW_MS_DOC)
             .define(DEDUPE_MAX_ENTRIES_CONFIG, Type.INT, 1_000_000, Range.atLeast(1), Importance.LOW, DEDUPE_MAX_ENTRIES_DOC)
-            .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
-                    DEDUPE_REBUILD_TIMEOUT_MS_DOC)
+            .define(DEDUPE_REBUILD_SLICE_MS_CONFIG, Type.LONG, 1_000L, Range.between(10, 60_000), Importance.LOW,
+                    DEDUPE_REBUILD_SLICE_MS_DOC)
             .define(MESSAGE_TTL_MS_CONFIG, Type.LONG, EventChecks.DEFAULT_MESSAGE_TTL_MS, Range.atLeast(1), Importance.HIGH,
                     MESSAGE_TTL_MS_DOC)
             .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)
@@ -208,8 +215,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         return getInt(DEDUPE_MAX_ENTRIES_CONFIG);
     }
 
-    public long dedupeRebuildTimeoutMs() {
-        return getLong(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG);
+    public long dedupeRebuildSliceMs() {
+        return getLong(DEDUPE_REBUILD_SLICE_MS_CONFIG);
     }
 
     public int maxPayloadBytes() {
@@ -259,7 +266,6 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // a new group must not skip sends
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, getInt(SESSION_TIMEOUT_MS_CONFIG));
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, getInt(HEARTBEAT_INTERVAL_MS_CONFIG));
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId);
         // incremental rebalancing: partitions that stay put are not revoked, so their de-duplication state
         // is not re-read from the ack topic on every rebalance (eager assignors revoke everything)
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
@@ -271,6 +277,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords());
+        // the group member's client.id is how ConsumerIdClaim recognises a running consumer with this id
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -289,6 +297,22 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId + "-ledger-reader");
+        return props;
+    }
+
+    public int sessionTimeoutMs() {
+        return getInt(SESSION_TIMEOUT_MS_CONFIG);
+    }
+
+    /**
+     * The admin client that describes the group at start ({@link ConsumerIdClaim}): the {@code consumer.}
+     * settings an admin client knows (security), Courier's bootstrap servers.
+     */
+    public Map<String, Object> adminProps() {
+        Map<String, Object> props = new HashMap<>(originalsWithPrefix(CONSUMER_PREFIX));
+        props.keySet().retainAll(AdminClientConfig.configNames());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, consumerId + "-admin");
         return props;
     }
 

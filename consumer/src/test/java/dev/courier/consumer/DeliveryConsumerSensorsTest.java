@@ -28,8 +28,28 @@ class DeliveryConsumerSensorsTest {
             sensors.aborted();
             sensors.holdExpired();
 
-            assertEquals(new DeliveryConsumerMetrics(3, 2, 1, 0, 0, 2, 1, 1_796_000_000_123L, 4, 1, 1),
+            assertEquals(new DeliveryConsumerMetrics(3, 2, 1, 0, 0, 2, 1, 1_796_000_000_123L, 4, 1, 1, 0, 0, 0, 0, 0),
                     sensors.snapshot());
+        }
+    }
+
+    @Test
+    void evictionsAndReadBacksAreCountedWithTheirRecordsAndDurations() throws Exception {
+        try (DeliveryConsumerSensors sensors = new DeliveryConsumerSensors("sensors-test-4")) {
+            sensors.evicted(7);
+            sensors.readBack(1_000, 400);
+            sensors.readBack(3_000, 1_200);
+
+            DeliveryConsumerMetrics m = sensors.snapshot();
+            assertEquals(7, m.dedupeEvictions());
+            assertEquals(2, m.dedupeRebuilds());
+            assertEquals(4_000, m.dedupeRebuildRecords());
+            assertEquals(1_600, m.dedupeRebuildMsTotal());
+            assertEquals(1_200, m.dedupeRebuildMsMax());
+            ObjectName name = new ObjectName("courier:type=courier-delivery-consumer,consumer-id=sensors-test-4");
+            MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+            assertEquals(7.0, jmx.getAttribute(name, "dedupe-evictions-total"));
+            assertEquals(800.0, jmx.getAttribute(name, "dedupe-rebuild-time-ms-avg"));
         }
     }
 
@@ -45,7 +65,7 @@ class DeliveryConsumerSensorsTest {
             assertTrue(jmx.isRegistered(name));
             assertEquals(1.0, jmx.getAttribute(name, "aborted-batches-total"));
             for (String count : new String[] {"delivered", "duplicates-suppressed", "retries", "rejected",
-                    "dead-lettered", "batches", "aborted-batches", "held", "released", "holds-expired"}) {
+                    "dead-lettered", "batches", "aborted-batches", "held", "released", "holds-expired", "dedupe-evictions", "dedupe-rebuilds", "dedupe-rebuild-records"}) {
                 assertNotNull(jmx.getAttribute(name, count + "-total"), count);
                 assertNotNull(jmx.getAttribute(name, count + "-rate"), count);
             }

@@ -67,6 +67,12 @@ public final class ChildJvm implements AutoCloseable {
         return log;
     }
 
+    /** Waits up to {@code timeout} for the process to end by itself; its exit code, or empty if still running. */
+    public java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    }
+
     /** SIGKILL: no shutdown hook, no flush, no goodbye to the group coordinator. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

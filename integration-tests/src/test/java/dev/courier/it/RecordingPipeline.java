@@ -82,6 +82,11 @@ final class RecordingPipeline implements AutoCloseable {
 
     /** A delivery consumer whose devices drop {@code dropRate} of the deliveries and record the rest. */
     DeliveryConsumer startConsumer(String id, double dropRate) {
+        return startConsumer(id, dropRate, Map.of());
+    }
+
+    /** The same, with {@code overrides} of its {@code DeliveryConsumerConfig}, e.g. a short read-back slice. */
+    DeliveryConsumer startConsumer(String id, double dropRate, Map<String, Object> overrides) {
         SimulatedDevices devices = SimulatedDevices.builder()
                 .latency(Duration.ZERO, Duration.ZERO)
                 .dropRate(dropRate)
@@ -97,7 +102,7 @@ final class RecordingPipeline implements AutoCloseable {
                     receivedInOrder.add(key);
                 })
                 .build();
-        return pipeline.startConsumer(id, devices, Map.of());
+        return pipeline.startConsumer(id, devices, overrides);
     }
 
     /**
