@@ -19,12 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -61,17 +59,17 @@ class DedupeReadBackIT {
             DeliveryConsumer c1 = pipeline.startConsumer("c1", 0.0);
             pipeline.awaitConsumersJoined(1);
             CourierProducer producer = pipeline.producer();
-            awaitReceived(pipeline, keysOf(sendAll(producer, 0, 300)));
+            pipeline.awaitReceived(RecordingPipeline.deliveryKeys(sendAll(producer, 0, 300)));
 
             DeliveryConsumer c2 = pipeline.startConsumer("c2", 0.0);
             pipeline.awaitConsumersJoined(2);
-            awaitReceived(pipeline, keysOf(sendAll(producer, 300, 300)));
+            pipeline.awaitReceived(RecordingPipeline.deliveryKeys(sendAll(producer, 300, 300)));
             await("c2 owns partitions and committed").atMost(Duration.ofMinutes(1)).until(() -> c2.metrics().batches() > 0);
             long c1ReadBefore = c1.metrics().dedupeRebuildRecords();
             long c1ReadBacksBefore = c1.metrics().dedupeRebuilds();
             c2.close();
             pipeline.awaitConsumersJoined(1);
-            awaitReceived(pipeline, keysOf(sendAll(producer, 600, 300)));
+            pipeline.awaitReceived(RecordingPipeline.deliveryKeys(sendAll(producer, 600, 300)));
 
             long writtenByC2 = ackRecordsWrittenBy(topics, "c2");
             DeliveryConsumerMetrics m = c1.metrics();
@@ -95,8 +93,8 @@ class DedupeReadBackIT {
             DeliveryConsumer consumer = pipeline.startConsumer("c1", 0.0,
                     Map.of(DeliveryConsumerConfig.DEDUPE_REBUILD_SLICE_MS_CONFIG, SLICE_MS));
             CourierProducer producer = pipeline.producer();
-            Set<String> keys = keysOf(sendAll(producer, 0, 100));
-            awaitReceived(pipeline, keys);
+            Set<String> keys = RecordingPipeline.deliveryKeys(sendAll(producer, 0, 100));
+            pipeline.awaitReceived(keys);
 
             DeliveryConsumerMetrics m = consumer.metrics();
             log.info("Read-back of one ack partition: {} acks in {} records, read in {} ms (slices of {} ms)",
@@ -155,19 +153,5 @@ class DedupeReadBackIT {
                     .build()));
         }
         return sends;
-    }
-
-    private static Set<String> keysOf(List<CompletableFuture<SendReceipt>> sends) throws Exception {
-        Set<String> keys = new HashSet<>();
-        for (CompletableFuture<SendReceipt> f : sends) {
-            SendReceipt receipt = f.get(2, TimeUnit.MINUTES);
-            receipt.placements().forEach(p -> keys.add(CourierTopics.deliveryKey(receipt.messageId(), p.recipientId())));
-        }
-        return keys;
-    }
-
-    private static void awaitReceived(RecordingPipeline pipeline, Set<String> keys) {
-        await("all " + keys.size() + " handed to the devices").atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(200)).until(() -> pipeline.received.keySet().containsAll(keys));
     }
 }
