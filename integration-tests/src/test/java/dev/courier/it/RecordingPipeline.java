@@ -91,8 +91,8 @@ final class RecordingPipeline implements AutoCloseable {
         return startConsumer(id, dropRate, Map.of());
     }
 
-    /** The same, with {@code overrides} of its {@code DeliveryConsumerConfig}, e.g. a short read-back slice. */
-    DeliveryConsumer startConsumer(String id, double dropRate, Map<String, Object> overrides) {
+    /** The same with {@code overrides} of its {@code DeliveryConsumerConfig}, e.g. a short read-back slice. */
+    DeliveryConsumer startConsumer(String id, double dropRate, Map<String, ?> overrides) {
         SimulatedDevices devices = SimulatedDevices.builder()
                 .latency(Duration.ZERO, Duration.ZERO)
                 .dropRate(dropRate)
