@@ -53,8 +53,8 @@ class ConsumerIdIT {
             DeliveryConsumer running = pipeline.startConsumer("c1", 0.0);
             pipeline.awaitConsumersJoined(1);
             CourierProducer producer = pipeline.producer();
-            Set<String> before = keysOf(sendAll(producer, 0, 200));
-            awaitReceived(pipeline, before);
+            Set<String> before = RecordingPipeline.deliveryKeys(sendAll(producer, 0, 200));
+            pipeline.awaitReceived(before);
 
             OptionalInt exit;
             try (ChildJvm twin = ChildJvm.start("twin", dir.resolve("twin.log"), "256m", Courier.class.getName(), List.of(
@@ -63,7 +63,7 @@ class ConsumerIdIT {
                     "--group", pipeline.consumerGroup(), "--consumer-id", "c1"))) {
                 List<CompletableFuture<SendReceipt>> during = sendAll(producer, 200, 200);
                 exit = twin.awaitExit(Duration.ofSeconds(SESSION_TIMEOUT_MS / 1000 + 60));
-                awaitReceived(pipeline, keysOf(during));
+                pipeline.awaitReceived(RecordingPipeline.deliveryKeys(during));
             }
 
             assertEquals(OptionalInt.of(ExitCodes.USAGE), exit, "the twin stops with the usage exit code");
@@ -92,7 +92,7 @@ class ConsumerIdIT {
                      "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", prefix,
                      "--group", group, "--consumer-id", "c1", "--hand-log", hands.toString()))) {
             CourierProducer producer = pipeline.producer();
-            Set<String> first = keysOf(sendAll(producer, 0, 200));
+            Set<String> first = RecordingPipeline.deliveryKeys(sendAll(producer, 0, 200));
             awaitHanded(hands, first);
             String killedMember = memberWithClientId(admin, group, "c1");
 
@@ -108,7 +108,7 @@ class ConsumerIdIT {
             long takeoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedAt);
             log.info("c1 restarted after SIGKILL joined its group {} ms after the restart", takeoverMs);
 
-            Set<String> second = keysOf(sendAll(producer, 200, 200));
+            Set<String> second = RecordingPipeline.deliveryKeys(sendAll(producer, 200, 200));
             awaitHanded(hands, second);
             // how long the takeover took is logged, not asserted: it includes a JVM start on a shared machine
             assertTrue(c1.isAlive(), "the restarted consumer is running and delivered what was sent after the restart");
@@ -133,20 +133,6 @@ class ConsumerIdIT {
                     .build()));
         }
         return sends;
-    }
-
-    private static Set<String> keysOf(List<CompletableFuture<SendReceipt>> sends) throws Exception {
-        Set<String> keys = new HashSet<>();
-        for (CompletableFuture<SendReceipt> f : sends) {
-            SendReceipt receipt = f.get(2, TimeUnit.MINUTES);
-            receipt.placements().forEach(p -> keys.add(CourierTopics.deliveryKey(receipt.messageId(), p.recipientId())));
-        }
-        return keys;
-    }
-
-    private static void awaitReceived(RecordingPipeline pipeline, Set<String> keys) {
-        await("all " + keys.size() + " handed to the devices").atMost(Duration.ofMinutes(2))
-                .pollInterval(Duration.ofMillis(200)).until(() -> pipeline.received.keySet().containsAll(keys));
     }
 
     private static void awaitHanded(Path handLog, Set<String> keys) {

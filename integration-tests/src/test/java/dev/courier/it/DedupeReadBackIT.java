@@ -14,29 +14,23 @@ import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
-import dev.courier.schemas.registry.SchemaRegistryClient;
-import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.serde.CourierSerdes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
@@ -57,17 +51,6 @@ class DedupeReadBackIT {
     /** Short, so that the read-back takes several; -Dcourier.it.readback.slice.ms to measure with another. */
     private static final long SLICE_MS = Long.getLong("courier.it.readback.slice.ms", 10);
 
-    private static SchemaRegistryClient registry;
-
-    @BeforeAll
-    static void registry() {
-        registry = SchemaRegistryClients.fromUrl(SharedCourier.registryUrl());
-    }
-
-    @AfterAll
-    static void closeRegistry() {
-        registry.close();
-    }
 
     @Test
     void aPartitionHandedBackIsReadOnFromWhereItStoppedNotReadAgain() throws Exception {
@@ -76,17 +59,17 @@ class DedupeReadBackIT {
             DeliveryConsumer c1 = pipeline.startConsumer("c1", 0.0);
             pipeline.awaitConsumersJoined(1);
             CourierProducer producer = pipeline.producer();
-            awaitReceived(pipeline, keysOf(sendAll(producer, 0, 300)));
+            pipeline.awaitReceived(RecordingPipeline.deliveryKeys(sendAll(producer, 0, 300)));
 
             DeliveryConsumer c2 = pipeline.startConsumer("c2", 0.0);
             pipeline.awaitConsumersJoined(2);
-            awaitReceived(pipeline, keysOf(sendAll(producer, 300, 300)));
+            pipeline.awaitReceived(RecordingPipeline.deliveryKeys(sendAll(producer, 300, 300)));
             await("c2 owns partitions and committed").atMost(Duration.ofMinutes(1)).until(() -> c2.metrics().batches() > 0);
             long c1ReadBefore = c1.metrics().dedupeRebuildRecords();
             long c1ReadBacksBefore = c1.metrics().dedupeRebuilds();
             c2.close();
             pipeline.awaitConsumersJoined(1);
-            awaitReceived(pipeline, keysOf(sendAll(producer, 600, 300)));
+            pipeline.awaitReceived(RecordingPipeline.deliveryKeys(sendAll(producer, 600, 300)));
 
             long writtenByC2 = ackRecordsWrittenBy(topics, "c2");
             DeliveryConsumerMetrics m = c1.metrics();
@@ -110,8 +93,8 @@ class DedupeReadBackIT {
             DeliveryConsumer consumer = pipeline.startConsumer("c1", 0.0,
                     Map.of(DeliveryConsumerConfig.DEDUPE_REBUILD_SLICE_MS_CONFIG, SLICE_MS));
             CourierProducer producer = pipeline.producer();
-            Set<String> keys = keysOf(sendAll(producer, 0, 100));
-            awaitReceived(pipeline, keys);
+            Set<String> keys = RecordingPipeline.deliveryKeys(sendAll(producer, 0, 100));
+            pipeline.awaitReceived(keys);
 
             DeliveryConsumerMetrics m = consumer.metrics();
             log.info("Read-back of one ack partition: {} acks in {} records, read in {} ms (slices of {} ms)",
@@ -125,7 +108,7 @@ class DedupeReadBackIT {
 
     /** Writes {@code acks} DELIVERED acks, acked now, to ack partition 0 in AckBatches as consumers would; returns the record count. */
     private static int writeAcks(CourierTopics topics, int acks) throws Exception {
-        Serializer<SpecificRecord> serializer = CourierSerdes.ackValue(registry).serializer();
+        Serializer<SpecificRecord> serializer = CourierSerdes.ackValue(SharedCourier.registryClient()).serializer();
         int records = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers(),
@@ -152,7 +135,7 @@ class DedupeReadBackIT {
     }
 
     private static long ackRecordsWrittenBy(CourierTopics topics, String consumerId) {
-        var values = CourierSerdes.ackValue(registry).deserializer();
+        var values = CourierSerdes.ackValue(SharedCourier.registryClient()).deserializer();
         long n = 0;
         for (ConsumerRecord<String, byte[]> rec : TopicReader.records(topics.ack())) {
             if (values.deserialize(topics.ack(), rec.value()) instanceof AckBatch b && consumerId.equals(b.getDeliveredBy())) {
@@ -170,19 +153,5 @@ class DedupeReadBackIT {
                     .build()));
         }
         return sends;
-    }
-
-    private static Set<String> keysOf(List<CompletableFuture<SendReceipt>> sends) throws Exception {
-        Set<String> keys = new HashSet<>();
-        for (CompletableFuture<SendReceipt> f : sends) {
-            SendReceipt receipt = f.get(2, TimeUnit.MINUTES);
-            receipt.placements().forEach(p -> keys.add(CourierTopics.deliveryKey(receipt.messageId(), p.recipientId())));
-        }
-        return keys;
-    }
-
-    private static void awaitReceived(RecordingPipeline pipeline, Set<String> keys) {
-        await("all " + keys.size() + " handed to the devices").atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(200)).until(() -> pipeline.received.keySet().containsAll(keys));
     }
 }

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -56,7 +55,7 @@ class PipelineIT {
             }
             sends.add(producer.send(OutgoingMessage.builder().senderId("alice").conversationId("group-1")
                     .recipients("bob", "carol", "dave").payload("hi all".getBytes(StandardCharsets.UTF_8)).build()));
-            Set<String> expected = keysOf(sends);
+            Set<String> expected = RecordingPipeline.deliveryKeys(sends);
             assertEquals(303, expected.size(), "fan-out: one delivery per recipient");
 
             awaitAllDelivered(pipeline.topics(), expected);
@@ -92,7 +91,7 @@ class PipelineIT {
                     Thread.sleep(50);
                 }
             }
-            Set<String> expected = keysOf(sends);
+            Set<String> expected = RecordingPipeline.deliveryKeys(sends);
             assertEquals(3000, expected.size(), "every send was acknowledged (acks=all, 2 of 3 replicas)");
             awaitAllDelivered(pipeline.topics(), expected);
             // A transaction in flight when the broker died (or a rebalance meanwhile) may abort: its batch is
@@ -124,7 +123,7 @@ class PipelineIT {
                 for (int i = 0; i < 1500; i++) {
                     sends.add(producer.send(message("user-" + (i % 40), i)));
                 }
-                Set<String> expected = keysOf(sends);
+                Set<String> expected = RecordingPipeline.deliveryKeys(sends);
                 Path victimLog = dir.resolve("consumer-0.deliveries");
                 await("consumer-0 is delivering").atMost(Duration.ofMinutes(2))
                         .until(() -> Files.exists(victimLog) && Files.readAllLines(victimLog).size() > 100);
@@ -180,7 +179,7 @@ class PipelineIT {
                 sends.add(producer.send(OutgoingMessage.builder().senderId("sender").recipients("user-" + (i % 20))
                         .conversationId("conv-" + i).payload(("message " + i).getBytes(StandardCharsets.UTF_8)).build()));
             }
-            Set<String> expected = keysOf(sends);
+            Set<String> expected = RecordingPipeline.deliveryKeys(sends);
             awaitAllSettled(topics, expected, DeliveryState.PENDING);
             tracker.kill();
             // Under exactly-once, state left on disk by a crash is not trusted: the restarted tracker
@@ -203,15 +202,6 @@ class PipelineIT {
         return OutgoingMessage.builder().senderId("sender").recipients(recipient)
                 .conversationId("conv-" + recipient).seq(i)
                 .payload(("message " + i).getBytes(StandardCharsets.UTF_8)).build();
-    }
-
-    private static Set<String> keysOf(List<CompletableFuture<SendReceipt>> sends) throws Exception {
-        Set<String> keys = new HashSet<>();
-        for (CompletableFuture<SendReceipt> f : sends) {
-            SendReceipt receipt = f.get(2, TimeUnit.MINUTES);
-            receipt.placements().forEach(p -> keys.add(CourierTopics.deliveryKey(receipt.messageId(), p.recipientId())));
-        }
-        return keys;
     }
 
     /** Waits until every key has a committed DELIVERED ack (not a duplicate re-ack), reading the ack topic back. */

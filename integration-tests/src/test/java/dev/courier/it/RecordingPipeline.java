@@ -5,6 +5,7 @@ import dev.courier.consumer.SimulatedDevices;
 import dev.courier.harness.InProcessPipeline;
 import dev.courier.harness.PipelineAssembly;
 import dev.courier.producer.CourierProducer;
+import dev.courier.producer.SendReceipt;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.streams.DeliveryTracker;
 import dev.courier.streams.TrackerConfig;
@@ -12,12 +13,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 
 /**
  * The harness's {@link InProcessPipeline} on the shared cluster ({@link SharedCourier}), its delivery consumers
@@ -111,6 +117,22 @@ final class RecordingPipeline implements AutoCloseable {
      */
     void awaitConsumersJoined(int members) throws InterruptedException {
         pipeline.awaitConsumersJoined(members);
+    }
+
+    /** Waits until the devices were handed every one of {@code keys} (messageId/recipientId). */
+    void awaitReceived(Set<String> keys) {
+        Awaitility.await("all " + keys.size() + " handed to the devices").atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(200)).until(() -> received.keySet().containsAll(keys));
+    }
+
+    /** The delivery keys (messageId/recipientId) of every copy of the messages sent, once Kafka acknowledged them. */
+    static Set<String> deliveryKeys(List<CompletableFuture<SendReceipt>> sends) throws Exception {
+        Set<String> keys = new HashSet<>();
+        for (CompletableFuture<SendReceipt> f : sends) {
+            SendReceipt receipt = f.get(2, TimeUnit.MINUTES);
+            receipt.placements().forEach(p -> keys.add(CourierTopics.deliveryKey(receipt.messageId(), p.recipientId())));
+        }
+        return keys;
     }
 
     Path tempDir(String what) throws Exception {
