@@ -4,8 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.courier.cli.ChildJvm;
+import dev.courier.cli.Courier;
 import dev.courier.cli.ExitCodes;
+import dev.courier.harness.ChildJvm;
 import dev.courier.consumer.DeliveryConsumer;
 import dev.courier.consumer.DeliveryConsumerConfig;
 import dev.courier.producer.CourierProducer;
@@ -56,7 +57,7 @@ class ConsumerIdIT {
             awaitReceived(pipeline, before);
 
             OptionalInt exit;
-            try (ChildJvm twin = ChildJvm.start("twin", dir.resolve("twin.log"), "256m", List.of(
+            try (ChildJvm twin = ChildJvm.start("twin", dir.resolve("twin.log"), "256m", Courier.class.getName(), List.of(
                     "consumer", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                     "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", SharedCourier.prefixOf(topics),
                     "--group", pipeline.consumerGroup(), "--consumer-id", "c1"))) {
@@ -87,7 +88,7 @@ class ConsumerIdIT {
         Path hands = dir.resolve("c1.deliveries");
         try (InProcessPipeline pipeline = new InProcessPipeline("takeover", topics);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers()));
-             ChildJvm c1 = ChildJvm.start("c1", dir.resolve("c1.log"), "256m", List.of(
+             ChildJvm c1 = ChildJvm.start("c1", dir.resolve("c1.log"), "256m", Courier.class.getName(), List.of(
                      "consumer", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                      "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", prefix,
                      "--group", group, "--consumer-id", "c1", "--hand-log", hands.toString()))) {
