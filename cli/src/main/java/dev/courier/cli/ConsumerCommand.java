@@ -4,6 +4,8 @@ import dev.courier.consumer.Delivery;
 import dev.courier.consumer.DeliveryConsumer;
 import dev.courier.consumer.DeliveryConsumerConfig;
 import dev.courier.consumer.SimulatedDevices;
+import dev.courier.metrics.CourierMetrics;
+import dev.courier.metrics.MetricsServer;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,6 +48,10 @@ public final class ConsumerCommand implements Callable<Integer> {
     @Option(names = "--hand-log", description = "Append 'messageId recipientId attempt epochMs conversationId seq' for every message handed to the devices.")
     Path handLog;
 
+    @Option(names = "--http-port", defaultValue = "0", description = "Port serving /metrics (Prometheus) and /health; "
+            + "0 (default) a free port, -1 none.")
+    int httpPort;
+
     @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE", description = "Any DeliveryConsumerConfig setting.")
     Map<String, String> properties = new HashMap<>();
 
@@ -71,8 +77,10 @@ public final class ConsumerCommand implements Callable<Integer> {
                 .offlineRate(offlineRate)
                 .onDelivered(d -> record(hands, d))
                 .build();
-        try (hands; DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), devices)) {
+        try (hands; CourierMetrics metrics = new CourierMetrics("consumer");
+             DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), devices, metrics.registry())) {
             Thread worker = new Thread(consumer, "delivery-consumer");
+            MetricsServer http = httpPort < 0 ? null : new MetricsServer(httpPort, metrics, worker::isAlive);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 consumer.close();
                 try {
@@ -82,8 +90,15 @@ public final class ConsumerCommand implements Callable<Integer> {
                 }
             }, "consumer-shutdown"));
             worker.start();
-            System.err.println("delivery consumer running (group=" + group + ")");
-            worker.join();
+            System.err.println("delivery consumer running (group=" + group
+                    + (http == null ? "" : ", metrics and health on port " + http.port()) + ")");
+            try {
+                worker.join();
+            } finally {
+                if (http != null) {
+                    http.close();
+                }
+            }
         }
         return 0;
     }

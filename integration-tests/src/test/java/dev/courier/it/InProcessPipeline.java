@@ -103,6 +103,11 @@ final class InProcessPipeline implements AutoCloseable {
     }
 
     DeliveryConsumer startConsumer(String id, double dropRate) {
+        return startConsumer(id, dropRate, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** A delivery consumer whose meters go to {@code meters}. */
+    DeliveryConsumer startConsumer(String id, double dropRate, io.micrometer.core.instrument.MeterRegistry meters) {
         SimulatedDevices devices = SimulatedDevices.builder()
                 .latency(Duration.ZERO, Duration.ZERO)
                 .dropRate(dropRate)
@@ -123,7 +128,7 @@ final class InProcessPipeline implements AutoCloseable {
                 DeliveryConsumerConfig.SCHEMA_REGISTRY_URL_CONFIG, SharedCourier.registryUrl(),
                 DeliveryConsumerConfig.TOPIC_PREFIX_CONFIG, prefix,
                 DeliveryConsumerConfig.GROUP_ID_CONFIG, consumerGroup(),
-                DeliveryConsumerConfig.CONSUMER_ID_CONFIG, id)), devices);
+                DeliveryConsumerConfig.CONSUMER_ID_CONFIG, id)), devices, meters);
         Thread thread = new Thread(consumer, name + "-" + id);
         thread.setDaemon(true);
         thread.start();

@@ -1,16 +1,33 @@
 package dev.courier.streams;
 
+import dev.courier.metrics.CourierMeters;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.StreamsMetrics;
 
 /**
  * The tracker's own metrics, one set per task, registered with Kafka Streams (so they are reported, e.g. over
  * JMX, with the rest): group {@code stream-courier-tracker-metrics}, tag {@code courier-tracker-id=<task>},
- * each as {@code <name>-rate} and {@code <name>-total}.
+ * each as {@code <name>-rate} and {@code <name>-total}; dead letters per reason (tag {@code reason}).
+ *
+ * <p>Bound to a Micrometer registry under {@link CourierMeters}' names, tagged with the task: re-emits and dead
+ * letters as function counters reading these sensors (counted once), and the task's pending deliveries and the
+ * age of its oldest as gauges of the last {@link #pendingScanned scan}. Removed when the task closes.
  */
 final class TrackerMetrics {
 
     static final String SCOPE = "courier-tracker";
+    static final String GROUP = "stream-" + SCOPE + "-metrics";
     /** Re-emits written to the send topic. */
     static final String REEMIT = "reemit";
     /** Re-emits made while the pipeline was judged unavailable: not counted toward max.attempts. */
@@ -27,22 +44,68 @@ final class TrackerMetrics {
     /** HELD acks: a delivery consumer held an attempt back for order; its deadline was re-armed, uncounted. */
     static final String HELD = "held";
 
+    /** Records written to the dead-letter topic, per reason (tag {@code reason}). */
+    static final String DEAD_LETTER = "dead-letter";
+
     private final StreamsMetrics metrics;
+    private final String taskId;
+    private final MeterRegistry meters;
+    private final Tags meterTags;
+    private final List<Meter> bound = new ArrayList<>();
     private final Sensor held;
     private final Sensor strayAcks;
     private final Sensor reemits;
     private final Sensor outageReemits;
     private final Sensor budgetExhausted;
     private final Sensor queuedTimeouts;
+    private final Map<String, Sensor> deadLetters = new ConcurrentHashMap<>();
+    private volatile long pending;
+    private volatile long oldestSentAtMs = Long.MAX_VALUE;
+    private volatile long scannedAtMs;
 
-    TrackerMetrics(StreamsMetrics metrics, String taskId) {
+    TrackerMetrics(StreamsMetrics metrics, String taskId, MeterRegistry meters) {
         this.metrics = metrics;
+        this.taskId = taskId;
+        this.meters = meters;
+        this.meterTags = Tags.of(CourierMeters.TAG_TASK, taskId);
         this.reemits = metrics.addRateTotalSensor(SCOPE, taskId, REEMIT, Sensor.RecordingLevel.INFO);
         this.outageReemits = metrics.addRateTotalSensor(SCOPE, taskId, OUTAGE_REEMIT, Sensor.RecordingLevel.INFO);
         this.budgetExhausted = metrics.addRateTotalSensor(SCOPE, taskId, BUDGET_EXHAUSTED, Sensor.RecordingLevel.INFO);
         this.strayAcks = metrics.addRateTotalSensor(SCOPE, taskId, STRAY_ACK, Sensor.RecordingLevel.INFO);
         this.held = metrics.addRateTotalSensor(SCOPE, taskId, HELD, Sensor.RecordingLevel.INFO);
         this.queuedTimeouts = metrics.addRateTotalSensor(SCOPE, taskId, QUEUED_TIMEOUT, Sensor.RecordingLevel.INFO);
+        bind(CourierMeters.REEMITTED, REEMIT, null);
+        bound.add(Gauge.builder(CourierMeters.PENDING.name(), this, m -> m.pending)
+                .description(CourierMeters.PENDING.description()).tags(meterTags).register(meters));
+        bound.add(Gauge.builder(CourierMeters.OLDEST_PENDING_AGE.name(), this, TrackerMetrics::oldestPendingAgeSeconds)
+                .description(CourierMeters.OLDEST_PENDING_AGE.description())
+                .baseUnit(CourierMeters.OLDEST_PENDING_AGE.baseUnit()).tags(meterTags).register(meters));
+    }
+
+    /** A function counter named {@code def} reading this task's Streams metric {@code <operation>-total}. */
+    private void bind(CourierMeters.Def def, String operation, String reason) {
+        Tags tags = reason == null ? meterTags
+                : meterTags.and(CourierMeters.TAG_REASON, reason).and(CourierMeters.TAG_COMPONENT, "tracker");
+        bound.add(FunctionCounter.builder(def.name(), this, m -> m.total(operation, reason))
+                .description(def.description()).tags(tags).register(meters));
+    }
+
+    private double total(String operation, String reason) {
+        for (Map.Entry<MetricName, ? extends Metric> e : metrics.metrics().entrySet()) {
+            MetricName name = e.getKey();
+            if (name.group().equals(GROUP) && name.name().equals(operation + "-total")
+                    && taskId.equals(name.tags().get(SCOPE + "-id"))
+                    && (reason == null || reason.equals(name.tags().get(CourierMeters.TAG_REASON)))
+                    && e.getValue().metricValue() instanceof Number n) {
+                return n.doubleValue();
+            }
+        }
+        return 0;
+    }
+
+    private double oldestPendingAgeSeconds() {
+        long oldest = oldestSentAtMs;
+        return oldest == Long.MAX_VALUE ? 0 : Math.max(0, scannedAtMs - oldest) / 1000.0;
     }
 
     void queuedTimeout() {
@@ -68,12 +131,33 @@ final class TrackerMetrics {
         budgetExhausted.record();
     }
 
+    void deadLettered(String reason) {
+        deadLetters.computeIfAbsent(reason, r -> {
+            Sensor sensor = metrics.addRateTotalSensor(SCOPE, taskId, DEAD_LETTER, Sensor.RecordingLevel.INFO,
+                    CourierMeters.TAG_REASON, r);
+            bind(CourierMeters.DEAD_LETTERED, DEAD_LETTER, r);
+            return sensor;
+        }).record();
+    }
+
+    /**
+     * The result of a scan of the task's pending store at {@code nowMs}: {@code count} deliveries, the oldest sent
+     * at {@code oldestSentAtMs} ({@link Long#MAX_VALUE} when none).
+     */
+    void pendingScanned(long count, long oldestSentAtMs, long nowMs) {
+        this.pending = count;
+        this.oldestSentAtMs = oldestSentAtMs;
+        this.scannedAtMs = nowMs;
+    }
+
     void close() {
+        bound.forEach(meters::remove);
         metrics.removeSensor(reemits);
         metrics.removeSensor(outageReemits);
         metrics.removeSensor(budgetExhausted);
         metrics.removeSensor(strayAcks);
         metrics.removeSensor(held);
         metrics.removeSensor(queuedTimeouts);
+        deadLetters.values().forEach(metrics::removeSensor);
     }
 }
