@@ -145,7 +145,7 @@ final class DeliveryConsumerSensors implements AutoCloseable {
         this.latency = Timer.builder(CourierMeters.DELIVERY_LATENCY.name())
                 .description(CourierMeters.DELIVERY_LATENCY.description())
                 .tags(meterTags)
-                .publishPercentileHistogram()
+                .publishPercentileHistogram(CourierMeters.DELIVERY_LATENCY.histogram())
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(10))
                 .register(meters);

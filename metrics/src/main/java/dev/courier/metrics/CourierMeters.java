@@ -13,8 +13,12 @@ import java.util.TreeSet;
  */
 public final class CourierMeters {
 
-    /** A meter Courier exports. */
-    public record Def(String name, Meter.Type type, String baseUnit, String description) {
+    /** A meter Courier exports; {@code histogram}: a timer published with its percentile histogram (_bucket). */
+    public record Def(String name, Meter.Type type, String baseUnit, boolean histogram, String description) {
+
+        Def(String name, Meter.Type type, String baseUnit, String description) {
+            this(name, type, baseUnit, false, description);
+        }
 
         /**
          * The Prometheus name of the meter: a counter's ends in {@code _total}; a timer's is the stem of its
@@ -45,7 +49,7 @@ public final class CourierMeters {
             "deliveries the tracker holds: read by a delivery consumer and not settled (with send tracking: also queued), per task");
     public static final Def OLDEST_PENDING_AGE = new Def("courier.pending.oldest.age", Meter.Type.GAUGE, "seconds",
             "age (since sentAt) of the oldest delivery the tracker holds, per task; 0 when none");
-    public static final Def DELIVERY_LATENCY = new Def("courier.delivery.latency", Meter.Type.TIMER, "seconds",
+    public static final Def DELIVERY_LATENCY = new Def("courier.delivery.latency", Meter.Type.TIMER, "seconds", true,
             "from sentAt (publication) to the commit of the DELIVERED/READ ack, with a percentile histogram");
     public static final Def CONSUMER_RETRIES = new Def("courier.consumer.retries", Meter.Type.COUNTER, null,
             "Deliverer calls that returned RETRY or threw (no delivery: the tracker re-emits)");
@@ -72,14 +76,17 @@ public final class CourierMeters {
     private CourierMeters() {
     }
 
-    /** Every series name Prometheus shows for {@link #ALL} (a timer as its _bucket, _count, _sum and _max). */
+    /** Every series name Prometheus shows for {@link #ALL} (a timer as its _count, _sum, _max and, with a histogram, _bucket). */
     public static Set<String> prometheusSeries() {
         Set<String> series = new TreeSet<>();
         for (Def def : ALL) {
             String name = def.prometheusName();
             if (def.type() == Meter.Type.TIMER) {
-                for (String suffix : List.of("_bucket", "_count", "_sum", "_max")) {
+                for (String suffix : List.of("_count", "_sum", "_max")) {
                     series.add(name + suffix);
+                }
+                if (def.histogram()) {
+                    series.add(name + "_bucket");
                 }
             } else {
                 series.add(name);

@@ -1,13 +1,6 @@
 package dev.courier.streams;
 
 import dev.courier.metrics.CourierMeters;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.Metric;
@@ -20,9 +13,9 @@ import org.apache.kafka.streams.StreamsMetrics;
  * JMX, with the rest): group {@code stream-courier-tracker-metrics}, tag {@code courier-tracker-id=<task>},
  * each as {@code <name>-rate} and {@code <name>-total}; dead letters per reason (tag {@code reason}).
  *
- * <p>Bound to a Micrometer registry under {@link CourierMeters}' names, tagged with the task: re-emits and dead
- * letters as function counters reading these sensors (counted once), and the task's pending deliveries and the
- * age of its oldest as gauges of the last {@link #pendingScanned scan}. Removed when the task closes.
+ * <p>Read by {@link TrackerMeters} under {@link CourierMeters}' names, tagged with the task: re-emits and dead
+ * letters from these sensors (counted once), and the task's pending deliveries and the age of its oldest from the
+ * last {@link #pendingScanned scan}.
  */
 final class TrackerMetrics {
 
@@ -49,9 +42,7 @@ final class TrackerMetrics {
 
     private final StreamsMetrics metrics;
     private final String taskId;
-    private final MeterRegistry meters;
-    private final Tags meterTags;
-    private final List<Meter> bound = new ArrayList<>();
+    private final TrackerMeters meters;
     private final Sensor held;
     private final Sensor strayAcks;
     private final Sensor reemits;
@@ -63,33 +54,20 @@ final class TrackerMetrics {
     private volatile long oldestSentAtMs = Long.MAX_VALUE;
     private volatile long scannedAtMs;
 
-    TrackerMetrics(StreamsMetrics metrics, String taskId, MeterRegistry meters) {
+    TrackerMetrics(StreamsMetrics metrics, String taskId, TrackerMeters meters) {
         this.metrics = metrics;
         this.taskId = taskId;
         this.meters = meters;
-        this.meterTags = Tags.of(CourierMeters.TAG_TASK, taskId);
         this.reemits = metrics.addRateTotalSensor(SCOPE, taskId, REEMIT, Sensor.RecordingLevel.INFO);
         this.outageReemits = metrics.addRateTotalSensor(SCOPE, taskId, OUTAGE_REEMIT, Sensor.RecordingLevel.INFO);
         this.budgetExhausted = metrics.addRateTotalSensor(SCOPE, taskId, BUDGET_EXHAUSTED, Sensor.RecordingLevel.INFO);
         this.strayAcks = metrics.addRateTotalSensor(SCOPE, taskId, STRAY_ACK, Sensor.RecordingLevel.INFO);
         this.held = metrics.addRateTotalSensor(SCOPE, taskId, HELD, Sensor.RecordingLevel.INFO);
         this.queuedTimeouts = metrics.addRateTotalSensor(SCOPE, taskId, QUEUED_TIMEOUT, Sensor.RecordingLevel.INFO);
-        bind(CourierMeters.REEMITTED, REEMIT, null);
-        bound.add(Gauge.builder(CourierMeters.PENDING.name(), this, m -> m.pending)
-                .description(CourierMeters.PENDING.description()).tags(meterTags).register(meters));
-        bound.add(Gauge.builder(CourierMeters.OLDEST_PENDING_AGE.name(), this, TrackerMetrics::oldestPendingAgeSeconds)
-                .description(CourierMeters.OLDEST_PENDING_AGE.description())
-                .baseUnit(CourierMeters.OLDEST_PENDING_AGE.baseUnit()).tags(meterTags).register(meters));
+        meters.attach(taskId, this);
     }
 
-    /** A function counter named {@code def} reading this task's Streams metric {@code <operation>-total}. */
-    private void bind(CourierMeters.Def def, String operation, String reason) {
-        Tags tags = reason == null ? meterTags
-                : meterTags.and(CourierMeters.TAG_REASON, reason).and(CourierMeters.TAG_COMPONENT, "tracker");
-        bound.add(FunctionCounter.builder(def.name(), this, m -> m.total(operation, reason))
-                .description(def.description()).tags(tags).register(meters));
-    }
-
+    /** The task's Streams metric {@code <operation>-total} (of {@code reason}, if given). */
     private double total(String operation, String reason) {
         for (Map.Entry<MetricName, ? extends Metric> e : metrics.metrics().entrySet()) {
             MetricName name = e.getKey();
@@ -103,7 +81,19 @@ final class TrackerMetrics {
         return 0;
     }
 
-    private double oldestPendingAgeSeconds() {
+    double reemitTotal() {
+        return total(REEMIT, null);
+    }
+
+    double deadLetterTotal(String reason) {
+        return total(DEAD_LETTER, reason);
+    }
+
+    double pending() {
+        return pending;
+    }
+
+    double oldestPendingAgeSeconds() {
         long oldest = oldestSentAtMs;
         return oldest == Long.MAX_VALUE ? 0 : Math.max(0, scannedAtMs - oldest) / 1000.0;
     }
@@ -135,7 +125,7 @@ final class TrackerMetrics {
         deadLetters.computeIfAbsent(reason, r -> {
             Sensor sensor = metrics.addRateTotalSensor(SCOPE, taskId, DEAD_LETTER, Sensor.RecordingLevel.INFO,
                     CourierMeters.TAG_REASON, r);
-            bind(CourierMeters.DEAD_LETTERED, DEAD_LETTER, r);
+            meters.deadLetterReason(taskId, r);
             return sensor;
         }).record();
     }
@@ -151,7 +141,7 @@ final class TrackerMetrics {
     }
 
     void close() {
-        bound.forEach(meters::remove);
+        meters.detach(taskId, this);
         metrics.removeSensor(reemits);
         metrics.removeSensor(outageReemits);
         metrics.removeSensor(budgetExhausted);

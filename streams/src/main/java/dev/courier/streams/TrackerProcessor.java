@@ -1,6 +1,5 @@
 package dev.courier.streams;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
@@ -122,7 +121,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final NotFoundGrace notFoundGrace;
     private final SplittableRandom random = new SplittableRandom();
     private final TrackerConfig config;
-    private final MeterRegistry meters;
+    private final TrackerMeters meters;
 
     private ProcessorContext<String, SpecificRecord> context;
     private ReemitBudget budget;
@@ -141,7 +140,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      */
     TrackerProcessor(TrackerConfig config, CourierTopics topics, Deserializer<SendEvent> sendDeserializer,
                      Deserializer<SpecificRecord> ackDeserializer, Deserializer<RedeliverRequest> commandDeserializer,
-                     NotFoundGrace notFoundGrace, MeterRegistry meters) {
+                     NotFoundGrace notFoundGrace, TrackerMeters meters) {
         this.config = config;
         this.meters = meters;
         this.notFoundGrace = notFoundGrace;

@@ -88,9 +88,10 @@ public final class TrackerTopology {
             topology.addSource(SEND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.send());
         }
         NotFoundGrace notFoundGrace = new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS);
+        TrackerMeters trackerMeters = new TrackerMeters(meters);
         topology.addProcessor(TRACKER_PROCESSOR,
                 () -> new TrackerProcessor(config, topics, sendSerde.deserializer(), ackSerde.deserializer(),
-                        CourierSerdes.value(RedeliverRequest.class, registry).deserializer(), notFoundGrace, meters),
+                        CourierSerdes.value(RedeliverRequest.class, registry).deserializer(), notFoundGrace, trackerMeters),
                 sendTracking ? new String[] {SEND_SOURCE, ACK_SOURCE, COMMAND_SOURCE} : new String[] {ACK_SOURCE, COMMAND_SOURCE});
         // Caching matters: a delivery sent and acknowledged within one commit interval is a put then a
         // delete in the cache, and never reaches the changelog.
