@@ -54,6 +54,11 @@ final class PrometheusProcess implements AutoCloseable {
                 .until(() -> get("/-/ready").statusCode() == 200);
     }
 
+    /** The server's base URL. */
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
     /** The value of an instant query returning one series, empty while it returns none. */
     OptionalDouble query(String promql) throws IOException, InterruptedException {
         HttpResponse<String> response = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
@@ -76,7 +81,7 @@ final class PrometheusProcess implements AutoCloseable {
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
