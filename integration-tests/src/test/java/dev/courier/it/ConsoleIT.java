@@ -96,15 +96,9 @@ class ConsoleIT {
                         .until(() -> number(chromium.text("delivered")) > deliveredThen);
 
                 String messageId = messageIds.get(0);
-                Awaitility.await("the lookup box finds message " + messageId).atMost(Duration.ofMinutes(1))
+                Awaitility.await("the lookup box finds message " + messageId + " delivered").atMost(Duration.ofMinutes(2))
                         .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                        .until(() -> {
-                            chromium.evaluate("document.getElementById('message-id').value = '" + messageId + "';"
-                                    + "document.getElementById('lookup').click(); true");
-                            return chromium.evaluate("new Promise(r => setTimeout(() => r("
-                                    + "(document.getElementById('lookup-table') || {textContent: ''}).textContent), 500))")
-                                    .asText().contains("DELIVERED");
-                        });
+                        .until(() -> lookUp(chromium, messageId), shown -> shown.contains("DELIVERED"));
                 assertTrue(chromium.text("lookup-result").contains("message " + messageId));
                 assertTrue(chromium.text("lookup-result").contains("console-r1"), "the recipient is shown");
                 chromium.screenshot(Path.of("target", "console.png"));
@@ -117,6 +111,20 @@ class ConsoleIT {
                 load.shutdownNow();
             }
         }
+    }
+
+    /** Types {@code messageId} in the lookup box, clicks, and answers what the page shows once it has an answer. */
+    private static String lookUp(HeadlessChromium chromium, String messageId) throws Exception {
+        return chromium.evaluate("""
+                (async () => {
+                  const out = document.getElementById('lookup-result');
+                  document.getElementById('message-id').value = '%s';
+                  document.getElementById('lookup').click();
+                  for (let i = 0; i < 200 && out.textContent.startsWith('looking up'); i++) {
+                    await new Promise(r => setTimeout(r, 100));
+                  }
+                  return out.textContent;
+                })()""".formatted(messageId)).asText();
     }
 
     private static long number(String shown) {
