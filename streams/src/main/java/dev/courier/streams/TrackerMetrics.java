@@ -37,7 +37,7 @@ final class TrackerMetrics {
     /** HELD acks: a delivery consumer held an attempt back for order; its deadline was re-armed, uncounted. */
     static final String HELD = "held";
 
-    /** Records written to the dead-letter topic, per reason (tag {@code reason}). */
+    /** Records written to the dead-letter topic, per reason: operation {@code dead-letter-<REASON>}, tag {@code reason}. */
     static final String DEAD_LETTER = "dead-letter";
 
     private final StreamsMetrics metrics;
@@ -86,7 +86,7 @@ final class TrackerMetrics {
     }
 
     double deadLetterTotal(String reason) {
-        return total(DEAD_LETTER, reason);
+        return total(DEAD_LETTER + "-" + reason, reason);
     }
 
     double pending() {
@@ -123,7 +123,8 @@ final class TrackerMetrics {
 
     void deadLettered(String reason) {
         deadLetters.computeIfAbsent(reason, r -> {
-            Sensor sensor = metrics.addRateTotalSensor(SCOPE, taskId, DEAD_LETTER, Sensor.RecordingLevel.INFO,
+            // one operation per reason: Streams names a sensor by scope, entity and operation, not by its tags
+            Sensor sensor = metrics.addRateTotalSensor(SCOPE, taskId, DEAD_LETTER + "-" + r, Sensor.RecordingLevel.INFO,
                     CourierMeters.TAG_REASON, r);
             meters.deadLetterReason(taskId, r);
             return sensor;
