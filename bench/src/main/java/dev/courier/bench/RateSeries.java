@@ -18,10 +18,10 @@ public final class RateSeries {
         this.counts = new AtomicLongArray(buckets);
     }
 
+    /** Counts a delivery at {@code atNanos}; one before the start is dropped. */
     public void record(long atNanos) {
-        long index = (atNanos - startNanos) / bucketNanos;
-        if (index >= 0) {
-            counts.incrementAndGet((int) Math.min(index, counts.length() - 1));
+        if (atNanos >= startNanos) { // not (atNanos - startNanos) / bucketNanos >= 0: division truncates toward 0
+            counts.incrementAndGet((int) Math.min((atNanos - startNanos) / bucketNanos, counts.length() - 1));
         }
     }
 

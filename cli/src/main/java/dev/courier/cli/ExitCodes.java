@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.consumer.ConsumerIdInUseException;
 import dev.courier.operator.EnvironmentUnavailableException;
 import dev.courier.operator.NotFoundException;
 import org.slf4j.Logger;
@@ -48,7 +49,9 @@ public final class ExitCodes implements IExecutionExceptionHandler {
                     || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                 return ENVIRONMENT_UNAVAILABLE;
             }
-            if (cause instanceof IllegalArgumentException || cause instanceof CommandLine.ParameterException) {
+            // a consumer id already in use is a wrong option: the fix is another --consumer-id
+            if (cause instanceof IllegalArgumentException || cause instanceof CommandLine.ParameterException
+                    || cause instanceof ConsumerIdInUseException) {
                 return USAGE;
             }
         }

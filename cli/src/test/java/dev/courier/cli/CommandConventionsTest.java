@@ -89,6 +89,8 @@ class CommandConventionsTest {
         assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE,
                 ExitCodes.exitCodeOf(new RuntimeException(new org.apache.kafka.common.errors.TimeoutException("slow"))));
         assertEquals(ExitCodes.USAGE, ExitCodes.exitCodeOf(new IllegalArgumentException("--rate must be positive")));
+        assertEquals(ExitCodes.USAGE, ExitCodes.exitCodeOf(new dev.courier.consumer.ConsumerIdInUseException(
+                "consumer id 'c1' is already in use by a running consumer in group 'g'")));
         assertEquals(ExitCodes.INTERNAL_ERROR, ExitCodes.exitCodeOf(new IllegalStateException(new TimeoutException())));
     }
 

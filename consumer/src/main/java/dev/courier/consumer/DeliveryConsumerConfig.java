@@ -1,5 +1,6 @@
 package dev.courier.consumer;
 
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetterSize;
 import dev.courier.schemas.EventChecks;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -30,15 +32,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public class DeliveryConsumerConfig extends AbstractConfig {
 
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    public static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to bootstrap from, host:port[,host:port...].";
-
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    public static final String SCHEMA_REGISTRY_URL_DOC =
-            "Schema registry speaking the Confluent REST API, or mem://name for a process-local in-memory one.";
-
-    public static final String TOPIC_PREFIX_CONFIG = "courier.topic.prefix";
-    public static final String TOPIC_PREFIX_DOC = "Prefix of Courier's topic names (<prefix>.send, .ack, .dead-letter).";
+    // The keys every component shares, defined in CommonConfig; named here too for this config's callers.
+    public static final String BOOTSTRAP_SERVERS_CONFIG = CommonConfig.BOOTSTRAP_SERVERS_CONFIG;
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = CommonConfig.SCHEMA_REGISTRY_URL_CONFIG;
+    public static final String TOPIC_PREFIX_CONFIG = CommonConfig.TOPIC_PREFIX_CONFIG;
+    public static final String MAX_PAYLOAD_BYTES_CONFIG = CommonConfig.MAX_PAYLOAD_BYTES_CONFIG;
 
     public static final String GROUP_ID_CONFIG = "group.id";
     public static final String GROUP_ID_DOC = "Consumer group of the delivery consumers; the send topic's partitions are shared among its members.";
@@ -48,18 +46,24 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     public static final String CONSUMER_ID_DOC = "Id of this instance: written to every ack (deliveredBy), used as client.id, and "
             + "the transactional.id is <group.id>-<consumer.id>. Give each instance a stable id across restarts so a "
             + "restarted instance fences its predecessor's open transaction at once instead of waiting for it to time "
-            + "out. Default: <hostname>-<pid>-<random>.";
+            + "out. Unique per group: a consumer started with the id of a running member of its group stops at start "
+            + "(ConsumerIdInUseException) instead of fencing it; a restart after a crash waits at most session.timeout.ms "
+            + "for the crashed member to leave the group. Default: <hostname>-<pid>-<random>.";
 
     public static final String DEDUPE_WINDOW_MS_CONFIG = "dedupe.window.ms";
     public static final String DEDUPE_WINDOW_MS_DOC = "How long an ack de-duplicates later copies of the same (messageId, recipientId): "
             + "on assignment the ack partition is read back this far. Must exceed the tracker's re-emit horizon.";
 
     public static final String DEDUPE_MAX_ENTRIES_CONFIG = "dedupe.max.entries.per.partition";
-    public static final String DEDUPE_MAX_ENTRIES_DOC = "Memory bound of one partition's de-duplication set; beyond it the oldest entries go first.";
+    public static final String DEDUPE_MAX_ENTRIES_DOC = "Memory bound of one partition's de-duplication set; beyond it the oldest "
+            + "entries go first, counted by the metric dedupe-evictions-total and logged (a re-emit of an evicted "
+            + "delivery would reach the Deliverer again).";
 
-    public static final String DEDUPE_REBUILD_TIMEOUT_MS_CONFIG = "dedupe.rebuild.timeout.ms";
-    public static final String DEDUPE_REBUILD_TIMEOUT_MS_DOC = "Longest time to read an ack partition back on assignment; on timeout the batch is "
-            + "not processed and the rebuild is retried.";
+    public static final String DEDUPE_REBUILD_SLICE_MS_CONFIG = "dedupe.rebuild.slice.ms";
+    public static final String DEDUPE_REBUILD_SLICE_MS_DOC = "Longest the consumer's loop reads the ack topic back at a time. A "
+            + "partition being read back is paused; between slices the loop polls (staying in the group) and processes "
+            + "the partitions that are caught up, and the next slice goes on where the last stopped, however long the "
+            + "read-back takes. Replaces dedupe.rebuild.timeout.ms, whose read-back restarted from scratch on timeout.";
 
     public static final String MAX_POLL_RECORDS_CONFIG = "max.poll.records";
     public static final String MAX_POLL_RECORDS_DOC = "Records per poll, i.e. per transaction. Larger batches amortize the commit; smaller "
@@ -85,10 +89,6 @@ public class DeliveryConsumerConfig extends AbstractConfig {
 
     public static final String RETRY_BACKOFF_MAX_MS_CONFIG = "retry.backoff.max.ms";
     public static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest pause between retries of an aborted batch.";
-
-    public static final String MAX_PAYLOAD_BYTES_CONFIG = "courier.max.payload.bytes";
-    public static final String MAX_PAYLOAD_BYTES_DOC = "Largest payload handed to the Deliverer; a bigger one (written around "
-            + "CourierProducer, which enforces the same key) is dead-lettered with reason OVERSIZED_PAYLOAD.";
 
     public static final String ORDER_HOLD_ENABLED_CONFIG = "order.hold.enabled";
     public static final String ORDER_HOLD_ENABLED_DOC = "Keep each conversation in seq order across RETRY: while a message of a "
@@ -118,28 +118,21 @@ public class DeliveryConsumerConfig extends AbstractConfig {
     private static final Set<String> ENFORCED_CONSUMER = Set.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+            ConsumerConfig.GROUP_ID_CONFIG, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, ConsumerConfig.CLIENT_ID_CONFIG);
     private static final Set<String> ENFORCED_PRODUCER = Set.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG,
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
 
-    public static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
-            .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX,
-                    new ConfigDef.NonEmptyStringWithoutControlChars(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
+    public static final ConfigDef CONFIG_DEF = CommonConfig.define(new ConfigDef())
             .define(GROUP_ID_CONFIG, Type.STRING, GROUP_ID_DEFAULT, new ConfigDef.NonEmptyString(),
                     Importance.HIGH, GROUP_ID_DOC)
             .define(CONSUMER_ID_CONFIG, Type.STRING, null, nullOrNonBlank(), Importance.MEDIUM, CONSUMER_ID_DOC)
             .define(DEDUPE_WINDOW_MS_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(1000),
                     Importance.MEDIUM, DEDUPE_WINDOW_MS_DOC)
             .define(DEDUPE_MAX_ENTRIES_CONFIG, Type.INT, 1_000_000, Range.atLeast(1), Importance.LOW, DEDUPE_MAX_ENTRIES_DOC)
-            .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
-                    DEDUPE_REBUILD_TIMEOUT_MS_DOC)
-            .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC)
+            .define(DEDUPE_REBUILD_SLICE_MS_CONFIG, Type.LONG, 1_000L, Range.between(10, 60_000), Importance.LOW,
+                    DEDUPE_REBUILD_SLICE_MS_DOC)
             .define(MESSAGE_TTL_MS_CONFIG, Type.LONG, EventChecks.DEFAULT_MESSAGE_TTL_MS, Range.atLeast(1), Importance.HIGH,
                     MESSAGE_TTL_MS_DOC)
             .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)
@@ -222,8 +215,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         return getInt(DEDUPE_MAX_ENTRIES_CONFIG);
     }
 
-    public long dedupeRebuildTimeoutMs() {
-        return getLong(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG);
+    public long dedupeRebuildSliceMs() {
+        return getLong(DEDUPE_REBUILD_SLICE_MS_CONFIG);
     }
 
     public int maxPayloadBytes() {
@@ -273,7 +266,6 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // a new group must not skip sends
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, getInt(SESSION_TIMEOUT_MS_CONFIG));
         props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, getInt(HEARTBEAT_INTERVAL_MS_CONFIG));
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId);
         // incremental rebalancing: partitions that stay put are not revoked, so their de-duplication state
         // is not re-read from the ack topic on every rebalance (eager assignors revoke everything)
         props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
@@ -285,6 +277,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords());
+        // the group member's client.id is how ConsumerIdClaim recognises a running consumer with this id
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -303,6 +297,22 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         props.remove(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerId + "-ledger-reader");
+        return props;
+    }
+
+    public int sessionTimeoutMs() {
+        return getInt(SESSION_TIMEOUT_MS_CONFIG);
+    }
+
+    /**
+     * The admin client that describes the group at start ({@link ConsumerIdClaim}): the {@code consumer.}
+     * settings an admin client knows (security), Courier's bootstrap servers.
+     */
+    public Map<String, Object> adminProps() {
+        Map<String, Object> props = new HashMap<>(originalsWithPrefix(CONSUMER_PREFIX));
+        props.keySet().retainAll(AdminClientConfig.configNames());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, consumerId + "-admin");
         return props;
     }
 

@@ -19,6 +19,13 @@ package dev.courier.consumer;
  *        settled (counted in {@code delivered}, {@code retries} or {@code rejected} too, by outcome)
  * @param holdsExpired conversations whose hold was given up after {@code order.hold.max.ms} without
  *        progress (order for them was not kept); counted when given up, not per batch
+ * @param dedupeEvictions acks evicted from a full de-duplication set ({@code dedupe.max.entries.per.partition}):
+ *        a re-emit of one of them would reach the Deliverer again; counted as it happens
+ * @param dedupeRebuilds ack partitions read back to the end for de-duplication (on assignment, or after a failure
+ *        whose outcome could not be resolved)
+ * @param dedupeRebuildRecords ack-topic records read back
+ * @param dedupeRebuildMsTotal time spent reading ack partitions back, ms (each from its first slice to its end)
+ * @param dedupeRebuildMsMax the longest read-back of one ack partition, ms
  */
 public record DeliveryConsumerMetrics(
         long delivered,
@@ -31,5 +38,10 @@ public record DeliveryConsumerMetrics(
         long lastDeliveryAtMs,
         long held,
         long released,
-        long holdsExpired) {
+        long holdsExpired,
+        long dedupeEvictions,
+        long dedupeRebuilds,
+        long dedupeRebuildRecords,
+        long dedupeRebuildMsTotal,
+        long dedupeRebuildMsMax) {
 }

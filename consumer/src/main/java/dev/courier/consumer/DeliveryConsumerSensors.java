@@ -21,7 +21,9 @@ import org.apache.kafka.common.metrics.KafkaMetricsContext;
 import org.apache.kafka.common.metrics.MetricConfig;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.metrics.Sensor;
-
+import org.apache.kafka.common.metrics.stats.Avg;
+import org.apache.kafka.common.metrics.stats.CumulativeSum;
+import org.apache.kafka.common.metrics.stats.Max;
 import org.apache.kafka.common.metrics.stats.Value;
 import org.apache.kafka.common.utils.Time;
 
@@ -37,8 +39,11 @@ import org.apache.kafka.common.utils.Time;
  * delivery is recorded in the {@link CourierMeters#DELIVERY_LATENCY} timer.
  *
  * <p>Counts of a batch are recorded once, when its transaction commits ({@link #committed}), so the totals
- * are cumulative sums of per-batch tallies; {@code aborted-batches} and {@code holds-expired} are recorded as
- * they happen.
+ * are cumulative sums of per-batch tallies; {@code aborted-batches}, {@code holds-expired} and the
+ * de-duplication figures are recorded as they happen: {@code dedupe-evictions} (acks dropped from a full
+ * de-duplication set), {@code dedupe-rebuilds} (ack partitions read back to the end), {@code dedupe-rebuild-records}
+ * (ack-topic records read back) and {@code dedupe-rebuild-time-ms-max}, {@code -avg}, {@code -total} (a read-back's
+ * duration from its first slice to the end, slices and the batches between them included).
  */
 final class DeliveryConsumerSensors implements AutoCloseable {
 
@@ -57,6 +62,10 @@ final class DeliveryConsumerSensors implements AutoCloseable {
     static final String RELEASED = "released";
     static final String HOLDS_EXPIRED = "holds-expired";
     static final String LAST_DELIVERY_AT_MS = "last-delivery-at-ms";
+    static final String DEDUPE_EVICTIONS = "dedupe-evictions";
+    static final String DEDUPE_REBUILDS = "dedupe-rebuilds";
+    static final String DEDUPE_REBUILD_RECORDS = "dedupe-rebuild-records";
+    static final String DEDUPE_REBUILD_TIME_MS = "dedupe-rebuild-time-ms";
 
     /** What one batch did, tallied while it runs and recorded only if its transaction commits. */
     static final class Tally {
@@ -99,6 +108,10 @@ final class DeliveryConsumerSensors implements AutoCloseable {
     private final Sensor released;
     private final Sensor holdsExpired;
     private final Sensor lastDeliveryAt;
+    private final Sensor dedupeEvictions;
+    private final Sensor dedupeRebuilds;
+    private final Sensor dedupeRebuildRecords;
+    private final Sensor dedupeRebuildTime;
     private final String prefix;
     private final Map<String, Sensor> deadLetteredByReason = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
@@ -135,6 +148,17 @@ final class DeliveryConsumerSensors implements AutoCloseable {
         held = meter(prefix, HELD, "records held back for order, acked HELD");
         released = meter(prefix, RELEASED, "held records handed to the Deliverer once their conversation allowed");
         holdsExpired = meter(prefix, HOLDS_EXPIRED, "conversations whose order hold was given up after order.hold.max.ms");
+        dedupeEvictions = meter(prefix, DEDUPE_EVICTIONS,
+                "acks evicted from a full de-duplication set (dedupe.max.entries.per.partition): a re-emit of one would be delivered again");
+        dedupeRebuilds = meter(prefix, DEDUPE_REBUILDS, "ack partitions read back to the end for de-duplication");
+        dedupeRebuildRecords = meter(prefix, DEDUPE_REBUILD_RECORDS, "ack-topic records read back for de-duplication");
+        dedupeRebuildTime = metrics.sensor(prefix + DEDUPE_REBUILD_TIME_MS);
+        dedupeRebuildTime.add(metrics.metricName(DEDUPE_REBUILD_TIME_MS + "-max", GROUP,
+                "longest read-back of an ack partition, ms", tags), new Max());
+        dedupeRebuildTime.add(metrics.metricName(DEDUPE_REBUILD_TIME_MS + "-avg", GROUP,
+                "average read-back of an ack partition, ms", tags), new Avg());
+        dedupeRebuildTime.add(metrics.metricName(DEDUPE_REBUILD_TIME_MS + "-total", GROUP,
+                "time spent reading ack partitions back, ms", tags), new CumulativeSum());
         lastDeliveryAt = metrics.sensor(prefix + LAST_DELIVERY_AT_MS);
         lastDeliveryAt.add(metrics.metricName(LAST_DELIVERY_AT_MS, GROUP,
                 "epoch ms of the last committed DELIVERED/READ ack, 0 if none", tags), new Value());
@@ -224,11 +248,25 @@ final class DeliveryConsumerSensors implements AutoCloseable {
         holdsExpired.record();
     }
 
+    /** {@code count} acks were evicted from a full de-duplication set. */
+    void evicted(long count) {
+        record(dedupeEvictions, count);
+    }
+
+    /** An ack partition was read back to the end: {@code records} read in {@code durationMs}. */
+    void readBack(long records, long durationMs) {
+        dedupeRebuilds.record();
+        record(dedupeRebuildRecords, records);
+        dedupeRebuildTime.record(durationMs);
+    }
+
     /** The counters as recorded so far. */
     DeliveryConsumerMetrics snapshot() {
         return new DeliveryConsumerMetrics(total(DELIVERED), total(DUPLICATES_SUPPRESSED), total(RETRIES),
                 total(REJECTED), total(DEAD_LETTERED), total(BATCHES), total(ABORTED_BATCHES),
-                value(LAST_DELIVERY_AT_MS), total(HELD), total(RELEASED), total(HOLDS_EXPIRED));
+                value(LAST_DELIVERY_AT_MS), total(HELD), total(RELEASED), total(HOLDS_EXPIRED), total(DEDUPE_EVICTIONS),
+                total(DEDUPE_REBUILDS), total(DEDUPE_REBUILD_RECORDS), total(DEDUPE_REBUILD_TIME_MS),
+                value(DEDUPE_REBUILD_TIME_MS + "-max"));
     }
 
     private long total(String name) {
@@ -238,7 +276,11 @@ final class DeliveryConsumerSensors implements AutoCloseable {
     private long value(String metricName) {
         KafkaMetric metric = metrics.metric(metrics.metricName(metricName, GROUP, tags));
         // counts and epoch ms are exact in a double below 2^53
-        return metric == null ? 0 : (long) ((Number) metric.metricValue()).doubleValue();
+        if (metric == null) {
+            return 0;
+        }
+        double v = ((Number) metric.metricValue()).doubleValue();
+        return Double.isFinite(v) ? (long) v : 0; // a Max over no samples is NaN or -Infinity
     }
 
     /** The registered metric {@code name} (for tests). */

@@ -16,13 +16,32 @@
  *       into AckBatch records.</li>
  *   <li>{@link dev.courier.consumer.DeliveredSet}: what was acked (de-duplication);
  *       {@link dev.courier.consumer.ConversationGate}: the order hold;
- *       {@code AckLedgerReader}: reads both back from the ack topic.</li>
+ *       {@code AckLedgerReader}: reads both back from the ack topic, in slices, into each partition's
+ *       {@code LedgerProgress} (how far it was read, kept across rebalances).</li>
+ *   <li>{@code ConsumerIdClaim}: refuses to start when a running member of the group has this consumer id.</li>
  *   <li>{@code BatchFailurePolicy}: what a failed batch means (stop, rebuild the producer, re-read the
  *       ledger, abort, may it be the records'); {@code PoisonIsolation}: which record keeps batches from
  *       committing.</li>
  *   <li>{@code DeliveryConsumerSensors}: the counters, as Kafka metrics over JMX; read as
  *       {@link dev.courier.consumer.DeliveryConsumerMetrics}.</li>
  * </ul>
+ *
+ * <h2>Start and assignment</h2>
+ * <ol>
+ *   <li>At start, before joining the group and before {@code initTransactions()}: the group's members, from the
+ *       group coordinator ({@code Admin.describeConsumerGroups}). A member whose client.id is this consumer id and
+ *       that is still there after {@code session.timeout.ms} + 3 s is a running twin: this consumer stops with
+ *       {@link dev.courier.consumer.ConsumerIdInUseException} (its transactional.id would fence the twin's and be
+ *       fenced back, forever). A member that leaves meanwhile was a crashed predecessor: its id is taken over.</li>
+ *   <li>An assigned partition is paused until its ack partition is read back ({@code AckLedgerReader}), from where
+ *       this instance last stopped reading it (or, the first time, from the first offset at or after
+ *       {@code now - dedupe.window.ms}; never before that), to the end offset sampled (the last stable offset), in
+ *       slices of {@code dedupe.rebuild.slice.ms} between polls: the loop stays in the group and processes the
+ *       partitions that are caught up; a slice cut short or failed keeps what it read. Then the partition's order
+ *       holds are restored (see Ordering) and it is resumed. This instance's own committed AckBatches count as read
+ *       when they start right after what was read or after its own previous commit marker (nothing else can lie
+ *       between); any gap leaves the position, and what lies there is read next time.</li>
+ * </ol>
  *
  * <h2>Protocol, per poll batch</h2>
  * <ol>
@@ -108,8 +127,10 @@
  * re-emit; or a dead letter) and the AckBatch that reports it. If anything fails before the commit, the transaction aborts, the
  * in-memory additions of the batch are dropped, and the consumer seeks back to the committed offsets: every
  * record of the batch is processed again. After a fencing or producer-fatal error the producer is rebuilt
- * ({@code initTransactions()} resolves the previous transaction), the de-duplication state is re-read from
- * the ack topic, and the consumer seeks back the same way. The group's zombie fencing (KIP-447) means an
+ * ({@code initTransactions()} resolves the previous transaction); whether that transaction committed is read from
+ * the group's committed offsets, written in the same transaction as its acks (equal to the batch's: what the batch
+ * staged is committed; otherwise, or if they cannot be read, the ack partition is read on from where it was last
+ * read), and the consumer seeks back the same way. The group's zombie fencing (KIP-447) means an
  * instance that lost its partitions cannot commit offsets for them any more.
  *
  * <h2>Failures that repeat at the same record</h2>
@@ -125,8 +146,9 @@
  * <h2>When the Deliverer can see a record twice</h2>
  * A duplicate in the send topic (a tracker re-emit, a producer retry with the same messageId) never
  * reaches the Deliverer while its ack is committed and within {@code dedupe.window.ms}: the committed ack
- * topic is the ledger, read back per partition on every assignment (from {@code now - dedupe.window.ms} to
- * the end), merged with what this instance committed itself (whose markers may trail the commit).
+ * topic is the ledger, read back per partition on assignment (from where this instance last read it, at the
+ * earliest {@code now - dedupe.window.ms}, to the end), with what this instance committed itself (whose markers
+ * may trail the commit).
  * The one exception is a failure between {@code deliver()} and {@code commitTransaction()} (crash, kill,
  * fencing, abort): the ack was never visible, the offset was not committed, so the record is handed
  * again, by this instance after a rewind or by the partition's next owner. Such a repeat is flagged
@@ -182,7 +204,12 @@
  *       batch would be delivered again, flagged by the first-batch rule.</li>
  *   <li>RETRY never blocks the partition, only the later messages of the same conversation (see
  *       Ordering, and its limits).</li>
- *   <li>De-duplication holds within {@code dedupe.window.ms} and {@code dedupe.max.entries.per.partition}.</li>
+ *   <li>De-duplication holds within {@code dedupe.window.ms} and {@code dedupe.max.entries.per.partition}; an
+ *       entry evicted over the bound is counted ({@code dedupe-evictions-total}) and logged. The sets of partitions
+ *       that moved away are kept (read on if handed back): at most one per partition of the topic, the memory of
+ *       an instance that owns them all.</li>
+ *   <li>Two consumers started with the same consumer id at the same instant, before either is in the group, are
+ *       not told apart by the check at start.</li>
  *   <li>AckBatch parts are cut on an estimate (payload + 300 bytes per ack, under 512 KiB), half the 1 MiB
  *       default of the producer's {@code max.request.size} and the broker's {@code message.max.bytes}: event
  *       headers and long ids are not counted. A single ack is not split: with {@code courier.max.payload.bytes}

@@ -32,7 +32,7 @@ class DeliveryConsumerSensorsTest {
             sensors.aborted();
             sensors.holdExpired();
 
-            assertEquals(new DeliveryConsumerMetrics(3, 2, 1, 0, 0, 2, 1, 1_796_000_000_123L, 4, 1, 1),
+            assertEquals(new DeliveryConsumerMetrics(3, 2, 1, 0, 0, 2, 1, 1_796_000_000_123L, 4, 1, 1, 0, 0, 0, 0, 0),
                     sensors.snapshot());
         }
     }
@@ -40,7 +40,7 @@ class DeliveryConsumerSensorsTest {
     @Test
     void committedCountsDeadLettersByReasonAndLatencyAreBoundToMicrometerUnderCourierNames() {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (DeliveryConsumerSensors sensors = new DeliveryConsumerSensors("sensors-test-4", meters)) {
+        try (DeliveryConsumerSensors sensors = new DeliveryConsumerSensors("sensors-test-5", meters)) {
             DeliveryConsumerSensors.Tally tally = new DeliveryConsumerSensors.Tally();
             long now = System.currentTimeMillis();
             tally.delivered(now - 2_000, now);
@@ -52,7 +52,7 @@ class DeliveryConsumerSensorsTest {
             sensors.committed(tally);
 
             assertEquals(2.0, meters.get(CourierMeters.DELIVERED.name())
-                    .tag(CourierMeters.TAG_CONSUMER, "sensors-test-4").functionCounter().count());
+                    .tag(CourierMeters.TAG_CONSUMER, "sensors-test-5").functionCounter().count());
             assertEquals(5.0, meters.get(CourierMeters.CONSUMER_RETRIES.name()).functionCounter().count());
             assertEquals(2.0, meters.get(CourierMeters.DEAD_LETTERED.name())
                     .tag(CourierMeters.TAG_REASON, "UNDECODABLE").functionCounter().count());
@@ -67,6 +67,26 @@ class DeliveryConsumerSensorsTest {
     }
 
     @Test
+    void evictionsAndReadBacksAreCountedWithTheirRecordsAndDurations() throws Exception {
+        try (DeliveryConsumerSensors sensors = new DeliveryConsumerSensors("sensors-test-4")) {
+            sensors.evicted(7);
+            sensors.readBack(1_000, 400);
+            sensors.readBack(3_000, 1_200);
+
+            DeliveryConsumerMetrics m = sensors.snapshot();
+            assertEquals(7, m.dedupeEvictions());
+            assertEquals(2, m.dedupeRebuilds());
+            assertEquals(4_000, m.dedupeRebuildRecords());
+            assertEquals(1_600, m.dedupeRebuildMsTotal());
+            assertEquals(1_200, m.dedupeRebuildMsMax());
+            ObjectName name = new ObjectName("courier:type=courier-delivery-consumer,consumer-id=sensors-test-4");
+            MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+            assertEquals(7.0, jmx.getAttribute(name, "dedupe-evictions-total"));
+            assertEquals(800.0, jmx.getAttribute(name, "dedupe-rebuild-time-ms-avg"));
+        }
+    }
+
+    @Test
     void eachCountHasATotalAndARateInTheConsumersGroupTaggedWithItsId() throws Exception {
         MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
         ObjectName name = new ObjectName("courier:type=courier-delivery-consumer,consumer-id=sensors-test-2");
@@ -78,7 +98,7 @@ class DeliveryConsumerSensorsTest {
             assertTrue(jmx.isRegistered(name));
             assertEquals(1.0, jmx.getAttribute(name, "aborted-batches-total"));
             for (String count : new String[] {"delivered", "duplicates-suppressed", "retries", "rejected",
-                    "dead-lettered", "batches", "aborted-batches", "held", "released", "holds-expired"}) {
+                    "dead-lettered", "batches", "aborted-batches", "held", "released", "holds-expired", "dedupe-evictions", "dedupe-rebuilds", "dedupe-rebuild-records"}) {
                 assertNotNull(jmx.getAttribute(name, count + "-total"), count);
                 assertNotNull(jmx.getAttribute(name, count + "-rate"), count);
             }

@@ -66,12 +66,17 @@ record BrokerJvm(String java, String heap, String classpath) {
      *                   session (for nodes that must keep running after a CLI exits)
      */
     List<String> serverCommand(Path workDir, Path nodeDir, boolean ownSession, Path serverProperties) {
+        return serverCommand(workDir, nodeDir, ownSession, serverProperties, SETSID);
+    }
+
+    /** {@link #serverCommand(Path, Path, boolean, Path)} with {@code setsid} found at {@code setsid}, or not. */
+    List<String> serverCommand(Path workDir, Path nodeDir, boolean ownSession, Path serverProperties, Path setsid) {
         List<String> command = new ArrayList<>();
         if (ownSession) {
-            if (Files.isExecutable(SETSID)) {
-                command.add(SETSID.toString());
+            if (Files.isExecutable(setsid)) {
+                command.add(setsid.toString());
             } else {
-                log.warn("{} not found: nodes stay in the launcher's session and may get its hang-up signal", SETSID);
+                log.warn("{} not found: nodes stay in the launcher's session and may get its hang-up signal", setsid);
             }
         }
         command.add(java);

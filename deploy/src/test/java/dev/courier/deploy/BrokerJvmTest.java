@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BrokerJvmTest {
 
@@ -29,11 +31,32 @@ class BrokerJvmTest {
     }
 
     @Test
-    void aNodeThatMustOutliveItsLauncherGetsItsOwnSession() {
-        List<String> command = jvm.serverCommand(workDir, nodeDir, true, nodeDir.resolve("server.properties"));
+    void aNodeThatMustOutliveItsLauncherRunsUnderSetsid(@TempDir Path bin) throws Exception {
+        Path setsid = Files.createFile(bin.resolve("setsid"));
+        assertTrue(setsid.toFile().setExecutable(true));
 
-        assertTrue(command.get(0).endsWith("setsid") || command.get(0).equals("/opt/java/bin/java"), command.get(0));
+        List<String> command = jvm.serverCommand(workDir, nodeDir, true, nodeDir.resolve("server.properties"), setsid);
+
+        assertEquals(List.of(setsid.toString(), "/opt/java/bin/java"), command.subList(0, 2));
         assertTrue(command.contains("kafka.Kafka"));
+    }
+
+    @Test
+    void withoutSetsidTheNodeStartsInTheLaunchersSession(@TempDir Path bin) {
+        List<String> command = jvm.serverCommand(workDir, nodeDir, true, nodeDir.resolve("server.properties"),
+                bin.resolve("no-setsid-here"));
+
+        assertEquals("/opt/java/bin/java", command.get(0));
+    }
+
+    @Test
+    void aNodeThatNeedNotOutliveItsLauncherNeverUsesSetsid(@TempDir Path bin) throws Exception {
+        Path setsid = Files.createFile(bin.resolve("setsid"));
+        assertTrue(setsid.toFile().setExecutable(true));
+
+        List<String> command = jvm.serverCommand(workDir, nodeDir, false, nodeDir.resolve("server.properties"), setsid);
+
+        assertEquals("/opt/java/bin/java", command.get(0));
     }
 
     @Test

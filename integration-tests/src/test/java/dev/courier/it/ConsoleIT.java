@@ -50,10 +50,10 @@ class ConsoleIT {
         CourierTopics topics = SharedCourier.freshTopics("console", 3);
         Path dir = Files.createTempDirectory("console-it");
         ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
-        try (InProcessPipeline pipeline = new InProcessPipeline("console", topics);
+        try (RecordingPipeline pipeline = new RecordingPipeline("console", topics);
              CourierMetrics consumerMetrics = new CourierMetrics("consumer")) {
             DeliveryTracker tracker = pipeline.startTracker(1_000, Map.of(TrackerConfig.HTTP_PORT_CONFIG, 0));
-            pipeline.startConsumer("console-c1", 0.1, consumerMetrics.registry());
+            pipeline.startConsumer("console-c1", 0.1, Map.of(), consumerMetrics.registry());
             MetricsServer consumerHttp = pipeline.track(new MetricsServer(0, consumerMetrics, () -> true));
             pipeline.awaitConsumersJoined(1);
             // Prometheus first (the gateway is told where it is), scraping a gateway port reserved now.

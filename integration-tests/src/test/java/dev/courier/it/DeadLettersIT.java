@@ -14,8 +14,6 @@ import dev.courier.producer.SendReceipt;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeadLetter;
-import dev.courier.schemas.registry.SchemaRegistryClient;
-import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.streams.TrackerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -37,8 +35,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -51,17 +47,6 @@ class DeadLettersIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MESSAGES = 6;
-    private static SchemaRegistryClient registry;
-
-    @BeforeAll
-    static void registry() {
-        registry = SchemaRegistryClients.fromUrl(SharedCourier.registryUrl());
-    }
-
-    @AfterAll
-    static void closeRegistry() {
-        registry.close();
-    }
 
     /** One run of {@code courier <args>} in this JVM: its exit code and what it printed. */
     private record Run(int exitCode, String out, String err) {
@@ -84,7 +69,7 @@ class DeadLettersIT {
     @Test
     void deadLettersAreListedShownAndRedrivenOnceUntilDelivered() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("dlq", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("dlq", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("dlq", topics)) {
             // Every device offline and two attempts at most: each message ends MAX_ATTEMPTS within seconds.
             pipeline.startTracker(500, Map.of(TrackerConfig.MAX_ATTEMPTS_CONFIG, 2));
             DeliveryConsumer offline = pipeline.startConsumer("offline", 1.0);
@@ -100,7 +85,7 @@ class DeadLettersIT {
             writeRaw(topics.send(), "user-0", "not avro".getBytes(StandardCharsets.UTF_8));
             await("every message dead-lettered MAX_ATTEMPTS, and the poison record").atMost(Duration.ofMinutes(2))
                     .pollInterval(Duration.ofMillis(500)).until(() -> {
-                        List<DeadLetter> letters = TopicReader.readAll(topics.deadLetter(), DeadLetter.class, registry);
+                        List<DeadLetter> letters = TopicReader.readAll(topics.deadLetter(), DeadLetter.class, SharedCourier.registryClient());
                         return letters.stream().filter(l -> l.getReasonCode().equals("MAX_ATTEMPTS")).count() == MESSAGES
                                 && letters.size() == MESSAGES + 1;
                     });
@@ -197,7 +182,7 @@ class DeadLettersIT {
 
     /** Delivery keys acked DELIVERED, not as duplicates, from an attempt-1 copy: a redrive's. */
     private static Set<String> deliveredFirstAttempt(CourierTopics topics) {
-        return TopicReader.readAcks(topics.ack(), registry).stream()
+        return TopicReader.readAcks(topics.ack(), SharedCourier.registryClient()).stream()
                 .filter(a -> a.getStatus() == AckStatus.DELIVERED && !a.getDuplicate() && a.getAttempt() == 1)
                 .map(a -> CourierTopics.deliveryKey(a.getMessageId(), a.getRecipientId()))
                 .collect(Collectors.toSet());

@@ -48,7 +48,7 @@ class GatewayIT {
     @Test
     void anAcceptedMessageIsOnTheSendTopicForEachRecipientAndDelivered() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("gateway-accept", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("gateway-accept", topics);
+        try (RecordingPipeline pipeline = new RecordingPipeline("gateway-accept", topics);
              Gateway gateway = new Gateway(config(topics, SharedCourier.bootstrapServers(), 30_000))) {
             pipeline.startConsumer("c1", 0.0);
             pipeline.awaitConsumersJoined(1);

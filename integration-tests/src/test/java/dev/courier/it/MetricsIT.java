@@ -43,11 +43,11 @@ class MetricsIT {
         assumeTrue(Files.isExecutable(PrometheusProcess.BINARY), "Prometheus is not installed at " + PrometheusProcess.BINARY);
         CourierTopics topics = SharedCourier.freshTopics("metrics", 3);
         Path dir = Files.createTempDirectory("metrics-it-prometheus");
-        try (InProcessPipeline pipeline = new InProcessPipeline("metrics", topics);
+        try (RecordingPipeline pipeline = new RecordingPipeline("metrics", topics);
              CourierMetrics consumerMetrics = new CourierMetrics("consumer");
              Gateway gateway = new Gateway(gatewayConfig(topics))) {
             DeliveryTracker tracker = pipeline.startTracker(1_000, Map.of(TrackerConfig.HTTP_PORT_CONFIG, 0));
-            pipeline.startConsumer("metrics-c1", 0.2, consumerMetrics.registry());
+            pipeline.startConsumer("metrics-c1", 0.2, Map.of(), consumerMetrics.registry());
             MetricsServer consumerHttp = pipeline.track(new MetricsServer(0, consumerMetrics, () -> true));
             pipeline.awaitConsumersJoined(1);
             try (PrometheusProcess prometheus = new PrometheusProcess(dir, Map.of(

@@ -4,8 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.courier.cli.ChildJvm;
+import dev.courier.cli.Courier;
 import dev.courier.consumer.DeliveryConsumer;
+import dev.courier.harness.ChildJvm;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
@@ -16,8 +17,6 @@ import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
 import dev.courier.schemas.EventChecks;
-import dev.courier.schemas.registry.SchemaRegistryClient;
-import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +30,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -43,21 +40,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedCourier.class)
 class PipelineIT {
 
-    private static SchemaRegistryClient registry;
-
-    @BeforeAll
-    static void registry() {
-        registry = SchemaRegistryClients.fromUrl(SharedCourier.registryUrl());
-    }
-
-    @AfterAll
-    static void closeRegistry() {
-        registry.close();
-    }
 
     @Test
     void messagesAreDeliveredOnceInOrderPerRecipientAndAcked() throws Exception {
-        try (InProcessPipeline pipeline = new InProcessPipeline("e2e", SharedCourier.freshTopics("e2e", 6))) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("e2e", SharedCourier.freshTopics("e2e", 6))) {
             pipeline.startTracker(5_000);
             pipeline.startConsumer("c1", 0.0);
             pipeline.startConsumer("c2", 0.0);
@@ -78,13 +64,13 @@ class PipelineIT {
                 assertEquals(1, pipeline.received.get(key).get(), "handed to the application once: " + key);
             }
             assertInSendOrderPerRecipient(pipeline.receivedInOrder, sends);
-            assertTrue(TopicReader.readAll(pipeline.topics().deadLetter(), DeadLetter.class, registry).isEmpty());
+            assertTrue(TopicReader.readAll(pipeline.topics().deadLetter(), DeadLetter.class, SharedCourier.registryClient()).isEmpty());
         }
     }
 
     @Test
     void aBrokerKilledMidStreamLosesNothing() throws Exception {
-        try (InProcessPipeline pipeline = new InProcessPipeline("broker-kill", SharedCourier.freshTopics("broker-kill", 6))) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("broker-kill", SharedCourier.freshTopics("broker-kill", 6))) {
             pipeline.startTracker(5_000);
             pipeline.startConsumer("c1", 0.0);
             pipeline.startConsumer("c2", 0.0);
@@ -120,11 +106,12 @@ class PipelineIT {
         CourierTopics topics = SharedCourier.freshTopics("consumer-kill", 6);
         String prefix = SharedCourier.prefixOf(topics);
         Path dir = Files.createTempDirectory("consumer-kill");
-        try (InProcessPipeline pipeline = new InProcessPipeline("consumer-kill", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("consumer-kill", topics)) {
             pipeline.startTracker(5_000);
             List<ChildJvm> consumers = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", List.of(
+                consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m",
+                        Courier.class.getName(), List.of(
                         "consumer", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                         "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", prefix,
                         "--group", prefix + "-delivery", "--consumer-id", "consumer-" + i,
@@ -146,7 +133,7 @@ class PipelineIT {
                 consumers.get(0).restart();
 
                 awaitAllDelivered(topics, expected);
-                Map<String, Long> committed = TopicReader.readAcks(topics.ack(), registry).stream()
+                Map<String, Long> committed = TopicReader.readAcks(topics.ack(), SharedCourier.registryClient()).stream()
                         .filter(a -> !a.getDuplicate() && EventChecks.settles(a.getStatus()))
                         .collect(Collectors.groupingBy(a -> CourierTopics.deliveryKey(a.getMessageId(), a.getRecipientId()),
                                 Collectors.counting()));
@@ -178,8 +165,8 @@ class PipelineIT {
         CourierTopics topics = SharedCourier.freshTopics("tracker-kill", 6);
         String prefix = SharedCourier.prefixOf(topics);
         Path dir = Files.createTempDirectory("tracker-kill");
-        try (InProcessPipeline pipeline = new InProcessPipeline("tracker-kill", topics);
-             ChildJvm tracker = ChildJvm.start("tracker", dir.resolve("tracker.log"), "384m", List.of(
+        try (RecordingPipeline pipeline = new RecordingPipeline("tracker-kill", topics);
+             ChildJvm tracker = ChildJvm.start("tracker", dir.resolve("tracker.log"), "384m", Courier.class.getName(), List.of(
                      "tracker", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                      "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", prefix,
                      "--application-id", prefix + "-tracker", "--state-dir", dir.resolve("state").toString(),
@@ -203,7 +190,7 @@ class PipelineIT {
             pipeline.startConsumer("online", 0.0);
 
             awaitAllDelivered(topics, expected);
-            assertTrue(TopicReader.readAll(topics.deadLetter(), DeadLetter.class, registry).isEmpty(),
+            assertTrue(TopicReader.readAll(topics.deadLetter(), DeadLetter.class, SharedCourier.registryClient()).isEmpty(),
                     "nothing dead-lettered");
             long duplicates = pipeline.received.values().stream().filter(n -> n.get() > 1).count();
             assertEquals(0, duplicates, "re-emits were de-duplicated before the application");
@@ -232,7 +219,7 @@ class PipelineIT {
         await("all " + keys.size() + " deliveries acked DELIVERED").atMost(Duration.ofMinutes(3))
                 .pollInterval(Duration.ofSeconds(1)).until(() -> {
                     Set<String> delivered = new HashSet<>();
-                    for (DeliveryAck a : TopicReader.readAcks(topics.ack(), registry)) {
+                    for (DeliveryAck a : TopicReader.readAcks(topics.ack(), SharedCourier.registryClient())) {
                         if (a.getStatus() == AckStatus.DELIVERED && !a.getDuplicate()) {
                             delivered.add(CourierTopics.deliveryKey(a.getMessageId(), a.getRecipientId()));
                         }
@@ -246,7 +233,7 @@ class PipelineIT {
         await("all " + keys.size() + " deliveries " + state).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
                     Map<String, DeliveryState> latest = new HashMap<>();
-                    for (DeliveryStatus s : TopicReader.readAll(topics.status(), DeliveryStatus.class, registry)) {
+                    for (DeliveryStatus s : TopicReader.readAll(topics.status(), DeliveryStatus.class, SharedCourier.registryClient())) {
                         latest.put(CourierTopics.deliveryKey(s.getMessageId(), s.getRecipientId()), s.getState());
                     }
                     return keys.stream().allMatch(k -> latest.get(k) == state);

@@ -42,10 +42,10 @@ class RedeliverIT {
     @Test
     void afterAConsumerOutageRedeliverSendsThePendingDeliveriesNowNotAfterTheirBackOff() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("redeliver", 6);
-        try (InProcessPipeline pipeline = new InProcessPipeline("redeliver", topics)) {
-            Map<String, Object> props = pipeline.trackerProps(120_000); // a first failure waits two minutes
-            props.put(TrackerConfig.HTTP_PORT_CONFIG, 0);
-            DeliveryTracker tracker = pipeline.track(new DeliveryTracker(new TrackerConfig(props)));
+        try (RecordingPipeline pipeline = new RecordingPipeline("redeliver", topics)) {
+            // a first failure waits two minutes
+            DeliveryTracker tracker = pipeline.track(new DeliveryTracker(pipeline.trackerConfig(120_000, Map.of(
+                    TrackerConfig.HTTP_PORT_CONFIG, 0))));
             tracker.start();
             tracker.awaitRunning(Duration.ofMinutes(2));
             DeliveryConsumer offline = pipeline.startConsumer("offline", 1.0); // the outage: every device unreachable

@@ -6,19 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.courier.cli.ChildJvm;
 import dev.courier.cli.Courier;
 import dev.courier.cli.ExitCodes;
+import dev.courier.harness.ChildJvm;
 import dev.courier.operator.ReplayCheckpoint;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
+import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
-import dev.courier.schemas.CopyHeaders;
 import dev.courier.schemas.SendEvent;
-import dev.courier.schemas.registry.SchemaRegistryClient;
-import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.serde.CourierSerdes;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -46,8 +44,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -59,22 +55,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ReplayIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static SchemaRegistryClient registry;
-
-    @BeforeAll
-    static void registry() {
-        registry = SchemaRegistryClients.fromUrl(SharedCourier.registryUrl());
-    }
-
-    @AfterAll
-    static void closeRegistry() {
-        registry.close();
-    }
 
     @Test
     void replaysATimeRangeThroughAFilterAtTheRequestedRateSkippingWhatItCannotDecode() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("replay-rate", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-rate", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-rate", topics)) {
             CourierProducer producer = pipeline.producer();
             publish(producer, 60, "before");
             Instant from = boundary();
@@ -117,7 +102,7 @@ class ReplayIT {
     @Test
     void aDryRunSendsNothingAndBadInputGetsItsExitCode() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("replay-dry", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-dry", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-dry", topics)) {
             Instant from = boundary();
             publish(pipeline.producer(), 50, "m");
             long endBefore = endOffsetsSum(topics);
@@ -144,7 +129,7 @@ class ReplayIT {
     @Test
     void theLoopGuardRefusesRecordsAlreadyReplayed() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("replay-loop", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-loop", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-loop", topics)) {
             Instant from = boundary();
             publish(pipeline.producer(), 30, "m");
             assertEquals(30, replay(topics, "--from-time", from.toString(), "--execute", "--json").json.get("sent").asLong());
@@ -167,7 +152,7 @@ class ReplayIT {
         CourierTopics topics = SharedCourier.freshTopics("replay-resume", 3);
         Path dir = Files.createTempDirectory("replay-resume");
         Path checkpoint = dir.resolve("replay.checkpoint");
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-resume", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-resume", topics)) {
             publish(pipeline.producer(), 400, "m");
             Set<String> originals = TopicReader.records(topics.send()).stream()
                     .map(r -> CopyHeaders.coordinates(r.topic(), r.partition(), r.offset())).collect(Collectors.toSet());
@@ -177,7 +162,7 @@ class ReplayIT {
             child.addAll(args);
             child.addAll(List.of("--rate", "60"));
             ReplayCheckpoint early;
-            try (ChildJvm replay = ChildJvm.start("replay", dir.resolve("replay.log"), "256m", child)) {
+            try (ChildJvm replay = ChildJvm.start("replay", dir.resolve("replay.log"), "256m", Courier.class.getName(), child)) {
                 early = awaitCheckpointed(checkpoint, 100);
                 awaitCheckpointed(checkpoint, 200);
                 replay.kill();
@@ -214,7 +199,7 @@ class ReplayIT {
     @Test
     void redeliverDeliveredHandsDeliveredMessagesAgainFlaggedAsReplayWhileTheDefaultDoesNot() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("replay-redeliver", 3);
-        try (InProcessPipeline pipeline = new InProcessPipeline("replay-redeliver", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("replay-redeliver", topics)) {
             pipeline.startConsumer("c1", 0.0);
             pipeline.awaitConsumersJoined(1);
             Instant from = boundary();
@@ -226,7 +211,7 @@ class ReplayIT {
             assertEquals(10, replay(topics, "--from-time", from.toString(), "--to-time", to.toString(), "--execute", "--json")
                     .json.get("sent").asLong());
             await("the replayed copies settled as duplicates").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> TopicReader.readAcks(topics.ack(), registry).stream().filter(DeliveryAck::getDuplicate)
+                    .until(() -> TopicReader.readAcks(topics.ack(), SharedCourier.registryClient()).stream().filter(DeliveryAck::getDuplicate)
                             .map(a -> CourierTopics.deliveryKey(a.getMessageId(), a.getRecipientId()))
                             .collect(Collectors.toSet()).containsAll(keys));
             assertTrue(keys.stream().allMatch(k -> pipeline.received.get(k).get() == 1), "not handed to the application again");
@@ -313,7 +298,7 @@ class ReplayIT {
     }
 
     private static String messageIdOf(ConsumerRecord<String, byte[]> r) {
-        return CourierSerdes.value(SendEvent.class, registry).deserializer().deserialize(r.topic(), r.value()).getMessageId();
+        return CourierSerdes.value(SendEvent.class, SharedCourier.registryClient()).deserializer().deserialize(r.topic(), r.value()).getMessageId();
     }
 
     private static long endOffsetsSum(CourierTopics topics) {

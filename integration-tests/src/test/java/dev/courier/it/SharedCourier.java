@@ -3,6 +3,8 @@ package dev.courier.it;
 import dev.courier.deploy.LocalCluster;
 import dev.courier.registry.SchemaRegistryServer;
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.registry.SchemaRegistryClient;
+import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -18,10 +20,11 @@ public final class SharedCourier implements BeforeAllCallback {
     private static final AtomicInteger TOPIC_SETS = new AtomicInteger();
     private static Resources resources;
 
-    private record Resources(LocalCluster cluster, SchemaRegistryServer registry)
+    private record Resources(LocalCluster cluster, SchemaRegistryServer registry, SchemaRegistryClient client)
             implements ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
+            client.close();
             registry.close();
             cluster.close();
         }
@@ -40,7 +43,7 @@ public final class SharedCourier implements BeforeAllCallback {
                 SchemaRegistryServer registry = SchemaRegistryServer.builder()
                         .bootstrapServers(cluster.bootstrapServers()).port(0).build();
                 registry.start();
-                resources = new Resources(cluster, registry);
+                resources = new Resources(cluster, registry, SchemaRegistryClients.fromUrl(registry.url()));
                 context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).put(SharedCourier.class, resources);
             }
         }
@@ -56,6 +59,11 @@ public final class SharedCourier implements BeforeAllCallback {
 
     public static String registryUrl() {
         return resources.registry().url();
+    }
+
+    /** A client of the shared registry, for the whole run. */
+    public static SchemaRegistryClient registryClient() {
+        return resources.client();
     }
 
     /** A new set of Courier topics ({@code <name>-<n>.send}, ...) with {@code partitions} partitions each. */

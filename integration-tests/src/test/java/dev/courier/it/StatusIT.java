@@ -43,13 +43,11 @@ class StatusIT {
     @Test
     void eitherTrackerInstanceAnswersForEveryRecipientSettledOrPending() throws Exception {
         CourierTopics topics = SharedCourier.freshTopics("status", 6);
-        try (InProcessPipeline pipeline = new InProcessPipeline("status", topics)) {
+        try (RecordingPipeline pipeline = new RecordingPipeline("status", topics)) {
             List<DeliveryTracker> trackers = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                Map<String, Object> props = pipeline.trackerProps(1_000);
-                props.put(TrackerConfig.HTTP_PORT_CONFIG, 0);
-                props.put(TrackerConfig.MAX_ATTEMPTS_CONFIG, 1_000);
-                DeliveryTracker tracker = pipeline.track(new DeliveryTracker(new TrackerConfig(props)));
+                DeliveryTracker tracker = pipeline.track(new DeliveryTracker(pipeline.trackerConfig(1_000, Map.of(
+                        TrackerConfig.HTTP_PORT_CONFIG, 0, TrackerConfig.MAX_ATTEMPTS_CONFIG, 1_000))));
                 tracker.start();
                 trackers.add(tracker);
             }

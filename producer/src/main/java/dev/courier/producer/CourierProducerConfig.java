@@ -1,7 +1,7 @@
 package dev.courier.producer;
 
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.CourierTopics;
-import dev.courier.schemas.EventChecks;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -9,8 +9,6 @@ import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -31,25 +29,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public class CourierProducerConfig extends AbstractConfig {
 
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    public static final String BOOTSTRAP_SERVERS_DOC =
-            "Kafka brokers to bootstrap from, host:port[,host:port...].";
-
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    public static final String SCHEMA_REGISTRY_URL_DOC =
-            "Schema registry speaking the Confluent REST API (http://host:port), or mem://name for a "
-                    + "process-local in-memory registry (tests, demos).";
-
-    public static final String TOPIC_PREFIX_CONFIG = "courier.topic.prefix";
-    public static final String TOPIC_PREFIX_DOC =
-            "Prefix of Courier's topic names; messages go to <prefix>.send.";
-
-    public static final String MAX_PAYLOAD_BYTES_CONFIG = "courier.max.payload.bytes";
-    public static final String MAX_PAYLOAD_BYTES_DOC =
-            "Largest payload accepted by send(), in bytes; larger payloads are refused with an "
-                    + "InvalidMessageException before anything is sent. Keep it well below the broker's "
-                    + "message.max.bytes and the producer's max.request.size (1 MiB by default).";
-    public static final int MAX_PAYLOAD_BYTES_DEFAULT = EventChecks.DEFAULT_MAX_PAYLOAD_BYTES;
+    // The keys every component shares, defined in CommonConfig; named here too for this config's callers.
+    public static final String BOOTSTRAP_SERVERS_CONFIG = CommonConfig.BOOTSTRAP_SERVERS_CONFIG;
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = CommonConfig.SCHEMA_REGISTRY_URL_CONFIG;
+    public static final String TOPIC_PREFIX_CONFIG = CommonConfig.TOPIC_PREFIX_CONFIG;
+    public static final String MAX_PAYLOAD_BYTES_CONFIG = CommonConfig.MAX_PAYLOAD_BYTES_CONFIG;
+    public static final int MAX_PAYLOAD_BYTES_DEFAULT = CommonConfig.MAX_PAYLOAD_BYTES_DEFAULT;
 
     public static final String PRODUCER_PREFIX = "producer.";
 
@@ -59,15 +44,7 @@ public class CourierProducerConfig extends AbstractConfig {
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ProducerConfig.TRANSACTIONAL_ID_CONFIG);
 
-    public static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-                    new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-                    new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
-            .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX,
-                    new ConfigDef.NonEmptyStringWithoutControlChars(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
-            .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, MAX_PAYLOAD_BYTES_DEFAULT,
-                    ConfigDef.Range.between(1, 8 * 1024 * 1024), Importance.MEDIUM, MAX_PAYLOAD_BYTES_DOC);
+    public static final ConfigDef CONFIG_DEF = CommonConfig.define(new ConfigDef());
 
     public CourierProducerConfig(Map<?, ?> props) {
         super(CONFIG_DEF, props, false);

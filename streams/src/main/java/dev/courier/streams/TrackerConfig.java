@@ -1,7 +1,7 @@
 package dev.courier.streams;
 
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.CourierTopics;
-import dev.courier.schemas.EventChecks;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -21,19 +21,15 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class TrackerConfig extends AbstractConfig {
 
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to connect to, host:port[,host:port...].";
+    public static final String BOOTSTRAP_SERVERS_CONFIG = CommonConfig.BOOTSTRAP_SERVERS_CONFIG;
 
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    private static final String SCHEMA_REGISTRY_URL_DOC =
-            "URL of a Confluent-compatible schema registry (Courier's own, or mem://<name> for an in-process one).";
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = CommonConfig.SCHEMA_REGISTRY_URL_CONFIG;
 
     public static final String APPLICATION_ID_CONFIG = "application.id";
     private static final String APPLICATION_ID_DOC =
             "Kafka Streams application id: names the consumer group, the transactional ids and the internal topics.";
 
-    public static final String TOPIC_PREFIX_CONFIG = "courier.topic.prefix";
-    private static final String TOPIC_PREFIX_DOC = "Prefix of Courier's topics: <prefix>.send, .ack, .status, .dead-letter.";
+    public static final String TOPIC_PREFIX_CONFIG = CommonConfig.TOPIC_PREFIX_CONFIG;
 
     public static final String ACK_TIMEOUT_MS_CONFIG = "ack.timeout.ms";
     private static final String ACK_TIMEOUT_MS_DOC =
@@ -126,9 +122,7 @@ public final class TrackerConfig extends AbstractConfig {
             + "still runs out of attempts rather than looking like an outage; the other side is that a partition with "
             + "fewer deliveries in flight than this counts attempts through an outage as before.";
 
-    public static final String MAX_PAYLOAD_BYTES_CONFIG = "courier.max.payload.bytes";
-    private static final String MAX_PAYLOAD_BYTES_DOC =
-            "Send events with a bigger payload are not tracked (the delivery consumers dead-letter them); keep it equal to the consumers' setting.";
+    public static final String MAX_PAYLOAD_BYTES_CONFIG = CommonConfig.MAX_PAYLOAD_BYTES_CONFIG;
 
     public static final String STATE_DIR_CONFIG = "state.dir";
     private static final String STATE_DIR_DOC = "Directory of the tracker's RocksDB state.";
@@ -167,11 +161,8 @@ public final class TrackerConfig extends AbstractConfig {
 
     public static final String STREAMS_PREFIX = "streams.";
 
-    private static final ConfigDef CONFIG = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+    private static final ConfigDef CONFIG = CommonConfig.define(new ConfigDef())
             .define(APPLICATION_ID_CONFIG, Type.STRING, "courier-tracker", new ConfigDef.NonEmptyString(), Importance.HIGH, APPLICATION_ID_DOC)
-            .define(TOPIC_PREFIX_CONFIG, Type.STRING, CourierTopics.DEFAULT_PREFIX, new ConfigDef.NonEmptyString(), Importance.MEDIUM, TOPIC_PREFIX_DOC)
             .define(ACK_TIMEOUT_MS_CONFIG, Type.LONG, 2_000L, Range.atLeast(1), Importance.HIGH, ACK_TIMEOUT_MS_DOC)
             .define(SEND_TRACKING_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, SEND_TRACKING_ENABLED_DOC)
             .define(QUEUED_TIMEOUT_MS_CONFIG, Type.LONG, 10L * 60 * 1000, Range.atLeast(1), Importance.MEDIUM, QUEUED_TIMEOUT_MS_DOC)
@@ -188,7 +179,6 @@ public final class TrackerConfig extends AbstractConfig {
             .define(REDELIVERY_MAX_PER_SECOND_CONFIG, Type.DOUBLE, 1_000.0, Range.between(0.001, 1_000_000.0), Importance.MEDIUM, REDELIVERY_MAX_PER_SECOND_DOC)
             .define(OUTAGE_SILENCE_MS_CONFIG, Type.LONG, null, nullOrAtLeast(1), Importance.MEDIUM, OUTAGE_SILENCE_MS_DOC)
             .define(OUTAGE_MIN_DELIVERIES_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.LOW, OUTAGE_MIN_DELIVERIES_DOC)
-            .define(MAX_PAYLOAD_BYTES_CONFIG, Type.INT, EventChecks.DEFAULT_MAX_PAYLOAD_BYTES, Range.atLeast(1), Importance.LOW, MAX_PAYLOAD_BYTES_DOC)
             .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/courier-tracker", Importance.MEDIUM, STATE_DIR_DOC)
             .define(REPLICATION_FACTOR_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, REPLICATION_FACTOR_DOC)
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM, STANDBY_REPLICAS_DOC)

@@ -1,5 +1,6 @@
 package dev.courier.schemas.serde;
 
+import dev.courier.schemas.CommonConfig;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -9,18 +10,14 @@ import org.apache.kafka.common.config.ConfigException;
 /** What Courier's Avro serde reads from a Kafka client's configs when built the Kafka way. */
 public final class CourierSerdeConfig extends AbstractConfig {
 
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    private static final String SCHEMA_REGISTRY_URL_DOC = "Schema registry base URL: http(s)://host:port, "
-            + "a comma-separated list of them, or mem://<name> for a shared in-process registry (tests, demos).";
+    public static final String SCHEMA_REGISTRY_URL_CONFIG = CommonConfig.SCHEMA_REGISTRY_URL_CONFIG;
 
     public static final String VALUE_TYPE_CONFIG = "courier.value.type";
     private static final String VALUE_TYPE_DOC = "The Avro-generated SpecificRecord class to deserialize into, "
             + "e.g. dev.courier.schemas.SendEvent. Required by the deserializer; the serializer takes the "
             + "schema from each record.";
 
-    private static final ConfigDef CONFIG = new ConfigDef()
-            .define(SCHEMA_REGISTRY_URL_CONFIG, ConfigDef.Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-                    new ConfigDef.NonEmptyString(), ConfigDef.Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
+    private static final ConfigDef CONFIG = CommonConfig.defineSchemaRegistryUrl(new ConfigDef())
             .define(VALUE_TYPE_CONFIG, ConfigDef.Type.CLASS, null, ConfigDef.Importance.HIGH, VALUE_TYPE_DOC);
 
     public CourierSerdeConfig(Map<String, ?> originals) {

@@ -1,0 +1,164 @@
+package dev.courier.harness;
+
+import dev.courier.producer.CourierProducer;
+import dev.courier.producer.OutgoingMessage;
+import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.registry.SchemaRegistryClient;
+import dev.courier.schemas.registry.SchemaRegistryClients;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The demo: the whole pipeline on a local 3-node cluster ({@link LocalPipeline}, trackers and consumers in
+ * their own JVMs), messages published at a steady rate, the chosen {@link Fault}s injected while they flow
+ * ({@link ChaosPlan}), a wait until every message the brokers acknowledged is delivered or dead-lettered,
+ * and the reconciliation ({@link DemoReport}). The run directory gets the ledger and the re-emits of unread
+ * deliveries; the caller prints and writes the report.
+ */
+public record DemoRun(Settings settings, Progress progress) {
+
+    /**
+     * What to run. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code runDir}: where the cluster,
+     * the process logs and the ledger go (created).
+     */
+    public record Settings(String commandMain, Path runDir, int messages, int recipients, Set<Fault> faults,
+                           int rate, int consumers, int trackers, int partitions, double dropRate,
+                           long deviceLatencyMs, long ackTimeoutMs, long timeoutS) {
+        public Settings {
+            faults = faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults);
+            faults.remove(Fault.NONE);
+            if (faults.contains(Fault.POISON)) {
+                throw new IllegalArgumentException("poison is a chaos fault (courier chaos --faults poison), not a demo fault");
+            }
+        }
+    }
+
+    /** Runs the demo to its verdict. */
+    public DemoReport run() throws Exception {
+        Path dir = settings.runDir();
+        CourierTopics topics = CourierTopics.defaults();
+        long started = System.currentTimeMillis();
+
+        ExecutorService background = Executors.newCachedThreadPool();
+        LocalPipeline.Settings layout = new LocalPipeline.Settings(settings.commandMain(), settings.partitions(),
+                settings.trackers(), settings.consumers(), settings.ackTimeoutMs(), settings.dropRate(),
+                settings.deviceLatencyMs(), Map.of());
+        try (LocalPipeline pipeline = LocalPipeline.start(dir, layout, progress);
+             SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
+             DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, topics)) {
+            background.submit(observer);
+            FaultLog faultLog = new FaultLog(started);
+            Map<String, Long> ledger = new ConcurrentHashMap<>();
+            AtomicLong sendFailed = new AtomicLong();
+            ChaosPlan plan = new ChaosPlan(settings.faults(), new FaultInjector(pipeline, faultLog, progress, 0));
+            TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
+            long sendStart = System.currentTimeMillis();
+            publish(pipeline.assembly(), ledger, sendFailed, plan, background, observer);
+            progress.say(String.format("published %d messages in %.1f s; waiting for deliveries...",
+                    settings.messages(), (System.currentTimeMillis() - sendStart) / 1000.0));
+            boolean settled = awaitSettled(ledger, observer, plan, started);
+            plan.awaitRecoveries();
+            Map<String, Map<Integer, Long>> end = traffic.end();
+            if (end != null) {
+                observer.awaitRead(end, Duration.ofSeconds(60));
+            }
+            UnreadReemits.Result unread = observer.unreadReemits();
+            DemoReport result = DemoReport.reconcile(settings.messages(), ledger, sendFailed.get(), observer, unread,
+                    traffic.written(), pipeline.handLogs(), faultLog.faults(), started, sendStart, settled);
+            progress.finish();
+            writeLedger(dir.resolve("ledger.tsv"), ledger, observer);
+            Reconciliation.listReemitsOfUnread(dir, unread);
+            return result;
+        } finally {
+            background.shutdownNow();
+        }
+    }
+
+    private void publish(PipelineAssembly assembly, Map<String, Long> ledger, AtomicLong sendFailed, ChaosPlan plan,
+                         ExecutorService background, DeliveryObserver observer) throws InterruptedException {
+        Semaphore inFlight = new Semaphore(5_000);
+        long[] seqByConversation = new long[settings.recipients()];
+        try (CourierProducer producer = new CourierProducer(assembly.producerConfig())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < settings.messages(); i++) {
+                long due = start + (long) (i * 1e9 / settings.rate());
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                plan.maybeInject((double) i / settings.messages(), background);
+                int r = i % settings.recipients();
+                String recipient = "user-" + r;
+                OutgoingMessage message = OutgoingMessage.builder()
+                        .senderId("demo-sender")
+                        .recipients(recipient)
+                        .conversationId("conv-" + r)
+                        .seq(seqByConversation[r]++)
+                        .payload(("message " + i + " to " + recipient).getBytes(StandardCharsets.UTF_8))
+                        .build();
+                inFlight.acquire();
+                long sentAt = System.currentTimeMillis();
+                producer.send(message).whenComplete((receipt, error) -> {
+                    inFlight.release();
+                    if (error != null) {
+                        sendFailed.incrementAndGet();
+                    } else {
+                        ledger.put(CourierTopics.deliveryKey(receipt.messageId(), recipient), sentAt);
+                    }
+                });
+                if (i % 200 == 0) {
+                    progress.bar(observer.deliveredAt().size(), settings.messages(), "publishing " + i + "/" + settings.messages()
+                            + plan.activeFaults());
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    private boolean awaitSettled(Map<String, Long> ledger, DeliveryObserver observer, ChaosPlan plan, long started)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + settings.timeoutS() * 1000;
+        while (System.currentTimeMillis() < deadline) {
+            long settled = settledCount(ledger.keySet(), observer);
+            progress.bar(observer.deliveredAt().size(), ledger.size(), String.format("re-emits %d, elapsed %ds%s",
+                    observer.reemits(), (System.currentTimeMillis() - started) / 1000, plan.activeFaults()));
+            if (settled >= ledger.size() && plan.allRecovered()) {
+                return true;
+            }
+            Thread.sleep(500);
+        }
+        return false;
+    }
+
+    /** The reconciliation, key by key, for whoever wants to check the verdict: key, sent, outcome. */
+    private static void writeLedger(Path file, Map<String, Long> ledger, DeliveryObserver observer) throws IOException {
+        StringBuilder out = new StringBuilder("# messageId/recipientId\tsent_at_ms\toutcome\tat_ms_or_reason\n");
+        ledger.forEach((key, sentAt) -> {
+            Long deliveredAt = observer.deliveredAt().get(key);
+            String reason = observer.deadLettered().get(key);
+            out.append(key).append('\t').append(sentAt).append('\t')
+                    .append(deliveredAt != null ? "DELIVERED\t" + deliveredAt
+                            : reason != null ? "DEAD_LETTERED\t" + reason : "LOST\t-")
+                    .append('\n');
+        });
+        Files.writeString(file, out);
+    }
+
+    private static long settledCount(Collection<String> keys, DeliveryObserver observer) {
+        return keys.stream().filter(k -> observer.deliveredAt().containsKey(k)
+                || observer.deadLettered().containsKey(k)).count();
+    }
+}

@@ -1,0 +1,158 @@
+package dev.courier.harness;
+
+import dev.courier.deploy.LocalCluster;
+import dev.courier.registry.SchemaRegistryServer;
+import dev.courier.schemas.CourierTopics;
+import dev.courier.streams.TrackerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The whole pipeline on this machine, as {@code courier demo} and {@code courier chaos} run it: a 3-node
+ * KRaft cluster with Courier's topics, the schema registry (in this JVM), and trackers and delivery
+ * consumers each in its own JVM, so that killing one is a real SIGKILL. Everything lives under one
+ * directory: cluster data, process logs, and each consumer's hand log (what it gave the devices).
+ */
+public final class LocalPipeline implements AutoCloseable {
+
+    /**
+     * How the pipeline is made up. {@code commandMain} is the main class of a command line with {@code tracker}
+     * and {@code consumer} subcommands (the CLI's {@code Courier}), run in each child JVM.
+     */
+    public record Settings(String commandMain, int partitions, int trackers, int consumers, long ackTimeoutMs,
+                           double dropRate, long deviceLatencyMs, Map<String, String> trackerProperties) {
+    }
+
+    /** How long the trackers and consumers may take to join their groups. */
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+
+    private final Path dir;
+    private final CourierTopics topics = CourierTopics.defaults();
+    private final LocalCluster cluster;
+    private final List<ChildJvm> trackers = new ArrayList<>();
+    private final List<ChildJvm> consumers = new ArrayList<>();
+    private SchemaRegistryServer registry;
+    private PipelineAssembly assembly;
+
+    private LocalPipeline(Path dir) {
+        this.dir = dir;
+        this.cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).build();
+    }
+
+    /** A new directory for one run under {@code base}, named by the time it starts ({@code run-yyyyMMdd-HHmmss}). */
+    public static Path freshRunDir(Path base) {
+        return base.resolve("run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    }
+
+    public static LocalPipeline start(Path dir, Settings settings, Progress progress) throws Exception {
+        LocalPipeline pipeline = new LocalPipeline(dir);
+        try {
+            pipeline.startAll(settings, progress);
+            return pipeline;
+        } catch (Exception | Error e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Settings s, Progress progress) throws Exception {
+        Files.createDirectories(dir);
+        progress.say("work directory: " + dir.toAbsolutePath());
+        progress.say("starting a 3-node KRaft cluster...");
+        cluster.start();
+        cluster.createTopics(topics.specs(s.partitions()));
+        progress.say("cluster up: " + cluster.bootstrapServers());
+        registry = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(0).build();
+        registry.start();
+        progress.say("schema registry: " + registry.url());
+        assembly = PipelineAssembly.of(cluster.bootstrapServers(), registry.url());
+        Map<String, Object> trackerSettings = new TreeMap<>(s.trackerProperties());
+        trackerSettings.put(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, s.ackTimeoutMs());
+        for (int i = 0; i < s.trackers(); i++) {
+            List<String> args = assembly.trackerArgs(dir.resolve("tracker-" + i + "-state"), trackerSettings);
+            trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", s.commandMain(), args));
+        }
+        for (int i = 0; i < s.consumers(); i++) {
+            List<String> args = new ArrayList<>(assembly.consumerArgs("consumer-" + i, Map.of()));
+            // The reference consumer's simulated devices: what they drop, how slow they are, what they were handed.
+            args.addAll(List.of("--drop-rate", String.valueOf(s.dropRate()),
+                    "--device-latency-ms", String.valueOf(s.deviceLatencyMs()), "--hand-log", handLog(i).toString()));
+            consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", s.commandMain(), args));
+        }
+        progress.say("waiting for " + s.trackers() + " trackers and " + s.consumers() + " consumers to join...");
+        try {
+            GroupStability.await(cluster.admin(), assembly.trackerApplicationId(), s.trackers(), READY_TIMEOUT);
+            GroupStability.await(cluster.admin(), assembly.deliveryGroup(), s.consumers(), READY_TIMEOUT);
+        } catch (IllegalStateException e) {
+            throw new IOException(e.getMessage() + "; see the process logs in " + dir, e);
+        }
+    }
+
+    /** Where the pipeline's components connect and what they are called: how a test or a run reaches them. */
+    public PipelineAssembly assembly() {
+        return assembly;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    CourierTopics topics() {
+        return topics;
+    }
+
+    LocalCluster cluster() {
+        return cluster;
+    }
+
+    String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    String registryUrl() {
+        return registry.url();
+    }
+
+    List<ChildJvm> trackers() {
+        return trackers;
+    }
+
+    List<ChildJvm> consumers() {
+        return consumers;
+    }
+
+    private Path handLog(int consumer) {
+        return dir.resolve("consumer-" + consumer + ".deliveries");
+    }
+
+    /** Every consumer's hand log: one line per message handed to the devices. */
+    List<Path> handLogs() {
+        List<Path> logs = new ArrayList<>();
+        for (int i = 0; i < consumers.size(); i++) {
+            logs.add(handLog(i));
+        }
+        return logs;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (ChildJvm child : trackers) {
+            child.close();
+        }
+        for (ChildJvm child : consumers) {
+            child.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        cluster.close();
+    }
+}
