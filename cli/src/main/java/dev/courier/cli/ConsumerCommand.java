@@ -7,6 +7,8 @@ import dev.courier.consumer.DeliveryConsumer;
 import dev.courier.consumer.DeliveryConsumerConfig;
 import dev.courier.consumer.DeliveryOutcome;
 import dev.courier.consumer.SimulatedDevices;
+import dev.courier.metrics.CourierMetrics;
+import dev.courier.metrics.MetricsServer;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,6 +75,10 @@ public final class ConsumerCommand implements Callable<Integer> {
     @Option(names = "--hand-log", description = "Append 'messageId recipientId attempt epochMs conversationId seq possibleRedelivery' for every message handed to the devices.")
     Path handLog;
 
+    @Option(names = "--http-port", defaultValue = "0", description = "Port serving /metrics (Prometheus) and /health; "
+            + "0 (default) a free port, -1 none.")
+    int httpPort;
+
     @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE", description = "Any DeliveryConsumerConfig setting.")
     Map<String, String> properties = new HashMap<>();
 
@@ -94,7 +100,8 @@ public final class ConsumerCommand implements Callable<Integer> {
         OutputStream hands = handLog == null ? OutputStream.nullOutputStream() : new FileOutputStream(handLog.toFile(), true);
         Deliverer deliverer = delivererClass == null ? simulatedDevices(hands) : applicationDeliverer(hands);
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        try (hands; DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), deliverer)) {
+        try (hands; CourierMetrics metrics = new CourierMetrics("consumer");
+             DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), deliverer, metrics.registry())) {
             Thread worker = new Thread(() -> {
                 try {
                     consumer.run();
@@ -102,6 +109,7 @@ public final class ConsumerCommand implements Callable<Integer> {
                     failure.set(e); // the command's exit code and sentence (ExitCodes)
                 }
             }, "delivery-consumer");
+            MetricsServer http = httpPort < 0 ? null : new MetricsServer(httpPort, metrics, worker::isAlive);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 consumer.close();
                 try {
@@ -111,8 +119,15 @@ public final class ConsumerCommand implements Callable<Integer> {
                 }
             }, "consumer-shutdown"));
             worker.start();
-            System.err.println("delivery consumer running (group=" + group + ")");
-            worker.join();
+            System.err.println("delivery consumer running (group=" + group
+                    + (http == null ? "" : ", metrics and health on port " + http.port()) + ")");
+            try {
+                worker.join();
+            } finally {
+                if (http != null) {
+                    http.close();
+                }
+            }
         } finally {
             if (deliverer instanceof AutoCloseable closeable) {
                 closeable.close();

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /** {@code courier gateway}: runs one HTTP ingest gateway until interrupted. */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = {"Run an HTTP ingest gateway: POST /v1/messages publishes a message (202 once Kafka acknowledged "
-                + "every copy), GET /openapi.json is the contract, GET /health the probe.",
+                + "every copy), GET /openapi.json is the contract, GET /health the probe, GET /metrics Prometheus' "
+                + "and GET /console the operator console.",
                 "Run several behind a load balancer: Idempotency-Keys live in <prefix>.idempotency. Stop with Ctrl-C."})
 public final class GatewayCommand implements Callable<Integer> {
 
@@ -24,6 +25,11 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT",
             description = "HTTP port; 0 for a free one (default: ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--prometheus-url", paramLabel = "URL",
+            description = "The Prometheus scraping Courier's components, which the operator console (GET /console) asks "
+                    + "for its numbers; without it the console shows only the message lookup.")
+    String prometheusUrl;
 
     @Option(names = {"-p", "--property"}, paramLabel = "KEY=VALUE",
             description = "Any gateway setting (see GatewayConfig), e.g. courier.max.payload.bytes, "
@@ -41,6 +47,9 @@ public final class GatewayCommand implements Callable<Integer> {
         props.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
         props.put(CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
         props.put(GatewayConfig.PORT_CONFIG, port);
+        if (prometheusUrl != null) {
+            props.put(GatewayConfig.CONSOLE_PROMETHEUS_URL_CONFIG, prometheusUrl);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         try (Gateway gateway = new Gateway(new GatewayConfig(props))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -48,7 +57,7 @@ public final class GatewayCommand implements Callable<Integer> {
                 stopped.countDown();
             }, "gateway-shutdown"));
             System.err.println("gateway listening at http://localhost:" + gateway.port() + " (POST /v1/messages, "
-                    + "GET /openapi.json, GET /health)");
+                    + "GET /openapi.json, GET /health, GET /metrics, GET /console)");
             stopped.await();
         }
         return 0;

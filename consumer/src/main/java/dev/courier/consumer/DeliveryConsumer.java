@@ -38,6 +38,11 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import dev.courier.metrics.CourierMeters;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -79,6 +84,9 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private final ConsumerIdClaim.GroupMembers groupMembers;
     private final NotFoundGrace notFoundGrace = new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS);
     private Producer<String, byte[]> producer;
+    private final MeterRegistry meters;
+    private final KafkaClientMetrics consumerMetrics;
+    private KafkaClientMetrics producerMetrics;
 
     // owned by the run() thread
     private final Map<Integer, PartitionState> partitions = new HashMap<>();
@@ -93,11 +101,19 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
     /** Connects to Kafka and the registry named in {@code config}; call {@link #run()} to start. */
     public DeliveryConsumer(DeliveryConsumerConfig config, Deliverer deliverer) {
+        this(config, deliverer, new SimpleMeterRegistry());
+    }
+
+    /**
+     * Connects to Kafka and the registry named in {@code config}, with its counters, the delivery latency and its
+     * Kafka clients' metrics bound to {@code meters} ({@link CourierMeters}); call {@link #run()} to start.
+     */
+    public DeliveryConsumer(DeliveryConsumerConfig config, Deliverer deliverer, MeterRegistry meters) {
         this(config, deliverer, SchemaRegistryClients.fromUrl(config.schemaRegistryUrl()), true,
                 new KafkaConsumer<>(config.groupConsumerProps()),
                 () -> new KafkaProducer<>(config.transactionalProducerProps()),
                 () -> new KafkaConsumer<>(config.ledgerReaderProps()),
-                System::currentTimeMillis, null);
+                System::currentTimeMillis, null, meters);
     }
 
     /** For tests: injected clients; no consumer-id check at start. */
@@ -106,7 +122,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                      Supplier<Producer<String, byte[]>> producerFactory,
                      Supplier<Consumer<String, byte[]>> ledgerReaderFactory, LongSupplier clockMs) {
         this(config, deliverer, registry, ownsRegistry, consumer, producerFactory, ledgerReaderFactory, clockMs,
-                groupId -> List.of());
+                groupId -> List.of(), new SimpleMeterRegistry());
     }
 
     /** {@code groupMembers} null: the group coordinator's, through an admin client made from the config. */
@@ -114,7 +130,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                              boolean ownsRegistry, Consumer<String, byte[]> consumer,
                              Supplier<Producer<String, byte[]>> producerFactory,
                              Supplier<Consumer<String, byte[]>> ledgerReaderFactory, LongSupplier clockMs,
-                             ConsumerIdClaim.GroupMembers groupMembers) {
+                             ConsumerIdClaim.GroupMembers groupMembers, MeterRegistry meters) {
         this.groupMembers = groupMembers;
         this.config = Objects.requireNonNull(config, "config");
         this.deliverer = Objects.requireNonNull(deliverer, "deliverer");
@@ -130,7 +146,10 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         this.clockMs = clockMs;
         this.ledger = new AckLedgerReader(ledgerReaderFactory, CourierSerdes.ackValue(registry).deserializer(),
                 topics.ack(), config.dedupeWindowMs(), config.dedupeRebuildSliceMs(), clockMs);
-        this.sensors = new DeliveryConsumerSensors(consumerId);
+        this.meters = meters;
+        this.sensors = new DeliveryConsumerSensors(consumerId, meters);
+        this.consumerMetrics = new KafkaClientMetrics(consumer, Tags.of(CourierMeters.TAG_CONSUMER, consumerId));
+        consumerMetrics.bindTo(meters);
     }
 
     /** The counters so far (also registered as Kafka metrics over JMX); safe from any thread. */
@@ -481,8 +500,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             case DELIVERED, READ -> {
                 settle(state, event, outcome.kind() == DeliveryOutcome.Kind.READ ? AckStatus.READ : AckStatus.DELIVERED,
                         null, false);
-                tally.delivered++;
-                tally.lastDeliveryAtMs = clockMs.getAsLong();
+                tally.delivered(event.getSentAt().toEpochMilli(), clockMs.getAsLong());
             }
             case REJECTED -> {
                 settle(state, event, AckStatus.REJECTED, outcome.reason(), false);
@@ -569,7 +587,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             throw new RegistryUnavailable(rec, e);
         }
         producer.send(new ProducerRecord<>(topics.deadLetter(), rec.key(), value));
-        tally.deadLettered++;
+        tally.deadLettered(reasonCode);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -926,6 +944,11 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
     private Producer<String, byte[]> newProducer() {
         Producer<String, byte[]> p = producerFactory.get();
         p.initTransactions();
+        if (producerMetrics != null) {
+            producerMetrics.close();
+        }
+        producerMetrics = new KafkaClientMetrics(p, Tags.of(CourierMeters.TAG_CONSUMER, consumerId));
+        producerMetrics.bindTo(meters);
         return p;
     }
 
@@ -947,6 +970,10 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         ledger.close();
         if (ownsRegistry) {
             registry.close();
+        }
+        consumerMetrics.close();
+        if (producerMetrics != null) {
+            producerMetrics.close();
         }
         sensors.close(); // unregisters the MBeans; metrics() still reads the final counts
     }

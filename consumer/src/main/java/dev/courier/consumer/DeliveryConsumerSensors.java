@@ -1,7 +1,19 @@
 package dev.courier.consumer;
 
+import dev.courier.metrics.CourierMeters;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.JmxReporter;
 import org.apache.kafka.common.metrics.KafkaMetric;
@@ -12,7 +24,6 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Avg;
 import org.apache.kafka.common.metrics.stats.CumulativeSum;
 import org.apache.kafka.common.metrics.stats.Max;
-import org.apache.kafka.common.metrics.stats.Meter;
 import org.apache.kafka.common.metrics.stats.Value;
 import org.apache.kafka.common.utils.Time;
 
@@ -21,6 +32,11 @@ import org.apache.kafka.common.utils.Time;
  * {@value #GROUP}, tag {@code consumer-id}, each count as {@code <name>-total} and {@code <name>-rate} (per
  * second), plus {@code last-delivery-at-ms}. JMX: {@code courier:type=courier-delivery-consumer,consumer-id=<id>}.
  * {@link #snapshot()} reads them back as a {@link DeliveryConsumerMetrics}. Thread-safe.
+ *
+ * <p>The same counts are bound to a Micrometer registry under {@link CourierMeters}' names (function counters
+ * reading these metrics, so nothing is counted twice); dead letters are also counted per reason (tag
+ * {@code reason}, a child sensor of {@code dead-lettered}), and the send-to-delivered latency of every committed
+ * delivery is recorded in the {@link CourierMeters#DELIVERY_LATENCY} timer.
  *
  * <p>Counts of a batch are recorded once, when its transaction commits ({@link #committed}), so the totals
  * are cumulative sums of per-batch tallies; {@code aborted-batches}, {@code holds-expired} and the
@@ -58,10 +74,25 @@ final class DeliveryConsumerSensors implements AutoCloseable {
         long retries;
         long rejected;
         long deadLettered;
+        /** Of {@code deadLettered}, how many by reason code. */
+        final Map<String, Integer> deadLetteredByReason = new HashMap<>();
+        /** sentAt (epoch ms) of each delivery acked DELIVERED or READ. */
+        final List<Long> deliveredSentAtMs = new ArrayList<>();
         long held;
         long released;
         /** Epoch ms of the batch's last DELIVERED/READ ack, 0 if none. */
         long lastDeliveryAtMs;
+
+        void delivered(long sentAtMs, long nowMs) {
+            delivered++;
+            deliveredSentAtMs.add(sentAtMs);
+            lastDeliveryAtMs = nowMs;
+        }
+
+        void deadLettered(String reason) {
+            deadLettered++;
+            deadLetteredByReason.merge(reason, 1, Integer::sum);
+        }
     }
 
     private final Metrics metrics;
@@ -81,18 +112,31 @@ final class DeliveryConsumerSensors implements AutoCloseable {
     private final Sensor dedupeRebuilds;
     private final Sensor dedupeRebuildRecords;
     private final Sensor dedupeRebuildTime;
+    private final String prefix;
+    private final Map<String, Sensor> deadLetteredByReason = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
+    private final Tags meterTags;
+    private final List<Meter> bound = new ArrayList<>();
+    private final Timer latency;
 
-    /** Registers the metrics of consumer {@code consumerId}, reported over JMX. */
+    /** Registers the metrics of consumer {@code consumerId}, reported over JMX only. */
     DeliveryConsumerSensors(String consumerId) {
+        this(consumerId, new SimpleMeterRegistry());
+    }
+
+    /** Registers the metrics of consumer {@code consumerId}, reported over JMX and bound to {@code meters}. */
+    DeliveryConsumerSensors(String consumerId, MeterRegistry meters) {
         this(consumerId, new Metrics(new MetricConfig(), List.of(new JmxReporter()), Time.SYSTEM,
-                new KafkaMetricsContext(JMX_DOMAIN)));
+                new KafkaMetricsContext(JMX_DOMAIN)), meters);
     }
 
     /** Registers them in {@code metrics}, which this object then owns (closes). */
-    DeliveryConsumerSensors(String consumerId, Metrics metrics) {
+    DeliveryConsumerSensors(String consumerId, Metrics metrics, MeterRegistry meters) {
         this.metrics = metrics;
+        this.meters = meters;
         this.tags = Map.of(CONSUMER_ID_TAG, consumerId);
-        String prefix = GROUP + "." + consumerId + ".";
+        this.meterTags = Tags.of(CourierMeters.TAG_CONSUMER, consumerId);
+        this.prefix = GROUP + "." + consumerId + ".";
         delivered = meter(prefix, DELIVERED, "records acked DELIVERED or READ after a Deliverer call");
         duplicates = meter(prefix, DUPLICATES_SUPPRESSED,
                 "records not handed to the Deliverer because already acked; acked again with duplicate=true");
@@ -118,11 +162,56 @@ final class DeliveryConsumerSensors implements AutoCloseable {
         lastDeliveryAt = metrics.sensor(prefix + LAST_DELIVERY_AT_MS);
         lastDeliveryAt.add(metrics.metricName(LAST_DELIVERY_AT_MS, GROUP,
                 "epoch ms of the last committed DELIVERED/READ ack, 0 if none", tags), new Value());
+        bind(CourierMeters.DELIVERED, DELIVERED, meterTags);
+        bind(CourierMeters.CONSUMER_RETRIES, RETRIES, meterTags);
+        bind(CourierMeters.CONSUMER_DUPLICATES, DUPLICATES_SUPPRESSED, meterTags);
+        bind(CourierMeters.CONSUMER_ABORTED_BATCHES, ABORTED_BATCHES, meterTags);
+        this.latency = Timer.builder(CourierMeters.DELIVERY_LATENCY.name())
+                .description(CourierMeters.DELIVERY_LATENCY.description())
+                .tags(meterTags)
+                .publishPercentileHistogram(CourierMeters.DELIVERY_LATENCY.histogram())
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(meters);
+        bound.add(latency);
+    }
+
+    /** A function counter named {@code def} reading this object's Kafka metric {@code <name>-total}. */
+    private void bind(CourierMeters.Def def, String name, Tags meterTags) {
+        MetricName total = metrics.metricName(name + "-total", GROUP, tagsOf(meterTags));
+        bound.add(FunctionCounter.builder(def.name(), metrics, m -> {
+                    KafkaMetric metric = m.metric(total);
+                    return metric == null ? 0 : ((Number) metric.metricValue()).doubleValue();
+                })
+                .description(def.description())
+                .tags(meterTags)
+                .register(meters));
+    }
+
+    private Map<String, String> tagsOf(Tags meterTags) {
+        Map<String, String> kafkaTags = new HashMap<>(tags);
+        meterTags.stream().filter(t -> t.getKey().equals(CourierMeters.TAG_REASON))
+                .forEach(t -> kafkaTags.put(CourierMeters.TAG_REASON, t.getValue()));
+        return kafkaTags;
+    }
+
+    /** The sensor counting dead letters of {@code reason}; recording it records {@code dead-lettered} too. */
+    private Sensor deadLetteredFor(String reason) {
+        return deadLetteredByReason.computeIfAbsent(reason, r -> {
+            Map<String, String> reasonTags = new HashMap<>(tags);
+            reasonTags.put(CourierMeters.TAG_REASON, r);
+            Sensor sensor = metrics.sensor(prefix + DEAD_LETTERED + "." + r, deadLettered);
+            sensor.add(new org.apache.kafka.common.metrics.stats.Meter(
+                    metrics.metricName(DEAD_LETTERED + "-rate", GROUP, "per second: dead letters of this reason", reasonTags),
+                    metrics.metricName(DEAD_LETTERED + "-total", GROUP, "total: dead letters of this reason", reasonTags)));
+            bind(CourierMeters.DEAD_LETTERED, DEAD_LETTERED, meterTags.and(CourierMeters.TAG_REASON, r));
+            return sensor;
+        });
     }
 
     private Sensor meter(String prefix, String name, String description) {
         Sensor sensor = metrics.sensor(prefix + name);
-        sensor.add(new Meter(
+        sensor.add(new org.apache.kafka.common.metrics.stats.Meter(
                 metrics.metricName(name + "-rate", GROUP, "per second: " + description, tags),
                 metrics.metricName(name + "-total", GROUP, "total: " + description, tags)));
         return sensor;
@@ -134,7 +223,9 @@ final class DeliveryConsumerSensors implements AutoCloseable {
         record(duplicates, tally.duplicates);
         record(retries, tally.retries);
         record(rejected, tally.rejected);
-        record(deadLettered, tally.deadLettered);
+        tally.deadLetteredByReason.forEach((reason, count) -> deadLetteredFor(reason).record(count));
+        long nowMs = System.currentTimeMillis();
+        tally.deliveredSentAtMs.forEach(sentAt -> latency.record(Math.max(0, nowMs - sentAt), TimeUnit.MILLISECONDS));
         record(held, tally.held);
         record(released, tally.released);
         if (tally.lastDeliveryAtMs > 0) {
@@ -200,6 +291,7 @@ final class DeliveryConsumerSensors implements AutoCloseable {
     /** Unregisters the MBeans; {@link #snapshot()} still reads the final counts afterwards. */
     @Override
     public void close() {
+        bound.forEach(meters::remove);
         metrics.close();
     }
 }

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.metrics.CourierMeters;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
@@ -31,6 +35,35 @@ class DeliveryConsumerSensorsTest {
             assertEquals(new DeliveryConsumerMetrics(3, 2, 1, 0, 0, 2, 1, 1_796_000_000_123L, 4, 1, 1, 0, 0, 0, 0, 0),
                     sensors.snapshot());
         }
+    }
+
+    @Test
+    void committedCountsDeadLettersByReasonAndLatencyAreBoundToMicrometerUnderCourierNames() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (DeliveryConsumerSensors sensors = new DeliveryConsumerSensors("sensors-test-5", meters)) {
+            DeliveryConsumerSensors.Tally tally = new DeliveryConsumerSensors.Tally();
+            long now = System.currentTimeMillis();
+            tally.delivered(now - 2_000, now);
+            tally.delivered(now - 4_000, now);
+            tally.deadLettered("UNDECODABLE");
+            tally.deadLettered("UNDECODABLE");
+            tally.deadLettered("INVALID_EVENT");
+            tally.retries = 5;
+            sensors.committed(tally);
+
+            assertEquals(2.0, meters.get(CourierMeters.DELIVERED.name())
+                    .tag(CourierMeters.TAG_CONSUMER, "sensors-test-5").functionCounter().count());
+            assertEquals(5.0, meters.get(CourierMeters.CONSUMER_RETRIES.name()).functionCounter().count());
+            assertEquals(2.0, meters.get(CourierMeters.DEAD_LETTERED.name())
+                    .tag(CourierMeters.TAG_REASON, "UNDECODABLE").functionCounter().count());
+            assertEquals(1.0, meters.get(CourierMeters.DEAD_LETTERED.name())
+                    .tag(CourierMeters.TAG_REASON, "INVALID_EVENT").functionCounter().count());
+            assertEquals(3, sensors.snapshot().deadLettered(), "the per-reason sensors add up in dead-lettered");
+            Timer latency = meters.get(CourierMeters.DELIVERY_LATENCY.name()).timer();
+            assertEquals(2, latency.count());
+            assertTrue(latency.max(TimeUnit.MILLISECONDS) >= 4_000, "from sentAt to the commit");
+        }
+        assertTrue(meters.find(CourierMeters.DELIVERED.name()).meters().isEmpty(), "closing removes the meters");
     }
 
     @Test

@@ -71,8 +71,8 @@ class CourierManifestsTest {
     /** Courier's full durability: the cluster has at least three brokers. */
     private static final int BROKERS = 3;
     private static final String USER_SECRET_MOUNT = "/etc/courier/kafka-user";
-    /** Workloads that serve no endpoint yet, so have nothing a probe could ask (see consumer.yaml). */
-    private static final Set<String> WITHOUT_ENDPOINT = Set.of("courier-consumer");
+    /** Workloads that serve no endpoint yet, so have nothing a probe could ask. */
+    private static final Set<String> WITHOUT_ENDPOINT = Set.of();
 
     private static final String STRIMZI_API = "kafka.strimzi.io/v1";
 
@@ -247,6 +247,24 @@ class CourierManifestsTest {
             }
         });
         assertEquals("/health", container("courier-tracker").getLivenessProbe().getHttpGet().getPath());
+    }
+
+    @Test
+    void prometheusScrapesEveryWorkloadOnAPortItDeclares() {
+        Map<String, io.fabric8.kubernetes.api.model.PodTemplateSpec> templates = new HashMap<>();
+        all(Deployment.class).forEach(d -> templates.put(d.getMetadata().getName(), d.getSpec().getTemplate()));
+        all(StatefulSet.class).forEach(s -> templates.put(s.getMetadata().getName(), s.getSpec().getTemplate()));
+        assertEquals(workloads().keySet(), templates.keySet());
+        templates.forEach((name, template) -> {
+            Map<String, String> annotations = template.getMetadata().getAnnotations();
+            assertNotNull(annotations, name + " has no scrape annotations");
+            assertEquals("true", annotations.get("prometheus.io/scrape"), name);
+            assertEquals("/metrics", annotations.get("prometheus.io/path"), name);
+            Set<Integer> ports = template.getSpec().getContainers().stream().flatMap(c -> c.getPorts().stream())
+                    .map(p -> p.getContainerPort()).collect(Collectors.toSet());
+            assertTrue(ports.contains(Integer.valueOf(annotations.get("prometheus.io/port"))),
+                    name + ": scraped on a port its container declares");
+        });
     }
 
     @Test

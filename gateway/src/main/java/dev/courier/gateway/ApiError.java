@@ -46,6 +46,15 @@ public record ApiError(int status, String code, String field, String message) {
         return new ApiError(503, "kafka_unavailable", null, why);
     }
 
+    /** Something the gateway needs (Prometheus, a tracker) did not answer. */
+    static ApiError unavailable(String why) {
+        return new ApiError(503, "unavailable", null, why);
+    }
+
+    static ApiError notFound(String why) {
+        return new ApiError(404, "not_found", null, why);
+    }
+
     /** A bug or an unforeseen failure; the gateway's log has the stack trace. */
     static ApiError internal(Exception e) {
         return new ApiError(500, "internal_error", null, "the gateway failed: " + e + " (details in its log)");

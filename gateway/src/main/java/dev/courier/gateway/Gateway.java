@@ -1,15 +1,19 @@
 package dev.courier.gateway;
 
+import dev.courier.metrics.CourierMetrics;
+import dev.courier.operator.Trackers;
 import dev.courier.producer.CourierProducer;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP ingest gateway: the {@link GatewayHttpApi} publishing through a {@link CourierProducer}, with
- * Idempotency-Keys in {@code <prefix>.idempotency}. Run as many as you like behind a load balancer; close it to stop.
+ * Idempotency-Keys in {@code <prefix>.idempotency}, its metrics at {@code /metrics} and the operator console
+ * at {@code /console}. Run as many as you like behind a load balancer; close it to stop.
  */
 public final class Gateway implements AutoCloseable {
 
@@ -19,14 +23,19 @@ public final class Gateway implements AutoCloseable {
     private final CourierProducer producer;
     private final IdempotencyLog keys;
     private final GatewayHttpApi api;
+    private final CourierMetrics metrics;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Connects and starts listening. */
     public Gateway(GatewayConfig config) {
         this.registry = SchemaRegistryClients.fromUrl(config.schemaRegistryUrl());
+        this.metrics = new CourierMetrics("gateway");
         this.producer = new CourierProducer(config.producerConfig());
+        producer.bindTo(metrics.registry());
         this.keys = new IdempotencyLog(config.topics().idempotency(), config.clientProps(), registry, config.kafkaTimeout());
-        this.api = new GatewayHttpApi(config.port(), config.maxPayloadBytes(),
+        Console console = new Console(config.consolePrometheus().map(url -> new ConsoleSummary(url, config.consoleRateWindow()))
+                .orElse(null), new Trackers(config.operatorConnection(), List.of()));
+        this.api = new GatewayHttpApi(config.port(), config.maxPayloadBytes(), metrics, console,
                 new IdempotentPublisher(producer, keys, config.kafkaTimeout(), config.takeoverAfter()));
         log.info("Gateway listening on port {}: topics {} and {}, Kafka timeout {} ms", api.port(),
                 config.topics().send(), config.topics().idempotency(), config.kafkaTimeout().toMillis());
@@ -47,6 +56,7 @@ public final class Gateway implements AutoCloseable {
         keys.close();
         producer.close();
         registry.close();
+        metrics.close();
         log.info("Gateway stopped");
     }
 }

@@ -2,6 +2,8 @@ package dev.courier.gateway;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.courier.metrics.CourierMeters;
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
 import io.javalin.Javalin;
@@ -15,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's HTTP API: {@code POST /v1/messages} (202 with the receipt once Kafka acknowledged every copy),
- * {@code GET /openapi.json} (the contract, {@code openapi.json} in this package) and {@code GET /health}.
+ * {@code GET /openapi.json} (the contract, {@code openapi.json} in this package), {@code GET /health} and
+ * {@code GET /metrics} (Prometheus); with a {@link Console}, its page and endpoints.
  */
 final class GatewayHttpApi implements AutoCloseable {
 
@@ -34,7 +37,7 @@ final class GatewayHttpApi implements AutoCloseable {
      * Starts listening on {@code port} (0: a free one). Bodies over twice the payload limit plus 64 KiB (room for
      * base64 and JSON escapes) are refused with 413 before they are read.
      */
-    GatewayHttpApi(int port, int maxPayloadBytes, Publisher publisher) {
+    GatewayHttpApi(int port, int maxPayloadBytes, CourierMetrics metrics, Console console, Publisher publisher) {
         this.publisher = publisher;
         this.maxPayloadBytes = maxPayloadBytes;
         this.openApi = resource("openapi.json");
@@ -42,6 +45,10 @@ final class GatewayHttpApi implements AutoCloseable {
         this.server = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = maxRequestBytes;
+            metrics.serveOn(config, CourierMeters.GATEWAY_REQUESTS);
+            if (console != null) {
+                console.routes(config);
+            }
             config.routes.post("/v1/messages", this::post);
             config.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
             config.routes.get("/health", ctx -> ctx.contentType("application/json").result("{\"status\":\"UP\"}"));
@@ -88,14 +95,15 @@ final class GatewayHttpApi implements AutoCloseable {
         return body.toString();
     }
 
-    private static void answer(Context ctx, ApiError error) {
+    static void answer(Context ctx, ApiError error) {
         if (error.retryable()) {
             ctx.header("Retry-After", "1");
         }
         ctx.status(error.status()).contentType("application/json").result(error.toJson());
     }
 
-    private static String resource(String name) {
+    /** A text resource of this package. */
+    static String resource(String name) {
         try (InputStream in = GatewayHttpApi.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("resource " + name + " missing from " + GatewayHttpApi.class.getPackageName());

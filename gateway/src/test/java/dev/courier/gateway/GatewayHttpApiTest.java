@@ -44,7 +44,7 @@ class GatewayHttpApiTest {
             return new Publisher.Published(new SendReceipt("m-1", message.recipients().stream()
                     .map(r -> new SendReceipt.Placement(r, 0, published.size())).toList()), false);
         });
-        api = new GatewayHttpApi(0, LIMIT, (message, key, fingerprint) -> behaviour.get().publish(message, key, fingerprint));
+        api = new GatewayHttpApi(0, LIMIT, new dev.courier.metrics.CourierMetrics("gateway-test"), null, (message, key, fingerprint) -> behaviour.get().publish(message, key, fingerprint));
     }
 
     @AfterEach

@@ -4,6 +4,8 @@ import dev.courier.consumer.Deliverer;
 import dev.courier.consumer.DeliveryConsumer;
 import dev.courier.producer.CourierProducer;
 import dev.courier.streams.DeliveryTracker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +57,14 @@ public final class InProcessPipeline implements AutoCloseable {
 
     /** A delivery consumer handing its deliveries to {@code deliverer}, running on its own daemon thread. */
     public DeliveryConsumer startConsumer(String consumerId, Deliverer deliverer, Map<String, ?> overrides) {
-        DeliveryConsumer consumer = track(new DeliveryConsumer(assembly.consumerConfig(consumerId, overrides), deliverer));
+        return startConsumer(consumerId, deliverer, overrides, new SimpleMeterRegistry());
+    }
+
+    /** The same, its meters ({@code CourierMeters}) in {@code meters}. */
+    public DeliveryConsumer startConsumer(String consumerId, Deliverer deliverer, Map<String, ?> overrides,
+                                          MeterRegistry meters) {
+        DeliveryConsumer consumer = track(new DeliveryConsumer(assembly.consumerConfig(consumerId, overrides), deliverer,
+                meters));
         Thread thread = new Thread(consumer, name + "-" + consumerId);
         thread.setDaemon(true);
         thread.start();

@@ -93,6 +93,12 @@ final class RecordingPipeline implements AutoCloseable {
 
     /** The same with {@code overrides} of its {@code DeliveryConsumerConfig}, e.g. a short read-back slice. */
     DeliveryConsumer startConsumer(String id, double dropRate, Map<String, ?> overrides) {
+        return startConsumer(id, dropRate, overrides, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** The same, its meters in {@code meters} (a test serving them to Prometheus). */
+    DeliveryConsumer startConsumer(String id, double dropRate, Map<String, ?> overrides,
+                                   io.micrometer.core.instrument.MeterRegistry meters) {
         SimulatedDevices devices = SimulatedDevices.builder()
                 .latency(Duration.ZERO, Duration.ZERO)
                 .dropRate(dropRate)
@@ -108,7 +114,7 @@ final class RecordingPipeline implements AutoCloseable {
                     receivedInOrder.add(key);
                 })
                 .build();
-        return pipeline.startConsumer(id, devices, overrides);
+        return pipeline.startConsumer(id, devices, overrides, meters);
     }
 
     /**

@@ -13,6 +13,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import dev.courier.metrics.CourierMeters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * delivery consumers de-duplicate by (messageId, recipientId). See {@link CourierProducerConfig} for the
  * producer settings and why.
  */
-public final class CourierProducer implements AutoCloseable {
+public final class CourierProducer implements AutoCloseable, MeterBinder {
 
     private static final Logger log = LoggerFactory.getLogger(CourierProducer.class);
 
@@ -46,6 +51,8 @@ public final class CourierProducer implements AutoCloseable {
     private final MessageIds ids;
     private final Clock clock;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Counter published;
+    private KafkaClientMetrics clientMetrics;
 
     /** Connects to Kafka and the schema registry named in {@code config}. */
     public CourierProducer(CourierProducerConfig config) {
@@ -120,6 +127,10 @@ public final class CourierProducer implements AutoCloseable {
                         result.completeExceptionally(new SendFailedException(messageId, recipient, error));
                         return;
                     }
+                    Counter counter = published;
+                    if (counter != null) {
+                        counter.increment();
+                    }
                     placements[slot] = new SendReceipt.Placement(recipient, metadata.partition(), metadata.offset());
                     if (outstanding.decrementAndGet() == 0) {
                         result.complete(new SendReceipt(messageId, List.of(placements)));
@@ -136,6 +147,19 @@ public final class CourierProducer implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Counts every send event Kafka acknowledges as {@link CourierMeters#PUBLISHED} in {@code registry}, and binds
+     * the Kafka producer's own metrics there.
+     */
+    @Override
+    public synchronized void bindTo(MeterRegistry registry) {
+        published = Counter.builder(CourierMeters.PUBLISHED.name())
+                .description(CourierMeters.PUBLISHED.description())
+                .register(registry);
+        clientMetrics = new KafkaClientMetrics(producer);
+        clientMetrics.bindTo(registry);
+    }
+
     /** Sends everything buffered now, and waits for it. */
     public void flush() {
         producer.flush();
@@ -150,6 +174,11 @@ public final class CourierProducer implements AutoCloseable {
     public void close(Duration timeout) {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        synchronized (this) {
+            if (clientMetrics != null) {
+                clientMetrics.close();
+            }
         }
         try {
             producer.close(timeout);

@@ -2,7 +2,11 @@ package dev.courier.registry;
 
 import dev.courier.registry.RegistryApi.Request;
 import dev.courier.registry.RegistryApi.Response;
+import dev.courier.metrics.CourierMeters;
+import dev.courier.metrics.CourierMetrics;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -53,7 +57,7 @@ final class RegistryHttp implements AutoCloseable {
 
     private final Javalin app;
 
-    RegistryHttp(RegistryApi api, String host, int port, Limits limits) {
+    RegistryHttp(RegistryApi api, String host, int port, Limits limits, CourierMetrics metrics) {
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.compressionStrategy = CompressionStrategy.NONE;
@@ -63,10 +67,11 @@ final class RegistryHttp implements AutoCloseable {
                 server.setHandler(admission(limits));
                 server.setErrorHandler(new ConfluentErrorHandler());
             });
+            metrics.serveOn(config);
             for (HandlerType method : HandlerType.values()) {
                 if (method.isHttpMethod()) {
-                    config.routes.addHttpHandler(method, "/", ctx -> serve(api, limits.maxRequestBytes(), ctx));
-                    config.routes.addHttpHandler(method, "/*", ctx -> serve(api, limits.maxRequestBytes(), ctx));
+                    config.routes.addHttpHandler(method, "/", ctx -> serve(api, limits.maxRequestBytes(), ctx, metrics));
+                    config.routes.addHttpHandler(method, "/*", ctx -> serve(api, limits.maxRequestBytes(), ctx, metrics));
                 }
             }
         });
@@ -106,12 +111,15 @@ final class RegistryHttp implements AutoCloseable {
         return app.port();
     }
 
-    private static void serve(RegistryApi api, long maxRequestBytes, Context ctx) {
+    private static void serve(RegistryApi api, long maxRequestBytes, Context ctx, CourierMetrics metrics) {
+        long started = System.nanoTime();
         HttpServletRequest http = ctx.req();
+        List<String> segments = List.of();
         Response response;
         try {
+            segments = segments(http.getRequestURI());
             String body = body(http, maxRequestBytes);
-            response = api.handle(new Request(http.getMethod().toUpperCase(), segments(http.getRequestURI()),
+            response = api.handle(new Request(http.getMethod().toUpperCase(), segments,
                     query(http.getQueryString()), body));
         } catch (RegistryError e) {
             response = Response.error(e);
@@ -123,6 +131,13 @@ final class RegistryHttp implements AutoCloseable {
             response = Response.error(500, 500, "Internal Server Error");
         }
         ctx.status(response.status()).contentType(RegistryApi.CONTENT_TYPE).result(response.body());
+        Timer.builder(CourierMeters.REGISTRY_REQUESTS.name())
+                .description(CourierMeters.REGISTRY_REQUESTS.description())
+                .tag("method", http.getMethod().toUpperCase())
+                .tag("route", RegistryRoutes.template(segments))
+                .tag("status", Integer.toString(response.status()))
+                .register(metrics.registry())
+                .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     }
 
     /** The body as text; 413 without reading it when declared too large, or as soon as it grows too large. */

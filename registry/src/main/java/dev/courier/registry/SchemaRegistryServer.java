@@ -1,5 +1,6 @@
 package dev.courier.registry;
 
+import dev.courier.metrics.CourierMetrics;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,6 +33,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final Duration requestTimeout;
     private final RegistryHttp.Limits limits;
     private final Supplier<SchemaLog> schemaLog;
+    private CourierMetrics metrics;
     private SchemaStore store;
     private RegistryHttp http;
 
@@ -58,7 +60,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
         try {
             store = new SchemaStore(schemaLog.get(), requestTimeout);
-            http = new RegistryHttp(new RegistryApi(store), host, configuredPort, limits);
+            metrics = new CourierMetrics("registry");
+            http = new RegistryHttp(new RegistryApi(store), host, configuredPort, limits, metrics);
             http.start();
             store.start();
         } catch (RuntimeException e) {
@@ -92,6 +95,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
         if (store != null) {
             store.close();
             store = null;
+        }
+        if (metrics != null) {
+            metrics.close();
+            metrics = null;
         }
     }
 

@@ -1,18 +1,23 @@
 package dev.courier.streams;
 
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.registry.SchemaRegistryException;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.state.HostInfo;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,18 +35,26 @@ public final class DeliveryTracker implements AutoCloseable {
     private final KafkaStreams streams;
     private final TrackerHttpApi http;
     private final TrackerAnnouncer announcer;
+    private final CourierMetrics metrics;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tracker-metrics-refresh");
+        t.setDaemon(true);
+        return t;
+    });
 
     public DeliveryTracker(TrackerConfig config) {
         log.info("delivery tracker configuration: {}", config.values());
         this.config = config;
         this.registry = SchemaRegistryClients.fromUrl(config.registryUrl());
-        Topology topology = TrackerTopology.build(config, registry);
+        this.metrics = new CourierMetrics("tracker");
+        Topology topology = TrackerTopology.build(config, registry, metrics.registry());
         log.info("delivery tracker topology:\n{}", topology.describe());
         Properties props = config.streamsProperties();
         int port = config.getInt(TrackerConfig.HTTP_PORT_CONFIG);
         if (port >= 0) {
             // Listen first, so that a free port (0) is known before Kafka Streams is told where this instance is.
-            this.http = new TrackerHttpApi(port);
+            this.http = new TrackerHttpApi(port, metrics);
             HostInfo self = new HostInfo(config.getString(TrackerConfig.HTTP_HOST_CONFIG), http.port());
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
             this.streams = new KafkaStreams(topology, props);
@@ -63,6 +76,9 @@ public final class DeliveryTracker implements AutoCloseable {
             log.error("tracker stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        this.streamsMetrics = new KafkaStreamsMetrics(streams, List.of(), metricsRefresh,
+                CourierMetrics.KAFKA_METRICS_REFRESH);
+        streamsMetrics.bindTo(metrics.registry());
         streams.setStateListener((now, before) -> log.info("tracker state {} -> {}", before, now));
     }
 
@@ -125,6 +141,14 @@ public final class DeliveryTracker implements AutoCloseable {
             http.close();
         }
         registry.close();
+        streamsMetrics.close();
+        metricsRefresh.shutdownNow();
+        metrics.close();
+    }
+
+    /** This tracker's Prometheus registry ({@code /metrics} on its HTTP API). */
+    public CourierMetrics metrics() {
+        return metrics;
     }
 
 }

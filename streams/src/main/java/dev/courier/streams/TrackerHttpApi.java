@@ -1,5 +1,6 @@
 package dev.courier.streams;
 
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.schemas.RedeliverRequest;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -15,7 +16,8 @@ import org.apache.kafka.streams.state.HostInfo;
  * A tracker instance's HTTP API: {@code GET /v1/messages/{messageId}} (the status lookup) and
  * {@code GET /v1/pending} (counts for `courier redeliver`), both answered for every partition
  * ({@code ?scope=local}: this instance's partitions only, which is how instances ask each other), and
- * {@code GET /health} (200 while the tracker runs or rebalances, 503 otherwise).
+ * {@code GET /health} (200 while the tracker runs or rebalances, 503 otherwise), and {@code GET /metrics}
+ * (Prometheus).
  */
 final class TrackerHttpApi implements AutoCloseable {
 
@@ -24,9 +26,10 @@ final class TrackerHttpApi implements AutoCloseable {
     private volatile StatusLookup lookup;
 
     /** Starts listening on {@code port} (0: a free one) before the tracker exists, so it can announce the port. */
-    TrackerHttpApi(int port) {
+    TrackerHttpApi(int port, CourierMetrics metrics) {
         this.server = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
+            metrics.serveOn(config);
             config.routes.get("/v1/messages/{messageId}", this::message);
             config.routes.get("/v1/pending", this::pending);
             config.routes.get("/health", this::health);

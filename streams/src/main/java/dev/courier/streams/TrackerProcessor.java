@@ -102,6 +102,8 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
 
     private static final Logger log = LoggerFactory.getLogger(TrackerProcessor.class);
     private static final byte[] PRESENT = {1};
+    /** How often the pending gauges are refreshed ({@link #scanPending}). */
+    static final Duration PENDING_SCAN_INTERVAL = Duration.ofSeconds(5);
 
     private final CourierTopics topics;
     private final RedeliveryPolicy policy;
@@ -119,6 +121,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
     private final NotFoundGrace notFoundGrace;
     private final SplittableRandom random = new SplittableRandom();
     private final TrackerConfig config;
+    private final TrackerMeters meters;
 
     private ProcessorContext<String, SpecificRecord> context;
     private ReemitBudget budget;
@@ -137,8 +140,9 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
      */
     TrackerProcessor(TrackerConfig config, CourierTopics topics, Deserializer<SendEvent> sendDeserializer,
                      Deserializer<SpecificRecord> ackDeserializer, Deserializer<RedeliverRequest> commandDeserializer,
-                     NotFoundGrace notFoundGrace) {
+                     NotFoundGrace notFoundGrace, TrackerMeters meters) {
         this.config = config;
+        this.meters = meters;
         this.notFoundGrace = notFoundGrace;
         this.topics = topics;
         this.policy = config.redeliveryPolicy();
@@ -175,9 +179,11 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         }
         this.budget = config.reemitBudget(context.currentSystemTimeMs());
         this.outage = config.outageDetector();
-        this.metrics = new TrackerMetrics(context.metrics(), context.taskId().toString());
+        this.metrics = new TrackerMetrics(context.metrics(), context.taskId().toString(), meters);
         rebuildDeadlineIndex();
         context.schedule(Duration.ofMillis(punctuateIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::onTick);
+        scanPending(context.currentSystemTimeMs());
+        context.schedule(PENDING_SCAN_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::scanPending);
     }
 
     /**
@@ -199,6 +205,26 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         log.info("task {}: deadline and queue indexes rebuilt from the pending store ({} deliveries; {} local entries "
                 + "dropped); consumers have read partition {} through offset {}", context.taskId(), indexed, dropped,
                 partition, progress.committedThrough());
+    }
+
+    /**
+     * Counts the task's pending deliveries (early acks aside) and finds the oldest one's sentAt, for the
+     * {@code courier.pending} gauges: one scan of the pending store every {@link #PENDING_SCAN_INTERVAL}, which holds
+     * only what was read and not delivered (with send tracking, also what is queued).
+     */
+    private void scanPending(long now) {
+        long count = 0;
+        long oldest = Long.MAX_VALUE;
+        try (KeyValueIterator<String, PendingDelivery> it = pending.all()) {
+            while (it.hasNext()) {
+                SendEvent event = it.next().value.getEvent();
+                if (event != null) {
+                    count++;
+                    oldest = Math.min(oldest, event.getSentAt().toEpochMilli());
+                }
+            }
+        }
+        metrics.pendingScanned(count, oldest, now);
     }
 
     private static int clear(KeyValueStore<Bytes, byte[]> store) {
@@ -764,6 +790,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
                 .build();
         context.forward(new Record<String, SpecificRecord>(event.getRecipientId(), letter, timestamp),
                 TrackerTopology.DEAD_LETTER_SINK);
+        metrics.deadLettered(reasonCode);
         publishStatus(event, DeliveryState.DEAD_LETTERED, attempts, now, null, null, reasonCode, timestamp);
         log.info("dead-lettered messageId={} recipient={} reason={} attempts={}", event.getMessageId(),
                 event.getRecipientId(), reasonCode, attempts);
@@ -793,6 +820,7 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         context.forward(new Record<String, SpecificRecord>(record.key(), DeadLetterSize.fit(letter, null,
                         record.value(), reasonText, DeadLetterSize.DEFAULT_MAX_REQUEST_BYTES), record.timestamp()),
                 TrackerTopology.DEAD_LETTER_SINK);
+        metrics.deadLettered(reasonCode);
         log.warn("dead-lettered unprocessable record topic={} partition={} offset={} reason={}: {}",
                 source.topic(), source.partition(), source.offset(), reasonCode, reasonText);
     }

@@ -10,6 +10,8 @@ import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.serde.CourierSerdes;
 import dev.courier.schemas.serde.NotFoundGrace;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -64,6 +66,11 @@ public final class TrackerTopology {
     }
 
     public static Topology build(TrackerConfig config, SchemaRegistryClient registry) {
+        return build(config, registry, new SimpleMeterRegistry());
+    }
+
+    /** The topology, its tasks' {@link TrackerMetrics} bound to {@code meters} ({@code CourierMeters}' names). */
+    public static Topology build(TrackerConfig config, SchemaRegistryClient registry, MeterRegistry meters) {
         CourierTopics topics = config.topics();
         Serde<String> keys = Serdes.String();
         Serde<SendEvent> sendSerde = CourierSerdes.value(SendEvent.class, registry);
@@ -81,9 +88,10 @@ public final class TrackerTopology {
             topology.addSource(SEND_SOURCE, keys.deserializer(), Serdes.ByteArray().deserializer(), topics.send());
         }
         NotFoundGrace notFoundGrace = new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS);
+        TrackerMeters trackerMeters = new TrackerMeters(meters);
         topology.addProcessor(TRACKER_PROCESSOR,
                 () -> new TrackerProcessor(config, topics, sendSerde.deserializer(), ackSerde.deserializer(),
-                        CourierSerdes.value(RedeliverRequest.class, registry).deserializer(), notFoundGrace),
+                        CourierSerdes.value(RedeliverRequest.class, registry).deserializer(), notFoundGrace, trackerMeters),
                 sendTracking ? new String[] {SEND_SOURCE, ACK_SOURCE, COMMAND_SOURCE} : new String[] {ACK_SOURCE, COMMAND_SOURCE});
         // Caching matters: a delivery sent and acknowledged within one commit interval is a put then a
         // delete in the cache, and never reaches the changelog.

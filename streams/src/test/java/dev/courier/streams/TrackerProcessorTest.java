@@ -111,7 +111,7 @@ class TrackerProcessorTest {
                 CourierSerdes.value(SendEvent.class, registry).deserializer(),
                 CourierSerdes.ackValue(registry).deserializer(),
                 CourierSerdes.value(RedeliverRequest.class, registry).deserializer(),
-                new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS));
+                new NotFoundGrace(NotFoundGrace.DEFAULT_GRACE_MS), new TrackerMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
         processor.init(context);
         return processor;
     }

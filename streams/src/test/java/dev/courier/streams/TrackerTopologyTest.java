@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.metrics.CourierMeters;
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.CourierTopics;
@@ -24,6 +25,7 @@ import dev.courier.schemas.registry.SchemaRegistryException;
 import dev.courier.schemas.serde.AvroLimits;
 import dev.courier.schemas.serde.CourierSerdes;
 import dev.courier.schemas.serde.NotFoundGrace;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -68,6 +70,7 @@ class TrackerTopologyTest {
 
     @TempDir
     Path stateDir;
+    private SimpleMeterRegistry meters;
 
     private final CourierTopics topics = CourierTopics.defaults();
     private TopologyTestDriver driver;
@@ -114,7 +117,8 @@ class TrackerTopologyTest {
         TrackerConfig config = new TrackerConfig(props);
         registry = SchemaRegistryClients.fromUrl(config.registryUrl());
         Properties streamsProps = config.streamsProperties();
-        driver = new TopologyTestDriver(TrackerTopology.build(config, registry), streamsProps, START);
+        meters = new SimpleMeterRegistry();
+        driver = new TopologyTestDriver(TrackerTopology.build(config, registry, meters), streamsProps, START);
 
         var keys = new StringSerializer();
         sends = driver.createInputTopic(topics.send(), keys, CourierSerdes.value(SendEvent.class, registry).serializer());
@@ -484,6 +488,31 @@ class TrackerTopologyTest {
         assertTrue(reemitted().isEmpty(), "attempt 2 waits twice as long as attempt 1");
         advance(200);
         assertEquals(3, reemitted().get(0).getAttempt());
+    }
+
+    @Test
+    void reemitsDeadLettersByReasonAndPendingDeliveriesAreCourierMetersOfTheTask() {
+        send("m1", "alice");
+        readAll();
+        advance(TrackerProcessor.PENDING_SCAN_INTERVAL.toMillis());
+        assertEquals(1.0, meters.get(CourierMeters.PENDING.name()).tag(CourierMeters.TAG_TASK, "0_0").gauge().value());
+        assertTrue(meters.get(CourierMeters.OLDEST_PENDING_AGE.name()).gauge().value() >= 4.0,
+                "the pending delivery was sent at least 4 s ago");
+
+        advance(ACK_TIMEOUT + 10);         // attempt 2
+        readBackAndRead();
+        advance(2 * ACK_TIMEOUT + 10);     // attempt 3 (the last)
+        readBackAndRead();
+        advance(4 * ACK_TIMEOUT + 10);     // attempt 3's deadline: give up
+        assertEquals("MAX_ATTEMPTS", deadLetters.readValue().getReasonCode());
+
+        assertEquals(2.0, meters.get(CourierMeters.REEMITTED.name()).tag(CourierMeters.TAG_TASK, "0_0")
+                .functionCounter().count());
+        assertEquals(1.0, meters.get(CourierMeters.DEAD_LETTERED.name()).tag(CourierMeters.TAG_REASON, "MAX_ATTEMPTS")
+                .functionCounter().count());
+        advance(TrackerProcessor.PENDING_SCAN_INTERVAL.toMillis());
+        assertEquals(0.0, meters.get(CourierMeters.PENDING.name()).gauge().value(), "nothing pending after the dead letter");
+        assertEquals(0.0, meters.get(CourierMeters.OLDEST_PENDING_AGE.name()).gauge().value());
     }
 
     @Test
