@@ -90,7 +90,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
     /** Connects to Kafka and the registry named in {@code config}; call {@link #run()} to start. */
     public DeliveryConsumer(DeliveryConsumerConfig config, Deliverer deliverer) {
-        this(config, deliverer, SchemaRegistryClients.fromUrl(config.schemaRegistryUrl()), true,
+        this(config, deliverer, SchemaRegistryClients.fromConfigs(config.originals()), true,
                 new KafkaConsumer<>(config.groupConsumerProps()),
                 () -> new KafkaProducer<>(config.transactionalProducerProps()),
                 () -> new KafkaConsumer<>(config.ledgerReaderProps()),

@@ -23,7 +23,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Connects and starts listening. */
     public Gateway(GatewayConfig config) {
-        this.registry = SchemaRegistryClients.fromUrl(config.schemaRegistryUrl());
+        this.registry = SchemaRegistryClients.fromConfigs(config.originals());
         this.producer = new CourierProducer(config.producerConfig());
         this.keys = new IdempotencyLog(config.topics().idempotency(), config.clientProps(), registry, config.kafkaTimeout());
         this.api = new GatewayHttpApi(config.port(), config.maxPayloadBytes(),

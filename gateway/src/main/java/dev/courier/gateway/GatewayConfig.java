@@ -2,6 +2,7 @@ package dev.courier.gateway;
 
 import dev.courier.producer.CourierProducerConfig;
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.registry.RegistryClientSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -80,6 +81,7 @@ public class GatewayConfig extends AbstractConfig {
         for (String key : CourierProducerConfig.CONFIG_DEF.names()) {
             props.put(key, get(key));
         }
+        props.putAll(RegistryClientSettings.securityEntries(originals())); // registry credentials and trust store
         return new CourierProducerConfig(props);
     }
 

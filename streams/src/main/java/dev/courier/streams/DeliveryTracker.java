@@ -34,7 +34,7 @@ public final class DeliveryTracker implements AutoCloseable {
     public DeliveryTracker(TrackerConfig config) {
         log.info("delivery tracker configuration: {}", config.values());
         this.config = config;
-        this.registry = SchemaRegistryClients.fromUrl(config.registryUrl());
+        this.registry = SchemaRegistryClients.fromConfigs(config.originals());
         Topology topology = TrackerTopology.build(config, registry);
         log.info("delivery tracker topology:\n{}", topology.describe());
         Properties props = config.streamsProperties();
