@@ -1,6 +1,7 @@
 package dev.courier.cli;
 
 import dev.courier.bench.UnreadReemits;
+import dev.courier.deploy.ClusterSecurity;
 import dev.courier.deploy.LocalCluster;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.CourierProducerConfig;
@@ -19,6 +20,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -97,6 +99,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout-s", defaultValue = "600", description = "Give up waiting for deliveries after this long (default: ${DEFAULT-VALUE}).")
     long timeoutS;
 
+    @Option(names = "--secure", description = "Run the pipeline in secure mode: SASL_SSL (SCRAM-SHA-512 over TLS), ACLs "
+            + "with a principal per component, the registry over HTTPS with basic auth (see `courier cluster start --secure`).")
+    boolean secure;
+
     @Option(names = "--dir", defaultValue = "work/demo", description = "Work directory; each run gets a fresh subdirectory (default: ${DEFAULT-VALUE}).")
     Path baseDir;
 
@@ -113,9 +119,10 @@ public final class DemoCommand implements Callable<Integer> {
         ExecutorService background = Executors.newCachedThreadPool();
         LocalPipeline.Settings settings = new LocalPipeline.Settings(partitions, trackerCount, consumerCount,
                 ackTimeoutMs, dropRate, deviceLatencyMs, Map.of());
-        try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, progress);
-             SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
-             DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, topics)) {
+        try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, secure, progress);
+             SchemaRegistryClient registry = SchemaRegistryClients.fromConfigs(registryConfigs(pipeline, ClusterSecurity.ADMIN));
+             DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(),
+                     pipeline.kafkaSecurity(ClusterSecurity.ADMIN), registry, topics)) {
             background.submit(observer);
             FaultLog faultLog = new FaultLog(started);
             Map<String, Long> ledger = new ConcurrentHashMap<>();
@@ -123,8 +130,7 @@ public final class DemoCommand implements Callable<Integer> {
             ChaosPlan plan = new ChaosPlan(faults, new FaultInjector(pipeline, faultLog, progress));
             TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
             long sendStart = System.currentTimeMillis();
-            publish(pipeline.bootstrapServers(), pipeline.registryUrl(), ledger, sendFailed, plan, background,
-                    progress, observer);
+            publish(pipeline, ledger, sendFailed, plan, background, progress, observer);
             progress.say(String.format("published %d messages in %.1f s; waiting for deliveries...",
                     messages, (System.currentTimeMillis() - sendStart) / 1000.0));
             boolean settled = awaitSettled(ledger, observer, progress, plan, started);
@@ -153,12 +159,21 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void publish(String bootstrap, String registryUrl, Map<String, Long> ledger, AtomicLong sendFailed,
+    /** The registry URL and {@code principal}'s registry credentials (secure mode), as client configs. */
+    private static Map<String, Object> registryConfigs(LocalPipeline pipeline, String principal) {
+        Map<String, Object> configs = new HashMap<>(pipeline.registrySecurity(principal));
+        configs.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, pipeline.registryUrl());
+        return configs;
+    }
+
+    private void publish(LocalPipeline pipeline, Map<String, Long> ledger, AtomicLong sendFailed,
                          ChaosPlan plan, ExecutorService background, Progress progress, DeliveryObserver observer)
             throws InterruptedException {
-        CourierProducerConfig config = new CourierProducerConfig(Map.of(
-                CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl));
+        Map<String, Object> props = registryConfigs(pipeline, ClusterSecurity.PRODUCER);
+        props.put(CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers());
+        pipeline.kafkaSecurity(ClusterSecurity.PRODUCER)
+                .forEach((key, value) -> props.put(CourierProducerConfig.PRODUCER_PREFIX + key, value));
+        CourierProducerConfig config = new CourierProducerConfig(props);
         Semaphore inFlight = new Semaphore(5_000);
         long[] seqByConversation = new long[recipients];
         try (CourierProducer producer = new CourierProducer(config)) {

@@ -1,6 +1,8 @@
 package dev.courier.cli;
 
+import dev.courier.deploy.ClusterSecurity;
 import dev.courier.deploy.LocalCluster;
+import dev.courier.registry.RegistrySecurity;
 import dev.courier.registry.SchemaRegistryServer;
 import dev.courier.schemas.CourierTopics;
 import java.io.IOException;
@@ -18,7 +20,9 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
  * The whole pipeline on this machine, as {@code courier demo} and {@code courier chaos} run it: a 3-node
  * KRaft cluster with Courier's topics, the schema registry (in this JVM), and trackers and delivery
  * consumers each in its own JVM, so that killing one is a real SIGKILL. Everything lives under one
- * directory: cluster data, process logs, and each consumer's hand log (what it gave the devices).
+ * directory: cluster data, process logs, and each consumer's hand log (what it gave the devices). In secure mode
+ * ({@code demo --secure}) the cluster is SASL_SSL with ACLs, the registry HTTPS with basic auth, and each component
+ * connects as its own principal ({@link ClusterSecurity}): child JVMs get their {@code --command-config}.
  */
 final class LocalPipeline implements AutoCloseable {
 
@@ -34,13 +38,18 @@ final class LocalPipeline implements AutoCloseable {
     private final List<ChildJvm> consumers = new ArrayList<>();
     private SchemaRegistryServer registry;
 
-    private LocalPipeline(Path dir) {
+    private LocalPipeline(Path dir, boolean secure) {
         this.dir = dir;
-        this.cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).build();
+        this.cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).secure(secure).build();
     }
 
     static LocalPipeline start(Path dir, Settings settings, Progress progress) throws Exception {
-        LocalPipeline pipeline = new LocalPipeline(dir);
+        return start(dir, settings, false, progress);
+    }
+
+    /** @param secure SASL_SSL, ACLs and an HTTPS registry with basic auth, a principal per component */
+    static LocalPipeline start(Path dir, Settings settings, boolean secure, Progress progress) throws Exception {
+        LocalPipeline pipeline = new LocalPipeline(dir, secure);
         try {
             pipeline.startAll(settings, progress);
             return pipeline;
@@ -55,7 +64,15 @@ final class LocalPipeline implements AutoCloseable {
         cluster.start();
         cluster.createTopics(topics.specs(s.partitions()));
         progress.say("cluster up: " + cluster.bootstrapServers());
-        registry = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(0).build();
+        SchemaRegistryServer.Builder registryBuilder = SchemaRegistryServer.builder()
+                .bootstrapServers(cluster.bootstrapServers()).port(0);
+        if (cluster.isSecure()) {
+            cluster.grantAcls(topics);
+            progress.say("secure: SASL_SSL, ACLs per component; client configs in " + cluster.security().clientsDir());
+            registryBuilder.clientProperties(kafkaSecurity(ClusterSecurity.REGISTRY))
+                    .security(RegistrySecurity.fromProperties(cluster.security().registryServerProperties()));
+        }
+        registry = registryBuilder.build();
         registry.start();
         progress.say("schema registry: " + registry.url());
         for (int i = 0; i < s.trackers(); i++) {
@@ -63,15 +80,18 @@ final class LocalPipeline implements AutoCloseable {
                     "tracker", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registry.url(),
                     "--state-dir", dir.resolve("tracker-" + i + "-state").toString(),
                     "--ack-timeout-ms", String.valueOf(s.ackTimeoutMs())));
+            args.addAll(commandConfig(ClusterSecurity.TRACKER));
             s.trackerProperties().forEach((k, v) -> args.addAll(List.of("--property", k + "=" + v)));
             trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", args));
         }
         for (int i = 0; i < s.consumers(); i++) {
-            consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", List.of(
+            List<String> args = new ArrayList<>(List.of(
                     "consumer", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registry.url(),
                     "--consumer-id", "consumer-" + i, "--drop-rate", String.valueOf(s.dropRate()),
                     "--latency-ms", String.valueOf(s.deviceLatencyMs()),
-                    "--hand-log", handLog(i).toString())));
+                    "--hand-log", handLog(i).toString()));
+            args.addAll(commandConfig(ClusterSecurity.CONSUMER));
+            consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", args));
         }
         progress.say("waiting for " + s.trackers() + " trackers and " + s.consumers() + " consumers to join...");
         awaitGroup("courier-tracker", s.trackers());
@@ -96,6 +116,23 @@ final class LocalPipeline implements AutoCloseable {
 
     String registryUrl() {
         return registry.url();
+    }
+
+    /** Kafka client security settings of {@code principal} (a {@link ClusterSecurity} name); empty in plaintext. */
+    Map<String, String> kafkaSecurity(String principal) {
+        return cluster.isSecure() ? cluster.security().kafkaProperties(principal) : Map.of();
+    }
+
+    /** Registry client credentials and trust store of {@code principal}; empty in plaintext. */
+    Map<String, String> registrySecurity(String principal) {
+        return cluster.isSecure() ? cluster.security().registryClientProperties(principal) : Map.of();
+    }
+
+    /** {@code --command-config <principal's file>} for a child JVM's command line; nothing in plaintext. */
+    private List<String> commandConfig(String principal) {
+        return cluster.isSecure()
+                ? List.of("--command-config", cluster.security().clientConfig(principal).toString())
+                : List.of();
     }
 
     List<ChildJvm> trackers() {
