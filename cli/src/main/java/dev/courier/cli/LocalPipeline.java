@@ -7,6 +7,7 @@ import dev.courier.registry.SchemaRegistryServer;
 import dev.courier.schemas.CourierTopics;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,9 @@ final class LocalPipeline implements AutoCloseable {
 
     private LocalPipeline(Path dir, boolean secure) {
         this.dir = dir;
-        this.cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).secure(secure).build();
+        // A busy 2-core machine may need minutes to bring 3 TLS nodes up; the bound only limits a real failure.
+        this.cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).secure(secure)
+                .readyTimeout(Duration.ofMinutes(5)).build();
     }
 
     static LocalPipeline start(Path dir, Settings settings, Progress progress) throws Exception {
