@@ -56,7 +56,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Secure mode on real brokers: a 1-node cluster of its own started with {@code secure(true)} (SASL_SSL, SCRAM-SHA-512,
@@ -69,9 +68,6 @@ class SecureModeIT {
 
     private static final CourierTopics TOPICS = CourierTopics.defaults();
 
-    @TempDir
-    Path workDir;
-
     private LocalCluster cluster;
     private ClusterSecurity security;
     private SchemaRegistryServer registry;
@@ -79,7 +75,8 @@ class SecureModeIT {
 
     @BeforeAll
     void startASecureClusterAndRegistry() {
-        cluster = LocalCluster.builder().nodes(1).workDir(workDir.resolve("cluster")).brokerHeap("384m").secure(true).build();
+        Path dir = Path.of("target", "it-secure-cluster-" + ProcessHandle.current().pid());
+        cluster = LocalCluster.builder().nodes(1).workDir(dir).brokerHeap("384m").secure(true).build();
         cluster.start();
         cluster.createTopics(TOPICS.specs(2));
         cluster.grantAcls(TOPICS);
