@@ -128,14 +128,27 @@ class SecureModeIT {
         assertEquals(deadLettersBefore, endOffsets(TOPICS.deadLetter()));
     }
 
+    /**
+     * A Kafka client cannot tell a TLS listener it speaks plaintext to from a broker that is down (it times out); the
+     * broker says it clearly in its log: the refusal is asserted there.
+     */
     @Test
-    void aPlaintextClientGetsNoMetadataAndWritesNothing() throws Exception {
+    void aPlaintextClientIsRefusedAtTheTlsHandshakeAndWritesNothing() throws Exception {
         Map<String, Long> before = endOffsets(TOPICS.send());
+        long handshakeFailuresBefore = brokerLogLines("(SSL handshake failed)");
 
         Throwable refused = sendRaw(Map.of(), TOPICS.send());
 
         assertInstanceOf(TimeoutException.class, refused, "refused as: " + refused);
+        await("the broker logged the refused TLS handshake").atMost(Duration.ofSeconds(30))
+                .until(() -> brokerLogLines("(SSL handshake failed)") > handshakeFailuresBefore);
         assertEquals(before, endOffsets(TOPICS.send()));
+    }
+
+    private long brokerLogLines(String containing) throws java.io.IOException {
+        try (var lines = Files.lines(cluster.workDir().resolve("node-0").resolve("logs").resolve("server.log"))) {
+            return lines.filter(line -> line.contains("Failed authentication") && line.contains(containing)).count();
+        }
     }
 
     @Test
