@@ -30,13 +30,6 @@ public final class BenchChart {
     private BenchChart() {
     }
 
-    /** {@code report.json} → {@code report.png}, in the same directory. */
-    public static Path pngNextTo(Path report) {
-        String name = report.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return report.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".png");
-    }
-
     public static void write(BenchReport report, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage image = new BufferedImage(WIDTH, 2 * HEIGHT, BufferedImage.TYPE_INT_RGB);

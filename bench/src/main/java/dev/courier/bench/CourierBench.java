@@ -1,6 +1,12 @@
 package dev.courier.bench;
 
 import dev.courier.deploy.LocalCluster;
+import dev.courier.harness.CourierOffsets;
+import dev.courier.harness.CourierPipeline;
+import dev.courier.harness.EndOffsets;
+import dev.courier.harness.Pipeline;
+import dev.courier.harness.RecordsWritten;
+import dev.courier.harness.UnreadReemits;
 import dev.courier.schemas.CourierTopics;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

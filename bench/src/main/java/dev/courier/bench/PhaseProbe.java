@@ -1,5 +1,6 @@
 package dev.courier.bench;
 
+import dev.courier.harness.Pipeline;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -56,7 +57,7 @@ public final class PhaseProbe {
     }
 
     /** The probe the consumer threads report to; switched between phases. */
-    public static final class Slot {
+    public static final class Slot implements Pipeline.DeliveryListener {
         private final AtomicReference<PhaseProbe> current = new AtomicReference<>();
 
         public PhaseProbe current() {
@@ -68,6 +69,7 @@ public final class PhaseProbe {
         }
 
         /** Reports a delivery to the current probe, if any. */
+        @Override
         public void delivered(int partition, byte[] payload) {
             PhaseProbe probe = current.get();
             if (probe != null) {

@@ -1,5 +1,6 @@
 package dev.courier.bench;
 
+import dev.courier.harness.Pipeline;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,8 @@
 package dev.courier.bench;
 
+import dev.courier.harness.BenchTopics;
+import dev.courier.harness.Pipeline;
+import dev.courier.harness.Workers;
 import dev.courier.producer.CourierProducerConfig;
 import java.time.Duration;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.courier.bench;
 
+import dev.courier.harness.UnreadReemits;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClients;

@@ -1,11 +1,12 @@
 package dev.courier.bench;
 
+import dev.courier.harness.Workers;
 import dev.courier.schemas.AckTopicValue;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
-import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.DeliveryState;
 import dev.courier.schemas.DeliveryStatus;
+import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import dev.courier.schemas.serde.CourierSerdes;
 import java.time.Duration;

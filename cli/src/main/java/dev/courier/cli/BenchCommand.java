@@ -4,6 +4,7 @@ import dev.courier.bench.BenchChart;
 import dev.courier.bench.BenchOptions;
 import dev.courier.bench.BenchReport;
 import dev.courier.bench.CourierBench;
+import dev.courier.harness.Charts;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,7 +51,7 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.println(result.table());
         if (report != null) {
             result.write(report);
-            Path png = BenchChart.pngNextTo(report);
+            Path png = Charts.pngNextTo(report, "");
             BenchChart.write(result, png);
             System.out.println("report: " + report.toAbsolutePath());
             System.out.println("chart:  " + png.toAbsolutePath());

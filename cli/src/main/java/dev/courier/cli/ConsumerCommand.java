@@ -1,8 +1,11 @@
 package dev.courier.cli;
 
+import dev.courier.consumer.Deliverer;
+import dev.courier.consumer.DelivererPlugin;
 import dev.courier.consumer.Delivery;
 import dev.courier.consumer.DeliveryConsumer;
 import dev.courier.consumer.DeliveryConsumerConfig;
+import dev.courier.consumer.DeliveryOutcome;
 import dev.courier.consumer.SimulatedDevices;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -11,18 +14,30 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code courier consumer}: runs one delivery consumer with the reference simulated-devices Deliverer. */
+/**
+ * {@code courier consumer}: runs one delivery consumer, handing messages to the application's Deliverer
+ * ({@code --deliverer CLASS --classpath app.jar}) or to the reference simulated devices.
+ */
 @Command(name = "consumer", mixinStandardHelpOptions = true,
-        description = {"Run a delivery consumer against an existing cluster, delivering to simulated devices.",
+        description = {"Run a delivery consumer against an existing cluster, delivering with your Deliverer",
+                "(--deliverer CLASS --classpath app.jar) or to simulated devices (the default).",
                 "Run several with the same --group to share the partitions; stop with Ctrl-C."})
 public final class ConsumerCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ConnectionOptions connection;
@@ -32,6 +47,17 @@ public final class ConsumerCommand implements Callable<Integer> {
 
     @Option(names = "--consumer-id", description = "Instance id, written to every ack (default: host-pid-random).")
     String consumerId;
+
+    @Option(names = "--deliverer", paramLabel = "CLASS",
+            description = "Your dev.courier.consumer.Deliverer implementation (public constructor taking Map<String, String> or none).")
+    String delivererClass;
+
+    @Option(names = "--classpath", paramLabel = "PATH", split = ":",
+            description = "Jars or class directories holding --deliverer and its dependencies, ':'-separated.")
+    List<Path> delivererClasspath = new ArrayList<>();
+
+    @Option(names = "--deliverer-property", paramLabel = "KEY=VALUE", description = "A setting handed to the Deliverer's constructor.")
+    Map<String, String> delivererProperties = new HashMap<>();
 
     @Option(names = {"--device-latency-ms", "--latency-ms"}, defaultValue = "1",
             description = "Simulated delivery latency per message, ms (default: ${DEFAULT-VALUE}); --latency-ms is the old name.")
@@ -66,13 +92,8 @@ public final class ConsumerCommand implements Callable<Integer> {
         TrackerCommand.putIfSet(props, DeliveryConsumerConfig.CONSUMER_ID_CONFIG, consumerId);
 
         OutputStream hands = handLog == null ? OutputStream.nullOutputStream() : new FileOutputStream(handLog.toFile(), true);
-        SimulatedDevices devices = SimulatedDevices.builder()
-                .latency(Duration.ofMillis(latencyMs), Duration.ZERO)
-                .dropRate(dropRate)
-                .offlineRate(offlineRate)
-                .onDelivered(d -> record(hands, d))
-                .build();
-        try (hands; DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), devices)) {
+        Deliverer deliverer = delivererClass == null ? simulatedDevices(hands) : applicationDeliverer(hands);
+        try (hands; DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), deliverer)) {
             Thread worker = new Thread(consumer, "delivery-consumer");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 consumer.close();
@@ -85,8 +106,44 @@ public final class ConsumerCommand implements Callable<Integer> {
             worker.start();
             System.err.println("delivery consumer running (group=" + group + ")");
             worker.join();
+        } finally {
+            if (deliverer instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
         }
         return 0;
+    }
+
+    private Deliverer simulatedDevices(OutputStream hands) {
+        if (!delivererProperties.isEmpty() || !delivererClasspath.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--classpath and --deliverer-property need --deliverer");
+        }
+        return SimulatedDevices.builder()
+                .latency(Duration.ofMillis(latencyMs), Duration.ZERO)
+                .dropRate(dropRate)
+                .offlineRate(offlineRate)
+                .onDelivered(d -> record(hands, d))
+                .build();
+    }
+
+    /** The application's Deliverer; a hand-log line for each delivery it reports delivered. */
+    private Deliverer applicationDeliverer(OutputStream hands) {
+        for (String simulated : List.of("--device-latency-ms", "--drop-rate", "--offline-rate")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(simulated)) {
+                throw new ParameterException(spec.commandLine(), simulated + " configures the simulated devices; it cannot be used with --deliverer");
+            }
+        }
+        Deliverer application = DelivererPlugin.load(delivererClass, delivererClasspath, delivererProperties);
+        if (handLog == null) {
+            return application;
+        }
+        return delivery -> {
+            DeliveryOutcome outcome = application.deliver(delivery);
+            if (outcome.kind() == DeliveryOutcome.Kind.DELIVERED || outcome.kind() == DeliveryOutcome.Kind.READ) {
+                record(hands, delivery);
+            }
+            return outcome;
+        };
     }
 
     /** One unbuffered write per delivery: what reached the devices survives a SIGKILL of this process. */

@@ -1,6 +1,5 @@
 package dev.courier.cli;
 
-import dev.courier.deploy.ClusterCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

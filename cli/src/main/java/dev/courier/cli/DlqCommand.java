@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.harness.Json;
 import dev.courier.operator.Connection;
 import dev.courier.operator.DeadLetterEntry;
 import dev.courier.operator.DeadLetterReader;
@@ -17,8 +18,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code courier dlq list|show|redrive}: the operator's view of the dead-letter topic, and the way back out. */

@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.harness.Json;
 import dev.courier.operator.RedeliverNow;
 import dev.courier.operator.Trackers;
 import java.io.PrintWriter;

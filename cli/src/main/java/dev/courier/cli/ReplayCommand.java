@@ -1,5 +1,7 @@
 package dev.courier.cli;
 
+import dev.courier.harness.Json;
+import dev.courier.harness.Progress;
 import dev.courier.operator.ReplayFilter;
 import dev.courier.operator.ReplayLoopGuard;
 import dev.courier.operator.ReplayOptions;
@@ -13,10 +15,10 @@ import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code courier replay}: send a range of send events again, dry run unless {@code --execute}. */
 @Command(name = "replay", mixinStandardHelpOptions = true,

@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.harness.Json;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.CourierProducerConfig;
 import dev.courier.producer.OutgoingMessage;

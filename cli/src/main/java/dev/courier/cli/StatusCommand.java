@@ -1,6 +1,7 @@
 package dev.courier.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.courier.harness.Json;
 import dev.courier.operator.MessageStatus;
 import dev.courier.operator.NotFoundException;
 import dev.courier.operator.Trackers;

@@ -1,6 +1,7 @@
 package dev.courier.cli;
 
 import dev.courier.deploy.TopicCreator;
+import dev.courier.harness.Json;
 import dev.courier.operator.EnvironmentUnavailableException;
 import dev.courier.schemas.CourierTopics;
 import java.io.PrintWriter;
@@ -14,8 +15,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code courier topics create}: Courier's topics on any cluster, not only a local one. */

@@ -104,6 +104,11 @@ public final class LocalCluster implements AutoCloseable {
         return new Builder();
     }
 
+    /** Whether {@code workDir} holds a cluster (its {@code cluster.json}), running or not. */
+    public static boolean existsIn(Path workDir) {
+        return Files.exists(ClusterState.file(workDir));
+    }
+
     /**
      * Re-opens a cluster started by another process (or another {@code LocalCluster}) from
      * {@code <workDir>/cluster.json}. Nodes found running are controlled by pid; {@link #start()} starts

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.courier.cli.Courier;
+import dev.courier.schemas.DeadLetterReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class ChaosIT {
         assertEquals(0, r.get("poison_not_dead_lettered").asLong());
         assertTrue(r.get("poison_records").asLong() > 0, "poison was injected");
         assertEquals(8, r.get("faults").size(), "leader twice, controller, freeze, majority, consumer, tracker, outage");
-        assertFalse(r.get("dead_lettered_by_reason").has("MAX_ATTEMPTS"), "nothing dead-lettered for an outage");
+        assertFalse(r.get("dead_lettered_by_reason").has(DeadLetterReason.MAX_ATTEMPTS.name()), "nothing dead-lettered for an outage");
         assertTrue(Files.exists(dir.resolve("chaos-timeline.png")), "the timeline picture is drawn");
     }
 }

@@ -4,8 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.courier.cli.ChildJvm;
+import dev.courier.cli.Courier;
 import dev.courier.consumer.DeliveryConsumer;
+import dev.courier.harness.ChildJvm;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
@@ -124,7 +125,8 @@ class PipelineIT {
             pipeline.startTracker(5_000);
             List<ChildJvm> consumers = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", List.of(
+                consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m",
+                        Courier.class.getName(), List.of(
                         "consumer", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                         "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", prefix,
                         "--group", prefix + "-delivery", "--consumer-id", "consumer-" + i,
@@ -179,7 +181,7 @@ class PipelineIT {
         String prefix = SharedCourier.prefixOf(topics);
         Path dir = Files.createTempDirectory("tracker-kill");
         try (InProcessPipeline pipeline = new InProcessPipeline("tracker-kill", topics);
-             ChildJvm tracker = ChildJvm.start("tracker", dir.resolve("tracker.log"), "384m", List.of(
+             ChildJvm tracker = ChildJvm.start("tracker", dir.resolve("tracker.log"), "384m", Courier.class.getName(), List.of(
                      "tracker", "--bootstrap-servers", SharedCourier.bootstrapServers(),
                      "--registry-url", SharedCourier.registryUrl(), "--topic-prefix", prefix,
                      "--application-id", prefix + "-tracker", "--state-dir", dir.resolve("state").toString(),

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.courier.cli.ChildJvm;
 import dev.courier.cli.Courier;
 import dev.courier.cli.ExitCodes;
+import dev.courier.harness.ChildJvm;
 import dev.courier.operator.ReplayCheckpoint;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.OutgoingMessage;
@@ -177,7 +177,7 @@ class ReplayIT {
             child.addAll(args);
             child.addAll(List.of("--rate", "60"));
             ReplayCheckpoint early;
-            try (ChildJvm replay = ChildJvm.start("replay", dir.resolve("replay.log"), "256m", child)) {
+            try (ChildJvm replay = ChildJvm.start("replay", dir.resolve("replay.log"), "256m", Courier.class.getName(), child)) {
                 early = awaitCheckpointed(checkpoint, 100);
                 awaitCheckpointed(checkpoint, 200);
                 replay.kill();

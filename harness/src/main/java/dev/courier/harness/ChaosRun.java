@@ -1,0 +1,208 @@
+package dev.courier.harness;
+
+import dev.courier.producer.CourierProducer;
+import dev.courier.producer.CourierProducerConfig;
+import dev.courier.producer.OutgoingMessage;
+import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.registry.SchemaRegistryClient;
+import dev.courier.schemas.registry.SchemaRegistryClients;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.TimeoutException;
+
+/**
+ * The chaos run: the pipeline under load on a local 3-node cluster while {@link Fault}s are injected one after
+ * another; then the load stops, the pipeline quiesces, and the reconciliation of the {@link SendLedger} against
+ * everything committed downstream ({@link ChaosReport}) decides the verdict. The timeline PNG goes next to the
+ * report ({@link Charts#pngNextTo}).
+ */
+public final class ChaosRun {
+
+    /** The CI profile's load: about 5 minutes with every fault. */
+    public static final int CI_DURATION_S = 200;
+    public static final int CI_RATE = 150;
+    public static final int CI_OUTAGE_S = 30;
+
+    /**
+     * What to run. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code messages} 0: duration x rate;
+     * {@code report}: where the JSON report goes (the timeline PNG next to it).
+     */
+    public record Settings(String commandMain, Path runDir, Set<Fault> faults, int durationS, int rate, long messages,
+                           int conversations, double poisonRate, double dropRate, int outageS, double reemitBudget,
+                           Path report) {
+        public Settings {
+            faults = EnumSet.copyOf(faults);
+            faults.remove(Fault.NONE);
+        }
+    }
+
+    private final Settings s;
+    private final Progress progress;
+
+    public ChaosRun(Settings settings, Progress progress) {
+        this.s = settings;
+        this.progress = progress;
+    }
+
+    /** Runs chaos to its verdict and writes the report and the timeline. */
+    public ChaosReport run() throws Exception {
+        long total = s.messages() > 0 ? s.messages() : (long) s.durationS() * s.rate();
+        Set<Fault> chosen = s.faults();
+        Path dir = s.runDir();
+        Files.createDirectories(dir);
+        progress.say("work directory: " + dir.toAbsolutePath());
+        long started = System.currentTimeMillis();
+        ExecutorService background = Executors.newCachedThreadPool();
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        int partitions = 6;
+        LocalPipeline.Settings settings = new LocalPipeline.Settings(s.commandMain(), partitions, 2, 2, 10_000,
+                s.dropRate(), 1, Map.of("redelivery.max.per.second", String.valueOf(s.reemitBudget())));
+        try (LocalPipeline pipeline = LocalPipeline.start(dir, settings, progress);
+             SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
+             DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, pipeline.topics());
+             PoisonInjector poison = new PoisonInjector(pipeline.bootstrapServers(), registry, pipeline.topics())) {
+            background.submit(observer);
+            FaultLog faultLog = new FaultLog(started);
+            FaultInjector injector = new FaultInjector(pipeline, faultLog, progress, s.outageS() * 1000L);
+            SendLedger ledger = new SendLedger();
+            Timeline timeline = new Timeline(started);
+            sampler.scheduleAtFixedRate(() -> timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
+                    () -> ledger.acked().size() - settled(ledger, observer)), 1, 1, TimeUnit.SECONDS);
+
+            TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
+            Future<?> faultRun = background.submit(() -> {
+                runFaults(chosen, injector, s.durationS());
+                return null;
+            });
+            long loadStart = System.currentTimeMillis();
+            load(pipeline, total, chosen.contains(Fault.POISON) ? poison : null, ledger, observer, injector);
+            progress.say(String.format("load done: %d messages in %.0f s; waiting for the faults to end and the pipeline to quiesce...",
+                    total, (System.currentTimeMillis() - loadStart) / 1000.0));
+            faultRun.get();
+            boolean settled = awaitQuiescence(ledger, observer, poison, injector);
+            progress.finish();
+            Map<String, Map<Integer, Long>> end = traffic.end();
+            if (end != null) {
+                observer.awaitRead(end, Duration.ofSeconds(60));
+            }
+            timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
+                    () -> ledger.acked().size() - settled(ledger, observer));
+            UnreadReemits.Result unread = observer.unreadReemits();
+            ChaosReport result = ChaosReport.reconcile(ledger, observer, unread, traffic.written(), poison,
+                    HandLogs.read(pipeline.handLogs()), faultLog.faults(), timeline, started, settled,
+                    s.reemitBudget() * partitions);
+            result.write(s.report());
+            Reconciliation.listReemitsOfUnread(dir, unread);
+            TimelineChart.write(timeline, faultLog.faults(), timelinePng());
+            return result;
+        } finally {
+            sampler.shutdownNow();
+            background.shutdownNow();
+        }
+    }
+
+    /** Where the timeline picture goes: next to the report. */
+    public Path timelinePng() {
+        return Charts.pngNextTo(s.report(), "-timeline");
+    }
+
+    /** Faults one after another, spread over the load, each given time to recover before the next. */
+    private static void runFaults(Set<Fault> chosen, FaultInjector injector, int durationS) throws Exception {
+        List<Fault> ordered = chosen.stream().filter(f -> f != Fault.POISON).sorted().toList();
+        if (ordered.isEmpty()) {
+            return;
+        }
+        long start = System.currentTimeMillis();
+        long gapMs = Math.max(5_000, durationS * 1000L / (ordered.size() + 1) / 3);
+        TimeUnit.MILLISECONDS.sleep(gapMs);
+        for (Fault f : ordered) {
+            injector.inject(f);
+            long left = durationS * 1000L - (System.currentTimeMillis() - start);
+            TimeUnit.MILLISECONDS.sleep(Math.max(3_000, Math.min(gapMs, left / 2)));
+        }
+    }
+
+    private void load(LocalPipeline pipeline, long total, PoisonInjector poison, SendLedger ledger,
+                      DeliveryObserver observer, FaultInjector injector) throws InterruptedException {
+        CourierProducerConfig config = new CourierProducerConfig(Map.of(
+                CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers(),
+                CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, pipeline.registryUrl()));
+        long[] seq = new long[s.conversations()];
+        Semaphore inFlight = new Semaphore(20_000);
+        double poisonDebt = 0;
+        try (CourierProducer producer = new CourierProducer(config)) {
+            long start = System.nanoTime();
+            for (long i = 0; i < total; i++) {
+                long wait = start + (long) (i * 1e9 / s.rate()) - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                if (poison != null && (poisonDebt += s.poisonRate()) >= 1) {
+                    poisonDebt -= 1;
+                    poison.inject();
+                }
+                int c = (int) (i % s.conversations());
+                String recipient = "user-" + c;
+                OutgoingMessage message = OutgoingMessage.builder().senderId("chaos").recipients(recipient)
+                        .conversationId("conv-" + c).seq(seq[c]++)
+                        .payload(("chaos message " + i).getBytes(StandardCharsets.UTF_8)).build();
+                inFlight.acquire();
+                long sentAt = System.currentTimeMillis();
+                ledger.intent();
+                producer.send(message).whenComplete((receipt, error) -> {
+                    inFlight.release();
+                    if (error == null) {
+                        ledger.acked().put(CourierTopics.deliveryKey(receipt.messageId(), recipient), sentAt);
+                    } else if (rootCause(error) instanceof TimeoutException) {
+                        ledger.indeterminate().incrementAndGet();
+                    } else {
+                        ledger.failed().incrementAndGet();
+                    }
+                });
+                if (i % 500 == 0) {
+                    progress.bar(observer.deliveredAt().size(), total, "load " + i + "/" + total + injector.active());
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static long settled(SendLedger ledger, DeliveryObserver observer) {
+        return ledger.acked().keySet().stream().filter(k -> observer.deliveredAt().containsKey(k)
+                || observer.deadLettered().containsKey(k)).count();
+    }
+
+    private boolean awaitQuiescence(SendLedger ledger, DeliveryObserver observer, PoisonInjector poison,
+                                    FaultInjector injector) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 600_000;
+        while (System.currentTimeMillis() < deadline) {
+            long settled = settled(ledger, observer);
+            boolean poisonDone = observer.deadLetteredOrigins().containsAll(poison.poisonOrigins());
+            progress.bar(settled, ledger.acked().size(), "re-emits " + observer.reemits() + injector.active());
+            if (settled >= ledger.acked().size() && poisonDone) {
+                return true;
+            }
+            Thread.sleep(1_000);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.courier.harness;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Courier command ({@code courier tracker ...}, {@code courier consumer ...}) running in its own JVM, so
+ * that the demo and the tests can kill it with SIGKILL, the way a machine or a process really dies. The
+ * command line's main class is the caller's (the CLI's {@code Courier}): the harness does not depend on the CLI.
+ */
+public final class ChildJvm implements AutoCloseable {
+
+    private final String name;
+    private final List<String> command;
+    private final Path log;
+    private Process process;
+
+    private ChildJvm(String name, List<String> command, Path log) {
+        this.name = name;
+        this.command = command;
+        this.log = log;
+    }
+
+    /** Starts {@code <mainClass> <args>} in a new JVM with this JVM's classpath; output goes to {@code log}. */
+    public static ChildJvm start(String name, Path log, String heap, String mainClass, List<String> args)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx" + heap);
+        command.add("-XX:+UseSerialGC");
+        // Its log file beside its output file, not the parent's (one writer per rolling file).
+        command.add("-Dcourier.log.dir=" + log.toAbsolutePath().getParent().resolve(name + "-logs"));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(args);
+        ChildJvm child = new ChildJvm(name, List.copyOf(command), log);
+        child.launch();
+        return child;
+    }
+
+    private void launch() throws IOException {
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no goodbye to the group coordinator. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Starts the same command again (after {@link #kill()} or a crash), appending to the same log. */
+    public void restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " is still running (pid " + process.pid() + ")");
+        }
+        launch();
+    }
+
+    /** Graceful stop (SIGTERM, so shutdown hooks run), then SIGKILL after a grace period. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                kill();
+            }
+        }
+    }
+}

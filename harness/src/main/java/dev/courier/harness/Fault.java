@@ -1,0 +1,29 @@
+package dev.courier.harness;
+
+/**
+ * Every fault the demo and chaos runs can inject, by the name users type ({@code --faults broker,consumer}).
+ * {@link FaultInjector#inject} does each process fault; {@link #POISON} is mixed into the load by the run, and
+ * {@link #NONE} stands for "no fault" on the command line.
+ */
+public enum Fault {
+    /** SIGKILL the leader of send partition 0, restart it. */
+    BROKER,
+    /** SIGKILL a busy partition's leader, twice, chasing the new leader. */
+    LEADER,
+    /** SIGKILL the active KRaft controller, restart it. */
+    CONTROLLER,
+    /** SIGSTOP a broker, SIGCONT after a while: frozen, not dead. */
+    FREEZE,
+    /** SIGKILL two of three brokers: writes must stall, not be acknowledged and lost. */
+    MAJORITY,
+    /** SIGKILL a delivery consumer mid-stream, restart it. */
+    CONSUMER,
+    /** SIGKILL a tracker (a transaction is open), restart it. */
+    TRACKER,
+    /** Every delivery consumer down at once for a while. */
+    OUTAGE,
+    /** Bad records among the load: wrong magic byte, unknown schema id, undecodable, oversized, invalid, stray ack. */
+    POISON,
+    /** No fault. */
+    NONE
+}

@@ -1,0 +1,155 @@
+package dev.courier.harness;
+
+import dev.courier.deploy.LocalCluster;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The faults real clusters suffer, done for real to a {@link LocalPipeline}: SIGKILL, SIGSTOP/SIGCONT, and
+ * the victims' return. Each method breaks something, waits, brings it back, and logs both moments.
+ */
+final class FaultInjector {
+
+    static final long BROKER_DOWN_MS = 10_000;
+    static final long FREEZE_MS = 15_000;
+    static final long MAJORITY_DOWN_MS = 20_000;
+    static final long PROCESS_DOWN_MS = 3_000;
+
+    private final LocalPipeline pipeline;
+    private final FaultLog log;
+    private final Progress progress;
+    private final long outageMs;
+    private volatile String active = "";
+
+    FaultInjector(LocalPipeline pipeline, FaultLog log, Progress progress, long outageMs) {
+        this.pipeline = pipeline;
+        this.log = log;
+        this.progress = progress;
+        this.outageMs = outageMs;
+    }
+
+    /** Breaks what {@code fault} names, waits, brings it back; {@link Fault#POISON} and {@link Fault#NONE} do nothing here. */
+    void inject(Fault fault) throws Exception {
+        switch (fault) {
+            case BROKER -> killPartitionLeader(1);
+            case LEADER -> killPartitionLeader(2);
+            case CONTROLLER -> killActiveController();
+            case FREEZE -> freezeBroker();
+            case MAJORITY -> killMajority();
+            case CONSUMER -> killConsumer(0);
+            case TRACKER -> killTracker(0);
+            case OUTAGE -> consumerOutage(outageMs);
+            case POISON, NONE -> {
+            }
+        }
+    }
+
+    /** SIGKILL the leader of send partition 0, restart it; {@code rounds} times, chasing the new leader. */
+    void killPartitionLeader(int rounds) throws Exception {
+        LocalCluster cluster = pipeline.cluster();
+        for (int round = 0; round < rounds; round++) {
+            int node = cluster.leaderOf(pipeline.topics().send(), 0);
+            killBrokerFor("broker kill -9", node, "leader of " + pipeline.topics().send() + "-0", BROKER_DOWN_MS);
+        }
+    }
+
+    /** SIGKILL the active KRaft controller, restart it. */
+    void killActiveController() throws Exception {
+        int node = pipeline.cluster().activeControllerNode();
+        killBrokerFor("controller kill -9", node, "active KRaft controller", BROKER_DOWN_MS);
+    }
+
+    private void killBrokerFor(String type, int node, String role, long downMs) throws Exception {
+        FaultLog.Entry e = log.begin(type, "node-" + node + " (" + role + ")");
+        down("node-" + node + " (" + role + ")", "killed with SIGKILL");
+        pipeline.cluster().killNode(node);
+        TimeUnit.MILLISECONDS.sleep(downMs);
+        pipeline.cluster().startNode(node);
+        log.recovered(e);
+        active = "";
+    }
+
+    /** SIGSTOP a broker (frozen, not dead: its sessions and leaderships linger), SIGCONT after a while. */
+    void freezeBroker() throws Exception {
+        LocalCluster cluster = pipeline.cluster();
+        int node = cluster.leaderOf(pipeline.topics().ack(), 0);
+        long pid = cluster.pid(node);
+        FaultLog.Entry e = log.begin("broker SIGSTOP", "node-" + node + " (leader of " + pipeline.topics().ack() + "-0)");
+        down("node-" + node, "frozen with SIGSTOP");
+        signal("STOP", pid);
+        try {
+            TimeUnit.MILLISECONDS.sleep(FREEZE_MS);
+        } finally {
+            signal("CONT", pid);
+        }
+        log.recovered(e);
+        active = "";
+    }
+
+    /** SIGKILL two of the three brokers: writes must stall (min.insync.replicas=2), not be acknowledged and lost. */
+    void killMajority() throws Exception {
+        LocalCluster cluster = pipeline.cluster();
+        List<Integer> victims = List.of(0, 1);
+        FaultLog.Entry e = log.begin("2 of 3 brokers kill -9", "node-0, node-1");
+        down("node-0 and node-1", "killed with SIGKILL");
+        for (int node : victims) {
+            cluster.killNode(node);
+        }
+        TimeUnit.MILLISECONDS.sleep(MAJORITY_DOWN_MS);
+        cluster.start(); // both at once: neither can be ready without the other (quorum of 2 of 3)
+        log.recovered(e);
+        active = "";
+    }
+
+    /** Every delivery consumer down at once (SIGKILL) for {@code downMs}: an outage of the delivery side. */
+    void consumerOutage(long downMs) throws Exception {
+        List<ChildJvm> consumers = pipeline.consumers();
+        FaultLog.Entry e = log.begin("all consumers down", consumers.size() + " consumers for " + downMs / 1000 + " s");
+        down("every delivery consumer", "killed with SIGKILL");
+        for (ChildJvm c : consumers) {
+            c.kill();
+        }
+        TimeUnit.MILLISECONDS.sleep(downMs);
+        for (ChildJvm c : consumers) {
+            c.restart();
+        }
+        log.recovered(e);
+        active = "";
+    }
+
+    void killConsumer(int index) throws Exception {
+        killProcess("consumer kill -9", pipeline.consumers().get(index % pipeline.consumers().size()));
+    }
+
+    void killTracker(int index) throws Exception {
+        killProcess("tracker kill -9", pipeline.trackers().get(index % pipeline.trackers().size()));
+    }
+
+    private void killProcess(String type, ChildJvm victim) throws Exception {
+        FaultLog.Entry e = log.begin(type, victim.name() + " (pid " + victim.pid() + ")");
+        down(victim.name(), "killed with SIGKILL");
+        victim.kill();
+        TimeUnit.MILLISECONDS.sleep(PROCESS_DOWN_MS);
+        victim.restart();
+        log.recovered(e);
+        active = "";
+    }
+
+    private void down(String what, String how) {
+        active = " | " + what + " down";
+        progress.say("fault: " + what + " " + how);
+    }
+
+    /** What is broken right now, for the progress line. */
+    String active() {
+        return active;
+    }
+
+    private static void signal(String signal, long pid) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + pid + " failed");
+        }
+    }
+}
