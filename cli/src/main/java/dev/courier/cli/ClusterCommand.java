@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.deploy.ClusterNotFoundException;
+import dev.courier.deploy.ClusterSecurity;
 import dev.courier.deploy.LocalCluster;
 import dev.courier.schemas.CourierTopics;
 import java.io.IOException;
@@ -141,6 +142,11 @@ public class ClusterCommand implements Callable<Integer> {
         @Option(names = "--clean", description = "Delete the stopped cluster in --dir and start a new one.")
         boolean clean;
 
+        @Option(names = "--secure", description = "A new cluster in secure mode: SASL_SSL (SCRAM-SHA-512 over TLS, certificates"
+                + " generated now), ACLs with a principal per component, and ready client configs in <dir>/clients"
+                + " (a --command-config per principal; registry-server.properties for `courier registry --server-config`).")
+        boolean secure;
+
         @Override
         int run(PrintWriter out, PrintWriter err) {
             if (nodes != null && nodes < 1) {
@@ -166,14 +172,34 @@ public class ClusterCommand implements Callable<Integer> {
                 if (topics) {
                     cluster.createTopics(CourierTopics.withPrefix(topicPrefix).specs(partitions));
                 }
+                if (cluster.isSecure()) {
+                    cluster.grantAcls(CourierTopics.withPrefix(topicPrefix));
+                }
                 printNodes(cluster, out);
+                if (cluster.isSecure()) {
+                    printSecurity(cluster.security(), out);
+                }
                 out.println("bootstrap.servers=" + cluster.bootstrapServers());
             }
             return EXIT_OK;
         }
 
+        private static void printSecurity(ClusterSecurity security, PrintWriter out) {
+            out.println("secure: SASL_SSL (" + ClusterSecurity.MECHANISM + "), ACLs per principal; client configs in "
+                    + security.clientsDir() + ":");
+            for (String principal : ClusterSecurity.PRINCIPALS) {
+                out.println("  --command-config " + security.clientConfig(principal));
+            }
+            out.println("registry: courier registry --command-config " + security.clientConfig(ClusterSecurity.REGISTRY)
+                    + " --server-config " + security.registryServerConfig());
+        }
+
         private LocalCluster existing() {
             LocalCluster cluster = LocalCluster.attach(dir);
+            if (secure && !cluster.isSecure()) {
+                cluster.close();
+                throw new IllegalStateException(dir + " holds a plaintext cluster; add --clean to replace it with a secure one");
+            }
             if (nodes != null && nodes != cluster.size()) {
                 cluster.close();
                 throw new IllegalStateException(dir + " holds a cluster of " + cluster.size() + " nodes, not " + nodes
@@ -189,6 +215,7 @@ public class ClusterCommand implements Callable<Integer> {
                     .basePort(basePort)
                     .brokerHeap(heap)
                     .brokerConfig(brokerConfig)
+                    .secure(secure)
                     .detached(true)
                     .build();
         }

@@ -1,6 +1,8 @@
 package dev.courier.cli;
 
 import dev.courier.operator.Connection;
+import dev.courier.schemas.registry.RegistryClientSettings;
+import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,6 +20,12 @@ public final class ConnectionOptions {
             description = "Schema registry URL, e.g. http://localhost:8081 (started by `courier registry`).")
     public String registryUrl;
 
+    @Option(names = "--registry-config", paramLabel = "FILE",
+            description = "Schema registry client properties, Confluent's keys: basic.auth.credentials.source=USER_INFO, "
+                    + "basic.auth.user.info=USER:PASSWORD, schema.registry.ssl.truststore.location|password|type. "
+                    + "Without it, those keys are taken from --command-config.")
+    public Path registryConfig;
+
     @Option(names = "--topic-prefix", defaultValue = "courier", paramLabel = "PREFIX",
             description = "Prefix of Courier's topics (default: ${DEFAULT-VALUE}).")
     public String topicPrefix;
@@ -31,8 +39,20 @@ public final class ConnectionOptions {
         return kafka.clientProperties();
     }
 
+    /**
+     * The registry client's credentials and trust store ({@link RegistryClientSettings} keys): from
+     * {@code --registry-config}, or else from {@code --command-config}; empty when neither has them.
+     */
+    public Map<String, String> registryProperties() {
+        Map<String, String> file = registryConfig != null
+                ? KafkaOptions.load(registryConfig, "--registry-config")
+                : KafkaOptions.load(kafka.commandConfig, "--command-config");
+        return RegistryClientSettings.securityEntries(file);
+    }
+
     /** These options as the operator library's {@link Connection}. */
     public Connection connection() {
-        return new Connection(kafka.bootstrapServers, registryUrl, topicPrefix, clientProperties(), kafka.timeout);
+        return new Connection(kafka.bootstrapServers, registryUrl, topicPrefix, clientProperties(), kafka.timeout,
+                registryProperties());
     }
 }

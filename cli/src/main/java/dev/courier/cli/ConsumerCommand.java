@@ -93,6 +93,7 @@ public final class ConsumerCommand implements Callable<Integer> {
         props.putAll(properties);
         props.put(DeliveryConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
         props.put(DeliveryConsumerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
+        props.putAll(connection.registryProperties());
         props.put(DeliveryConsumerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
         props.put(DeliveryConsumerConfig.GROUP_ID_CONFIG, group);
         TrackerCommand.putIfSet(props, DeliveryConsumerConfig.CONSUMER_ID_CONFIG, consumerId);

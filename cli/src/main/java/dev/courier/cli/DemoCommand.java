@@ -65,6 +65,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout-s", defaultValue = "600", description = "Give up waiting for deliveries after this long (default: ${DEFAULT-VALUE}).")
     long timeoutS;
 
+    @Option(names = "--secure", description = "Run the pipeline in secure mode: SASL_SSL (SCRAM-SHA-512 over TLS), ACLs "
+            + "with a principal per component, the registry over HTTPS with basic auth (see `courier cluster start --secure`).")
+    boolean secure;
+
     @Option(names = "--dir", defaultValue = "work/demo", description = "Work directory; each run gets a fresh subdirectory (default: ${DEFAULT-VALUE}).")
     Path baseDir;
 
@@ -72,7 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DemoRun.Settings settings = new DemoRun.Settings(Courier.class.getName(), LocalPipeline.freshRunDir(baseDir),
                 messages, recipients, EnumSet.copyOf(faults), rate, consumerCount, trackerCount, partitions, dropRate,
-                deviceLatencyMs, ackTimeoutMs, timeoutS);
+                deviceLatencyMs, ackTimeoutMs, timeoutS, secure);
         DemoReport result = new DemoRun(settings, new Progress()).run();
         System.out.println(result.table());
         if (report != null) {

@@ -3,6 +3,9 @@ package dev.courier.cli;
 import dev.courier.consumer.ConsumerIdInUseException;
 import dev.courier.operator.EnvironmentUnavailableException;
 import dev.courier.operator.NotFoundException;
+import dev.courier.schemas.registry.SchemaRegistryException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -33,14 +36,36 @@ public final class ExitCodes implements IExecutionExceptionHandler {
         String command = commandLine.getCommandSpec().qualifiedName(); // e.g. "courier dlq list"
         log.error("{} failed", command, e);
         int code = exitCodeOf(e);
-        String sentence = code == INTERNAL_ERROR
+        String refusal = refusalOf(e);
+        String sentence = refusal != null ? refusal : code == INTERNAL_ERROR
                 ? "failed: " + e + " (details in " + System.getProperty("courier.log.file", "the log file") + ")"
                 : e.getMessage();
         commandLine.getErr().println(command + ": " + sentence);
         return code;
     }
 
+    /**
+     * One sentence for credentials or permissions refused by the cluster or the registry (exit code 4), or null when
+     * {@code e} is not such a refusal.
+     */
+    static String refusalOf(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
+                return "the Kafka cluster refused this command's credentials or permissions (--command-config): "
+                        + cause.getMessage();
+            }
+            if (cause instanceof SchemaRegistryException registry && registry.isAuthFailure()) {
+                return "the schema registry refused this command's credentials (--registry-config or --command-config): "
+                        + registry.getMessage();
+            }
+        }
+        return null;
+    }
+
     static int exitCodeOf(Throwable e) {
+        if (refusalOf(e) != null) {
+            return ENVIRONMENT_UNAVAILABLE;
+        }
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof NotFoundException) {
                 return NOT_FOUND;

@@ -45,6 +45,7 @@ public final class GatewayCommand implements Callable<Integer> {
         props.putAll(properties);
         props.put(CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
         props.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
+        props.putAll(connection.registryProperties());
         props.put(CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
         props.put(GatewayConfig.PORT_CONFIG, port);
         if (prometheusUrl != null) {

@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.schemas.registry.RegistryClientSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -19,7 +20,8 @@ public final class KafkaOptions {
 
     @Option(names = "--command-config", paramLabel = "FILE",
             description = "Kafka client properties for every client this command makes (security settings such as "
-                    + "security.protocol, sasl.jaas.config, ssl.truststore.location; timeouts).")
+                    + "security.protocol, sasl.jaas.config, ssl.truststore.location; timeouts). Schema registry client keys "
+                    + "in it (basic.auth.user.info, schema.registry.ssl.truststore.*) go to the registry client instead.")
     public Path commandConfig;
 
     @Option(names = "--timeout", defaultValue = "15s", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -27,19 +29,30 @@ public final class KafkaOptions {
                     + "code 4 (default: ${DEFAULT-VALUE}).")
     public Duration timeout;
 
-    /** The Kafka client properties of {@code --command-config}, empty without it. */
+    /**
+     * The Kafka client properties of {@code --command-config}, empty without it; the schema registry client's
+     * keys ({@link RegistryClientSettings}) are left out.
+     */
     public Map<String, String> clientProperties() {
+        Map<String, String> props = load(commandConfig, "--command-config");
+        props.keySet().removeAll(RegistryClientSettings.SECURITY_KEYS);
+        props.remove(RegistryClientSettings.URL_CONFIG);
+        return props;
+    }
+
+    /** Every entry of a properties {@code file} (named {@code option} in errors); empty for null. */
+    static Map<String, String> load(Path file, String option) {
         Map<String, String> props = new HashMap<>();
-        if (commandConfig == null) {
+        if (file == null) {
             return props;
         }
-        Properties file = new Properties();
-        try (Reader reader = Files.newBufferedReader(commandConfig)) {
-            file.load(reader);
+        Properties loaded = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            loaded.load(reader);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read --command-config " + commandConfig + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read " + option + " " + file + ": " + e.getMessage(), e);
         }
-        file.stringPropertyNames().forEach(name -> props.put(name, file.getProperty(name)));
+        loaded.stringPropertyNames().forEach(name -> props.put(name, loaded.getProperty(name)));
         return props;
     }
 }

@@ -1,6 +1,8 @@
 package dev.courier.cli;
 
+import dev.courier.registry.RegistrySecurity;
 import dev.courier.registry.SchemaRegistryServer;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -31,12 +33,20 @@ public final class RegistryServerCommand implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = SchemaRegistryServer.DEFAULT_TOPIC, description = "Schemas topic (default: ${DEFAULT-VALUE}).")
     String topic;
 
+    @Option(names = "--server-config", paramLabel = "FILE", description = "HTTPS and basic auth: ssl.keystore.location, "
+            + "ssl.keystore.password, ssl.keystore.type, authentication.method=BASIC, authentication.users.file (lines "
+            + "'user: password'). Written by `courier cluster start --secure` as clients/registry-server.properties.")
+    Path serverConfig;
+
     @Override
     public Integer call() throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
         SchemaRegistryServer.Builder builder = SchemaRegistryServer.builder()
                 .bootstrapServers(kafka.bootstrapServers).clientProperties(kafka.clientProperties())
                 .host(host).port(port).topic(topic);
+        if (serverConfig != null) {
+            builder.security(RegistrySecurity.fromFile(serverConfig));
+        }
         if (spec.commandLine().getParseResult().hasMatchedOption("--timeout")) {
             builder.requestTimeout(kafka.timeout); // otherwise the registry's own default (30 s)
         }

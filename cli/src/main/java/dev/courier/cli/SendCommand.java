@@ -53,6 +53,7 @@ public final class SendCommand implements Callable<Integer> {
         connection.clientProperties().forEach((key, value) -> props.put(CourierProducerConfig.PRODUCER_PREFIX + key, value));
         props.put(CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
         props.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
+        props.putAll(connection.registryProperties());
         props.put(CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
         CourierProducerConfig config = new CourierProducerConfig(props);
         try (CourierProducer producer = new CourierProducer(config)) {

@@ -64,6 +64,7 @@ public final class TrackerCommand implements Callable<Integer> {
         props.putAll(properties);
         props.put(TrackerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
         props.put(TrackerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
+        props.putAll(connection.registryProperties());
         props.put(TrackerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
         props.put(TrackerConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(TrackerConfig.HTTP_PORT_CONFIG, httpPort);

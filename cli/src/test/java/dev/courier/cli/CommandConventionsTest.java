@@ -57,7 +57,7 @@ class CommandConventionsTest {
             CommandSpec spec = command.getCommandSpec();
             if (CONNECTED.contains(spec.qualifiedName())) {
                 found.add(spec.qualifiedName());
-                for (String option : List.of("--bootstrap-servers", "--registry-url", "--topic-prefix", "--command-config",
+                for (String option : List.of("--bootstrap-servers", "--registry-url", "--registry-config", "--topic-prefix", "--command-config",
                         "--timeout")) {
                     assertTrue(spec.optionsMap().containsKey(option), spec.qualifiedName() + ": " + option);
                 }
@@ -92,6 +92,18 @@ class CommandConventionsTest {
         assertEquals(ExitCodes.USAGE, ExitCodes.exitCodeOf(new dev.courier.consumer.ConsumerIdInUseException(
                 "consumer id 'c1' is already in use by a running consumer in group 'g'")));
         assertEquals(ExitCodes.INTERNAL_ERROR, ExitCodes.exitCodeOf(new IllegalStateException(new TimeoutException())));
+    }
+
+    @Test
+    void refusedCredentialsOrPermissionsAreOneSentenceAndExitCode4() {
+        Exception denied = new java.util.concurrent.ExecutionException(
+                new org.apache.kafka.common.errors.TopicAuthorizationException("Not authorized to access topics: [courier.send]"));
+        assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE, ExitCodes.exitCodeOf(denied));
+        assertTrue(ExitCodes.refusalOf(denied).startsWith("the Kafka cluster refused"), ExitCodes.refusalOf(denied));
+        Exception unauthorized = new RuntimeException(new dev.courier.schemas.registry.SchemaRegistryException(
+                "POST https://localhost:8081/subjects/x-value/versions failed: 401", 401, 40101, null));
+        assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE, ExitCodes.exitCodeOf(unauthorized));
+        assertTrue(ExitCodes.refusalOf(unauthorized).startsWith("the schema registry refused"), ExitCodes.refusalOf(unauthorized));
     }
 
     @Test

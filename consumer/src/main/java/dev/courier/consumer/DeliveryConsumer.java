@@ -109,7 +109,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
      * Kafka clients' metrics bound to {@code meters} ({@link CourierMeters}); call {@link #run()} to start.
      */
     public DeliveryConsumer(DeliveryConsumerConfig config, Deliverer deliverer, MeterRegistry meters) {
-        this(config, deliverer, SchemaRegistryClients.fromUrl(config.schemaRegistryUrl()), true,
+        this(config, deliverer, SchemaRegistryClients.fromConfigs(config.originals()), true,
                 new KafkaConsumer<>(config.groupConsumerProps()),
                 () -> new KafkaProducer<>(config.transactionalProducerProps()),
                 () -> new KafkaConsumer<>(config.ledgerReaderProps()),

@@ -14,9 +14,10 @@ import java.util.stream.Collectors;
 /**
  * What {@code <workDir>/cluster.json} records about a cluster, so that another process (the CLI's
  * {@code status}, {@code kill}, {@code restart}, {@code stop}) can find and control nodes it did not start:
- * the cluster id, how to launch a node's JVM, and each node's directory, ports and last known pid.
+ * the cluster id, how to launch a node's JVM, each node's directory, ports and last known pid, and whether it runs in
+ * secure mode ({@link ClusterSecurity}; absent in files of older versions: false).
  */
-record ClusterState(String clusterId, BrokerJvm jvm, List<NodeState> nodes) {
+record ClusterState(String clusterId, BrokerJvm jvm, List<NodeState> nodes, boolean secure) {
 
     static final String FILE_NAME = "cluster.json";
 
@@ -38,6 +39,11 @@ record ClusterState(String clusterId, BrokerJvm jvm, List<NodeState> nodes) {
                 throw new IllegalArgumentException("nodes must be numbered 0.." + (nodes.size() - 1) + ", got " + nodes);
             }
         }
+    }
+
+    /** A plaintext cluster. */
+    ClusterState(String clusterId, BrokerJvm jvm, List<NodeState> nodes) {
+        this(clusterId, jvm, nodes, false);
     }
 
     static Path file(Path workDir) {

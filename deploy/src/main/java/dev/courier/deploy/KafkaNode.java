@@ -99,11 +99,14 @@ final class KafkaNode {
      * Starts {@code kafka-storage format} for this node: static voters (no {@code --standalone}), and
      * eligible leader replicas (KIP-966) pinned on. ELR is a feature level in Kafka 4, not a broker config;
      * 4.4 already defaults it to 1, naming it here keeps the promise from depending on that default.
+     * {@code extraArguments}, e.g. {@code --add-scram}, are appended.
      */
-    Process startFormat(String clusterId) throws IOException {
-        List<String> command = jvm.toolCommand(workDir, dir, BrokerJvm.STORAGE_TOOL_MAIN, "format",
+    Process startFormat(String clusterId, List<String> extraArguments) throws IOException {
+        List<String> args = new java.util.ArrayList<>(List.of("format",
                 "--cluster-id", clusterId, "--config", serverProperties().toAbsolutePath().toString(),
-                "--feature", ELR_FEATURE + "=1");
+                "--feature", ELR_FEATURE + "=1"));
+        args.addAll(extraArguments);
+        List<String> command = jvm.toolCommand(workDir, dir, BrokerJvm.STORAGE_TOOL_MAIN, args.toArray(String[]::new));
         return new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)

@@ -1,6 +1,7 @@
 package dev.courier.deploy;
 
 import dev.courier.deploy.ClusterState.NodeState;
+import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.TopicSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,6 +77,9 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, String> brokerConfig;
     private final boolean ownsNodes;
     private final Duration readyTimeout;
+    private final boolean secure;
+    /** Secure mode's files and passwords; null for a plaintext cluster, and until a new one is initialized. */
+    private ClusterSecurity security;
     private boolean initialized;
     /** Guards {@link #admin} apart from the cluster's monitor, so admin calls go on while a node restarts. */
     private final Object adminLock = new Object();
@@ -92,6 +96,8 @@ public final class LocalCluster implements AutoCloseable {
         this.ownsNodes = ownsNodes;
         this.initialized = initialized;
         this.readyTimeout = readyTimeout;
+        this.secure = state.secure();
+        this.security = secure && initialized ? ClusterSecurity.read(workDir) : null;
     }
 
     public static Builder builder() {
@@ -141,6 +147,39 @@ public final class LocalCluster implements AutoCloseable {
         awaitReady(stopped);
         log.info("Cluster {} ready in {} ms: {} nodes, bootstrap.servers={}", clusterId,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), nodes.size(), bootstrapServers());
+    }
+
+    /** Whether clients must connect over SASL_SSL as one of {@link ClusterSecurity#PRINCIPALS} (see {@link #security()}). */
+    public boolean isSecure() {
+        return secure;
+    }
+
+    /**
+     * The secure cluster's client configs, passwords and ACLs.
+     *
+     * @throws IllegalStateException for a plaintext cluster, or a new one not started yet
+     */
+    public ClusterSecurity security() {
+        if (security == null) {
+            throw new IllegalStateException(secure ? "the secure cluster in " + workDir + " is not initialized yet"
+                    : "the cluster in " + workDir + " is not secure");
+        }
+        return security;
+    }
+
+    /** Creates each component's ACLs on {@code topics} ({@link ClusterSecurity#acls}); a secure cluster only. */
+    public void grantAcls(CourierTopics topics) {
+        ClusterSecurity.grant(admin(), topics);
+    }
+
+    /** Kafka client properties that reach this cluster as its admin (empty for a plaintext cluster), bootstrap included. */
+    public Map<String, Object> adminClientProperties() {
+        Map<String, Object> props = new java.util.HashMap<>();
+        if (secure) {
+            props.putAll(security().kafkaProperties(ClusterSecurity.ADMIN));
+        }
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return props;
     }
 
     /** {@code localhost:<port>} of every node's broker listener, comma-separated, in node order. */
@@ -252,9 +291,9 @@ public final class LocalCluster implements AutoCloseable {
     public Admin admin() {
         synchronized (adminLock) {
             if (admin == null) {
-                admin = Admin.create(Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                        AdminClientConfig.CLIENT_ID_CONFIG, "courier-local-cluster"));
+                Map<String, Object> props = adminClientProperties();
+                props.put(AdminClientConfig.CLIENT_ID_CONFIG, "courier-local-cluster");
+                admin = Admin.create(props);
             }
             return admin;
         }
@@ -318,7 +357,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private ClusterState state() {
-        return new ClusterState(clusterId, jvm, nodes.stream().map(KafkaNode::state).toList());
+        return new ClusterState(clusterId, jvm, nodes.stream().map(KafkaNode::state).toList(), secure);
     }
 
     private void writeState() {
@@ -336,12 +375,16 @@ public final class LocalCluster implements AutoCloseable {
             Files.createDirectories(workDir);
             Files.writeString(workDir.resolve(BrokerJvm.LOG4J2_FILE), BrokerJvm.log4j2Config(), StandardCharsets.UTF_8);
             ClusterState layout = state();
+            if (secure) {
+                security = ClusterSecurity.create(workDir);
+            }
+            List<String> formatArguments = secure ? security.formatArguments() : List.of();
             List<Process> formats = new ArrayList<>();
             for (KafkaNode node : nodes) {
                 Files.createDirectories(node.dir());
-                ServerProperties.write(ServerProperties.forNode(layout, node.index(), node.dir(), brokerConfig),
+                ServerProperties.write(ServerProperties.forNode(layout, node.index(), node.dir(), brokerConfig, security),
                         node.serverProperties());
-                formats.add(node.startFormat(clusterId));
+                formats.add(node.startFormat(clusterId, formatArguments));
             }
             for (KafkaNode node : nodes) {
                 awaitFormatted(node, formats.get(node.index()));
@@ -451,6 +494,7 @@ public final class LocalCluster implements AutoCloseable {
         private String brokerHeap = "512m";
         private Map<String, String> brokerConfig = Map.of();
         private boolean detached;
+        private boolean secure;
         private Duration readyTimeout = DEFAULT_READY_TIMEOUT;
 
         private Builder() {
@@ -495,6 +539,15 @@ public final class LocalCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * true: SASL_SSL (SCRAM-SHA-512) for clients, mutual TLS between controllers, ACLs, generated certificates and
+         * per-component client configs ({@link ClusterSecurity}); default false (plaintext, no ACLs).
+         */
+        public Builder secure(boolean secure) {
+            this.secure = secure;
+            return this;
+        }
+
         /** How long {@code start()} and {@code startNode()} wait for readiness; default 120 s. */
         public Builder readyTimeout(Duration readyTimeout) {
             this.readyTimeout = Objects.requireNonNull(readyTimeout, "readyTimeout");
@@ -519,7 +572,7 @@ public final class LocalCluster implements AutoCloseable {
             List<NodeState> layout = IntStream.range(0, nodes)
                     .mapToObj(i -> new NodeState(i, "node-" + i, ports[2 * i], ports[2 * i + 1], 0))
                     .toList();
-            ClusterState state = new ClusterState(Uuid.randomUuid().toString(), BrokerJvm.forThisJvm(brokerHeap), layout);
+            ClusterState state = new ClusterState(Uuid.randomUuid().toString(), BrokerJvm.forThisJvm(brokerHeap), layout, secure);
             return new LocalCluster(dir, state, brokerConfig, !detached, false, readyTimeout);
         }
 

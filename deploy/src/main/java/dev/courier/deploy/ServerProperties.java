@@ -19,15 +19,23 @@ final class ServerProperties {
     static final String DATA_DIR = "data";
 
     private static final String BROKER_LISTENER = "PLAINTEXT";
+    private static final String SECURE_BROKER_LISTENER = "SASL_SSL";
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
     private ServerProperties() {
     }
 
-    /**
-     * The properties of node {@code index}, in a stable order; {@code overrides} are applied last and win.
-     */
+    /** A plaintext node's properties; see {@link #forNode(ClusterState, int, Path, Map, ClusterSecurity)}. */
     static Map<String, String> forNode(ClusterState cluster, int index, Path nodeDir, Map<String, String> overrides) {
+        return forNode(cluster, index, nodeDir, overrides, null);
+    }
+
+    /**
+     * The properties of node {@code index}, in a stable order; {@code overrides} are applied last and win. With
+     * {@code security} (null: plaintext) the broker listener is SASL_SSL and the controller listener mutual TLS.
+     */
+    static Map<String, String> forNode(ClusterState cluster, int index, Path nodeDir, Map<String, String> overrides,
+                                       ClusterSecurity security) {
         NodeState node = cluster.nodes().get(index);
         int size = cluster.nodes().size();
         String replication = String.valueOf(Durability.replicationFactor(size));
@@ -38,12 +46,18 @@ final class ServerProperties {
         props.put("process.roles", "broker,controller");
         props.put("node.id", String.valueOf(index));
         props.put("controller.quorum.voters", cluster.quorumVoters());
-        props.put("listeners", BROKER_LISTENER + "://localhost:" + node.brokerPort()
+        String broker = security == null ? BROKER_LISTENER : SECURE_BROKER_LISTENER;
+        props.put("listeners", broker + "://localhost:" + node.brokerPort()
                 + "," + CONTROLLER_LISTENER + "://localhost:" + node.controllerPort());
-        props.put("advertised.listeners", BROKER_LISTENER + "://localhost:" + node.brokerPort());
-        props.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put("advertised.listeners", broker + "://localhost:" + node.brokerPort());
+        props.put("listener.security.protocol.map", security == null
+                ? BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"
+                : SECURE_BROKER_LISTENER + ":SASL_SSL," + CONTROLLER_LISTENER + ":SSL");
         props.put("controller.listener.names", CONTROLLER_LISTENER);
-        props.put("inter.broker.listener.name", BROKER_LISTENER);
+        props.put("inter.broker.listener.name", broker);
+        if (security != null) {
+            props.putAll(security.brokerProperties(SECURE_BROKER_LISTENER, CONTROLLER_LISTENER));
+        }
         props.put("log.dirs", nodeDir.resolve(DATA_DIR).toAbsolutePath().toString());
 
         // Topics created without an explicit replication factor still get min(3, n) copies.

@@ -28,6 +28,18 @@ class ClusterStateTest {
     }
 
     @Test
+    void aSecureClusterSaysSoAndAFileOfAnOlderVersionIsPlaintext() throws Exception {
+        ClusterState secure = new ClusterState("abcdefghijklmnopqrstuv", new BrokerJvm("java", "384m", "a.jar"),
+                List.of(new NodeState(0, "node-0", 9000, 9001, 0)), true);
+        secure.write(dir);
+        assertEquals(true, ClusterState.read(dir).secure());
+
+        String older = java.nio.file.Files.readString(ClusterState.file(dir)).replaceAll(",?\\s*\"secure\"\\s*:\\s*true", "");
+        java.nio.file.Files.writeString(ClusterState.file(dir), older);
+        assertEquals(false, ClusterState.read(dir).secure(), older);
+    }
+
+    @Test
     void aMissingStateFileSaysHowToStartACluster() {
         Path missing = dir.resolve("nothing-here");
 

@@ -28,7 +28,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Connects and starts listening. */
     public Gateway(GatewayConfig config) {
-        this.registry = SchemaRegistryClients.fromUrl(config.schemaRegistryUrl());
+        this.registry = SchemaRegistryClients.fromConfigs(config.originals());
         this.metrics = new CourierMetrics("gateway");
         this.producer = new CourierProducer(config.producerConfig());
         producer.bindTo(metrics.registry());

@@ -3,6 +3,7 @@ package dev.courier.gateway;
 import dev.courier.operator.Connection;
 import dev.courier.producer.CourierProducerConfig;
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.registry.RegistryClientSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -113,6 +114,7 @@ public class GatewayConfig extends AbstractConfig {
         for (String key : CourierProducerConfig.CONFIG_DEF.names()) {
             props.put(key, get(key));
         }
+        props.putAll(RegistryClientSettings.securityEntries(originals())); // registry credentials and trust store
         return new CourierProducerConfig(props);
     }
 

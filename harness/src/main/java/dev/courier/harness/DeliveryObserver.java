@@ -70,16 +70,23 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     DeliveryObserver(String bootstrapServers, SchemaRegistryClient registry, CourierTopics topics) {
+        this(bootstrapServers, Map.of(), registry, topics);
+    }
+
+    /** @param clientProperties Kafka client settings (security) of the observer's consumer */
+    DeliveryObserver(String bootstrapServers, Map<String, ?> clientProperties, SchemaRegistryClient registry,
+                     CourierTopics topics) {
         this.topics = topics;
         this.ackValues = CourierSerdes.ackValue(registry).deserializer();
         this.deadLetters = CourierSerdes.value(DeadLetter.class, registry).deserializer();
         this.sends = CourierSerdes.value(SendEvent.class, registry).deserializer();
-        this.consumer = new KafkaConsumer<>(Map.of(
+        Map<String, Object> props = new java.util.HashMap<>(clientProperties);
+        props.putAll(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
-                new StringDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000));
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         for (String topic : List.of(topics.send(), topics.ack(), topics.deadLetter())) {
             for (PartitionInfo p : consumer.partitionsFor(topic)) {
                 partitions.add(new TopicPartition(topic, p.partition()));

@@ -1,6 +1,8 @@
 package dev.courier.harness;
 
+import dev.courier.deploy.ClusterSecurity;
 import dev.courier.producer.CourierProducer;
+import dev.courier.producer.CourierProducerConfig;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.registry.SchemaRegistryClient;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,11 +35,12 @@ public record DemoRun(Settings settings, Progress progress) {
 
     /**
      * What to run. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code runDir}: where the cluster,
-     * the process logs and the ledger go (created).
+     * the process logs and the ledger go (created); {@code secure}: the pipeline in secure mode (SASL_SSL, ACLs, an
+     * HTTPS registry with basic auth; the demo publishes as the {@code producer} principal and reads as {@code admin}).
      */
     public record Settings(String commandMain, Path runDir, int messages, int recipients, Set<Fault> faults,
                            int rate, int consumers, int trackers, int partitions, double dropRate,
-                           long deviceLatencyMs, long ackTimeoutMs, long timeoutS) {
+                           long deviceLatencyMs, long ackTimeoutMs, long timeoutS, boolean secure) {
         public Settings {
             faults = faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults);
             faults.remove(Fault.NONE);
@@ -56,9 +60,10 @@ public record DemoRun(Settings settings, Progress progress) {
         LocalPipeline.Settings layout = new LocalPipeline.Settings(settings.commandMain(), settings.partitions(),
                 settings.trackers(), settings.consumers(), settings.ackTimeoutMs(), settings.dropRate(),
                 settings.deviceLatencyMs(), Map.of());
-        try (LocalPipeline pipeline = LocalPipeline.start(dir, layout, progress);
-             SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
-             DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, topics)) {
+        try (LocalPipeline pipeline = LocalPipeline.start(dir, layout, settings.secure(), progress);
+             SchemaRegistryClient registry = SchemaRegistryClients.fromConfigs(registryConfigs(pipeline, ClusterSecurity.ADMIN));
+             DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(),
+                     pipeline.kafkaSecurity(ClusterSecurity.ADMIN), registry, topics)) {
             background.submit(observer);
             FaultLog faultLog = new FaultLog(started);
             Map<String, Long> ledger = new ConcurrentHashMap<>();
@@ -66,7 +71,7 @@ public record DemoRun(Settings settings, Progress progress) {
             ChaosPlan plan = new ChaosPlan(settings.faults(), new FaultInjector(pipeline, faultLog, progress, 0));
             TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
             long sendStart = System.currentTimeMillis();
-            publish(pipeline.assembly(), ledger, sendFailed, plan, background, observer);
+            publish(pipeline, ledger, sendFailed, plan, background, observer);
             progress.say(String.format("published %d messages in %.1f s; waiting for deliveries...",
                     settings.messages(), (System.currentTimeMillis() - sendStart) / 1000.0));
             boolean settled = awaitSettled(ledger, observer, plan, started);
@@ -87,11 +92,24 @@ public record DemoRun(Settings settings, Progress progress) {
         }
     }
 
-    private void publish(PipelineAssembly assembly, Map<String, Long> ledger, AtomicLong sendFailed, ChaosPlan plan,
-                         ExecutorService background, DeliveryObserver observer) throws InterruptedException {
+    /** The registry URL and {@code principal}'s registry credentials (secure mode), as client configs. */
+    private static Map<String, Object> registryConfigs(LocalPipeline pipeline, String principal) {
+        Map<String, Object> configs = new HashMap<>(pipeline.registrySecurity(principal));
+        configs.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, pipeline.registryUrl());
+        return configs;
+    }
+
+    private void publish(LocalPipeline pipeline, Map<String, Long> ledger, AtomicLong sendFailed,
+                         ChaosPlan plan, ExecutorService background, DeliveryObserver observer)
+            throws InterruptedException {
+        Map<String, Object> props = registryConfigs(pipeline, ClusterSecurity.PRODUCER);
+        props.put(CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers());
+        pipeline.kafkaSecurity(ClusterSecurity.PRODUCER)
+                .forEach((key, value) -> props.put(CourierProducerConfig.PRODUCER_PREFIX + key, value));
+        CourierProducerConfig config = new CourierProducerConfig(props);
         Semaphore inFlight = new Semaphore(5_000);
         long[] seqByConversation = new long[settings.recipients()];
-        try (CourierProducer producer = new CourierProducer(assembly.producerConfig())) {
+        try (CourierProducer producer = new CourierProducer(config)) {
             long start = System.nanoTime();
             for (int i = 0; i < settings.messages(); i++) {
                 long due = start + (long) (i * 1e9 / settings.rate());

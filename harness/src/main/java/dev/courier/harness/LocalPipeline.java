@@ -1,6 +1,8 @@
 package dev.courier.harness;
 
+import dev.courier.deploy.ClusterSecurity;
 import dev.courier.deploy.LocalCluster;
+import dev.courier.registry.RegistrySecurity;
 import dev.courier.registry.SchemaRegistryServer;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.streams.TrackerConfig;
@@ -19,7 +21,9 @@ import java.util.TreeMap;
  * The whole pipeline on this machine, as {@code courier demo} and {@code courier chaos} run it: a 3-node
  * KRaft cluster with Courier's topics, the schema registry (in this JVM), and trackers and delivery
  * consumers each in its own JVM, so that killing one is a real SIGKILL. Everything lives under one
- * directory: cluster data, process logs, and each consumer's hand log (what it gave the devices).
+ * directory: cluster data, process logs, and each consumer's hand log (what it gave the devices). In secure mode
+ * ({@code demo --secure}) the cluster is SASL_SSL with ACLs, the registry HTTPS with basic auth, and each component
+ * connects as its own principal ({@link ClusterSecurity}): child JVMs get their {@code --command-config}.
  */
 public final class LocalPipeline implements AutoCloseable {
 
@@ -44,9 +48,11 @@ public final class LocalPipeline implements AutoCloseable {
     private volatile String registryUrl;
     private PipelineAssembly assembly;
 
-    private LocalPipeline(Path dir) {
+    private LocalPipeline(Path dir, boolean secure) {
         this.dir = dir;
-        this.cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).build();
+        // A busy 2-core machine may need minutes to bring 3 TLS nodes up; the bound only limits a real failure.
+        this.cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).secure(secure)
+                .readyTimeout(Duration.ofMinutes(5)).build();
     }
 
     /** A new directory for one run under {@code base}, named by the time it starts ({@code run-yyyyMMdd-HHmmss}). */
@@ -55,7 +61,12 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     public static LocalPipeline start(Path dir, Settings settings, Progress progress) throws Exception {
-        LocalPipeline pipeline = new LocalPipeline(dir);
+        return start(dir, settings, false, progress);
+    }
+
+    /** @param secure SASL_SSL, ACLs and an HTTPS registry with basic auth, a principal per component */
+    public static LocalPipeline start(Path dir, Settings settings, boolean secure, Progress progress) throws Exception {
+        LocalPipeline pipeline = new LocalPipeline(dir, secure);
         try {
             pipeline.startAll(settings, progress);
             return pipeline;
@@ -72,7 +83,11 @@ public final class LocalPipeline implements AutoCloseable {
         cluster.start();
         cluster.createTopics(topics.specs(s.partitions()));
         progress.say("cluster up: " + cluster.bootstrapServers());
-        registry = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(0).build();
+        if (cluster.isSecure()) {
+            cluster.grantAcls(topics);
+            progress.say("secure: SASL_SSL, ACLs per component; client configs in " + cluster.security().clientsDir());
+        }
+        registry = registryOn(0);
         registry.start();
         registryUrl = registry.url();
         progress.say("schema registry: " + registryUrl);
@@ -80,7 +95,8 @@ public final class LocalPipeline implements AutoCloseable {
         Map<String, Object> trackerSettings = new TreeMap<>(s.trackerProperties());
         trackerSettings.put(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, s.ackTimeoutMs());
         for (int i = 0; i < s.trackers(); i++) {
-            List<String> args = assembly.trackerArgs(dir.resolve("tracker-" + i + "-state"), trackerSettings);
+            List<String> args = new ArrayList<>(assembly.trackerArgs(dir.resolve("tracker-" + i + "-state"), trackerSettings));
+            args.addAll(commandConfig(ClusterSecurity.TRACKER));
             trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", s.commandMain(), args));
         }
         for (int i = 0; i < s.consumers(); i++) {
@@ -88,6 +104,7 @@ public final class LocalPipeline implements AutoCloseable {
             // The reference consumer's simulated devices: what they drop, how slow they are, what they were handed.
             args.addAll(List.of("--drop-rate", String.valueOf(s.dropRate()),
                     "--device-latency-ms", String.valueOf(s.deviceLatencyMs()), "--hand-log", handLog(i).toString()));
+            args.addAll(commandConfig(ClusterSecurity.CONSUMER));
             consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", s.commandMain(), args));
         }
         progress.say("waiting for " + s.trackers() + " trackers and " + s.consumers() + " consumers to join...");
@@ -131,8 +148,35 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** A new registry instance on the same port: an empty cache, rebuilt by replaying {@code _schemas}. */
     void restartRegistry() {
-        int port = java.net.URI.create(registryUrl).getPort();
-        registry = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(port).build().start();
+        registry = registryOn(java.net.URI.create(registryUrl).getPort());
+        registry.start();
+    }
+
+    /** Kafka client security settings of {@code principal} (a {@link ClusterSecurity} name); empty in plaintext. */
+    Map<String, String> kafkaSecurity(String principal) {
+        return cluster.isSecure() ? cluster.security().kafkaProperties(principal) : Map.of();
+    }
+
+    /** Registry client credentials and trust store of {@code principal}; empty in plaintext. */
+    Map<String, String> registrySecurity(String principal) {
+        return cluster.isSecure() ? cluster.security().registryClientProperties(principal) : Map.of();
+    }
+
+    /** {@code --command-config <principal's file>} for a child JVM's command line; nothing in plaintext. */
+    private List<String> commandConfig(String principal) {
+        return cluster.isSecure()
+                ? List.of("--command-config", cluster.security().clientConfig(principal).toString())
+                : List.of();
+    }
+
+    /** The in-process registry on {@code port} (0: a free one); in secure mode HTTPS with basic auth, as its principal. */
+    private SchemaRegistryServer registryOn(int port) {
+        SchemaRegistryServer.Builder builder = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(port);
+        if (cluster.isSecure()) {
+            builder.clientProperties(kafkaSecurity(ClusterSecurity.REGISTRY))
+                    .security(RegistrySecurity.fromProperties(cluster.security().registryServerProperties()));
+        }
+        return builder.build();
     }
 
     List<ChildJvm> trackers() {

@@ -36,16 +36,28 @@ final class TopicReader {
                 .flatMap(value -> AckTopicValue.acks(value).stream()).toList();
     }
 
+    /** {@link #readAcks(String, SchemaRegistryClient)} from a cluster of its own, with {@code clientProperties} (bootstrap, security). */
+    static List<DeliveryAck> readAcks(String ackTopic, SchemaRegistryClient registry, Map<String, ?> clientProperties) {
+        Deserializer<SpecificRecord> values = CourierSerdes.ackValue(registry).deserializer();
+        return records(ackTopic, clientProperties).stream().map(r -> values.deserialize(ackTopic, r.value()))
+                .flatMap(value -> AckTopicValue.acks(value).stream()).toList();
+    }
+
     private static <T> List<T> readAll(String topic, Deserializer<T> values) {
         return records(topic).stream().map(r -> values.deserialize(topic, r.value())).toList();
     }
 
     /** Every record of the topic (headers, keys, timestamps), in partition order. */
     static List<ConsumerRecord<String, byte[]>> records(String topic) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+        return records(topic, Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCourier.bootstrapServers()));
+    }
+
+    /** Every record of the topic, read with {@code clientProperties} (bootstrap servers, security). */
+    static List<ConsumerRecord<String, byte[]>> records(String topic, Map<String, ?> clientProperties) {
+        Map<String, Object> props = new java.util.HashMap<>(clientProperties);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props,
                 new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());

@@ -1,6 +1,7 @@
 package dev.courier.operator;
 
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.registry.RegistryClientSettings;
 import dev.courier.schemas.registry.SchemaRegistryClient;
 import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.time.Duration;
@@ -20,13 +21,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * Where an operator's command connects: the cluster, the registry, the topic prefix, and any Kafka client
+ * Where an operator's command connects: the cluster, the registry, the topic prefix, any Kafka client
  * properties from {@code --command-config} (security settings, timeouts), which every client it makes
- * inherits. Checks reachability within {@link #timeout()} so a command fails with
+ * inherits, and the registry client's credentials and trust store ({@link RegistryClientSettings} keys).
+ * Checks reachability within {@link #timeout()} so a command fails with
  * {@link EnvironmentUnavailableException} instead of hanging.
  */
 public record Connection(String bootstrapServers, String registryUrl, String topicPrefix,
-                         Map<String, String> clientProperties, Duration timeout) {
+                         Map<String, String> clientProperties, Duration timeout, Map<String, String> registryProperties) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -35,6 +37,13 @@ public record Connection(String bootstrapServers, String registryUrl, String top
         Objects.requireNonNull(topicPrefix, "topicPrefix");
         clientProperties = Map.copyOf(clientProperties);
         Objects.requireNonNull(timeout, "timeout");
+        registryProperties = Map.copyOf(registryProperties);
+    }
+
+    /** Without registry credentials. */
+    public Connection(String bootstrapServers, String registryUrl, String topicPrefix,
+                      Map<String, String> clientProperties, Duration timeout) {
+        this(bootstrapServers, registryUrl, topicPrefix, clientProperties, timeout, Map.of());
     }
 
     public CourierTopics topics() {
@@ -91,7 +100,9 @@ public record Connection(String bootstrapServers, String registryUrl, String top
         if (registryUrl == null) {
             throw new IllegalStateException("this command needs --registry-url");
         }
-        return SchemaRegistryClients.fromUrl(registryUrl);
+        Map<String, Object> configs = new HashMap<>(registryProperties);
+        configs.put(RegistryClientSettings.URL_CONFIG, registryUrl);
+        return SchemaRegistryClients.fromConfigs(configs);
     }
 
     /**

@@ -56,7 +56,7 @@ public final class CourierProducer implements AutoCloseable, MeterBinder {
 
     /** Connects to Kafka and the schema registry named in {@code config}. */
     public CourierProducer(CourierProducerConfig config) {
-        this(config, SchemaRegistryClients.fromUrl(config.schemaRegistryUrl()));
+        this(config, SchemaRegistryClients.fromConfigs(config.originals()));
     }
 
     private CourierProducer(CourierProducerConfig config, SchemaRegistryClient registry) {

@@ -60,8 +60,13 @@ final class RegistryApi {
         this.store = store;
     }
 
+    /** Whether a request path is {@code /health}, which answers without credentials (probes). */
+    static boolean isHealth(List<String> path) {
+        return path.equals(List.of("health"));
+    }
+
     Response handle(Request request) {
-        if (request.path().equals(List.of("health"))) {
+        if (isHealth(request.path())) {
             return health();
         }
         if (!store.health().replayed()) {

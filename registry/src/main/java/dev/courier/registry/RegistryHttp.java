@@ -27,10 +27,12 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.QoSHandler;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,12 +59,12 @@ final class RegistryHttp implements AutoCloseable {
 
     private final Javalin app;
 
-    RegistryHttp(RegistryApi api, String host, int port, Limits limits, CourierMetrics metrics) {
+    RegistryHttp(RegistryApi api, String host, int port, Limits limits, RegistrySecurity security, CourierMetrics metrics) {
         app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.compressionStrategy = CompressionStrategy.NONE;
             config.jetty.threadPool = threadPool(limits);
-            config.jetty.addConnector((server, http) -> connector(server, http, host, port, limits.idleTimeout()));
+            config.jetty.addConnector((server, http) -> connector(server, http, host, port, limits.idleTimeout(), security));
             config.jetty.modifyServer(server -> {
                 server.setHandler(admission(limits));
                 server.setErrorHandler(new ConfluentErrorHandler());
@@ -70,8 +72,8 @@ final class RegistryHttp implements AutoCloseable {
             metrics.serveOn(config);
             for (HandlerType method : HandlerType.values()) {
                 if (method.isHttpMethod()) {
-                    config.routes.addHttpHandler(method, "/", ctx -> serve(api, limits.maxRequestBytes(), ctx, metrics));
-                    config.routes.addHttpHandler(method, "/*", ctx -> serve(api, limits.maxRequestBytes(), ctx, metrics));
+                    config.routes.addHttpHandler(method, "/", ctx -> serve(api, limits.maxRequestBytes(), security, ctx, metrics));
+                    config.routes.addHttpHandler(method, "/*", ctx -> serve(api, limits.maxRequestBytes(), security, ctx, metrics));
                 }
             }
         });
@@ -86,12 +88,25 @@ final class RegistryHttp implements AutoCloseable {
         return pool;
     }
 
-    private static ServerConnector connector(Server server, HttpConfiguration http, String host, int port, Duration idleTimeout) {
-        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    private static ServerConnector connector(Server server, HttpConfiguration http, String host, int port, Duration idleTimeout,
+                                             RegistrySecurity security) {
+        ServerConnector connector = security.tls().isEmpty()
+                ? new ServerConnector(server, 1, 1, new HttpConnectionFactory(http))
+                : new ServerConnector(server, 1, 1, new SslConnectionFactory(sslContext(security.tls().get()), "http/1.1"),
+                        new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(idleTimeout.toMillis());
         return connector;
+    }
+
+    private static SslContextFactory.Server sslContext(RegistrySecurity.Tls tls) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(tls.keystore().toAbsolutePath().toString());
+        ssl.setKeyStorePassword(tls.keystorePassword());
+        ssl.setKeyStoreType(tls.keystoreType());
+        ssl.setKeyManagerPassword(tls.keyPassword());
+        return ssl;
     }
 
     /** Lets {@code threads} requests in at once, parks {@code queue} more (without a thread), refuses the rest. */
@@ -111,11 +126,22 @@ final class RegistryHttp implements AutoCloseable {
         return app.port();
     }
 
-    private static void serve(RegistryApi api, long maxRequestBytes, Context ctx, CourierMetrics metrics) {
+    private static void serve(RegistryApi api, long maxRequestBytes, RegistrySecurity security, Context ctx,
+                              CourierMetrics metrics) {
         long started = System.nanoTime();
         HttpServletRequest http = ctx.req();
         List<String> segments = List.of();
         Response response;
+        if (security.requiresAuthentication() && !RegistryApi.isHealth(segments(http.getRequestURI()))
+                && !security.authenticates(http.getHeader("Authorization"))) {
+            log.warn("Refused {} {} from {}: no valid credentials", http.getMethod(), http.getRequestURI(), http.getRemoteAddr());
+            response = Response.error(401, 40101, "Unauthorized: this registry needs basic authentication "
+                    + "(basic.auth.credentials.source=USER_INFO, basic.auth.user.info=USER:PASSWORD)");
+            ctx.header("WWW-Authenticate", "Basic realm=\"courier-registry\"");
+            ctx.status(response.status()).contentType(RegistryApi.CONTENT_TYPE).result(response.body());
+            record(metrics, http, segments, response, started);
+            return;
+        }
         try {
             segments = segments(http.getRequestURI());
             String body = body(http, maxRequestBytes);
@@ -131,6 +157,11 @@ final class RegistryHttp implements AutoCloseable {
             response = Response.error(500, 500, "Internal Server Error");
         }
         ctx.status(response.status()).contentType(RegistryApi.CONTENT_TYPE).result(response.body());
+        record(metrics, http, segments, response, started);
+    }
+
+    private static void record(CourierMetrics metrics, HttpServletRequest http, List<String> segments, Response response,
+                               long started) {
         Timer.builder(CourierMeters.REGISTRY_REQUESTS.name())
                 .description(CourierMeters.REGISTRY_REQUESTS.description())
                 .tag("method", http.getMethod().toUpperCase())

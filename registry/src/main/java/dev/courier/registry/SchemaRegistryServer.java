@@ -33,6 +33,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final Duration requestTimeout;
     private final RegistryHttp.Limits limits;
     private final Supplier<SchemaLog> schemaLog;
+    private final RegistrySecurity security;
     private CourierMetrics metrics;
     private SchemaStore store;
     private RegistryHttp http;
@@ -44,6 +45,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         this.limits = new RegistryHttp.Limits(config.threads, config.queue, config.requestTimeout, config.idleTimeout,
                 config.maxRequestBytes);
         this.schemaLog = schemaLog;
+        this.security = config.security;
     }
 
     public static Builder builder() {
@@ -61,14 +63,14 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try {
             store = new SchemaStore(schemaLog.get(), requestTimeout);
             metrics = new CourierMetrics("registry");
-            http = new RegistryHttp(new RegistryApi(store), host, configuredPort, limits, metrics);
+            http = new RegistryHttp(new RegistryApi(store), host, configuredPort, limits, security, metrics);
             http.start();
             store.start();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        log.info("Schema registry listening on {} (storage: {}, {})", url(), store.describe(), limits);
+        log.info("Schema registry listening on {} ({}; storage: {}, {})", url(), security, store.describe(), limits);
         return this;
     }
 
@@ -80,10 +82,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return http.port();
     }
 
-    /** {@code http://<host>:<port>}, with {@code localhost} for a wildcard host. */
+    /** {@code http(s)://<host>:<port>}, with {@code localhost} for a wildcard host. */
     public String url() {
         String reachable = host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
-        return "http://" + reachable + ":" + port();
+        return (security.tls().isPresent() ? "https" : "http") + "://" + reachable + ":" + port();
     }
 
     @Override
@@ -117,8 +119,15 @@ public final class SchemaRegistryServer implements AutoCloseable {
         private long maxRequestBytes = 4L << 20;
         private final Map<String, Object> clientProperties = new LinkedHashMap<>();
         private Supplier<SchemaLog> schemaLog;
+        private RegistrySecurity security = RegistrySecurity.NONE;
 
         private Builder() {
+        }
+
+        /** HTTPS and basic authentication; default {@link RegistrySecurity#NONE} (plain HTTP, open). */
+        public Builder security(RegistrySecurity security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
         }
 
         /** Kafka cluster holding the schema topic. */

@@ -46,7 +46,7 @@ public final class DeliveryTracker implements AutoCloseable {
     public DeliveryTracker(TrackerConfig config) {
         log.info("delivery tracker configuration: {}", config.values());
         this.config = config;
-        this.registry = SchemaRegistryClients.fromUrl(config.registryUrl());
+        this.registry = SchemaRegistryClients.fromConfigs(config.originals());
         this.metrics = new CourierMetrics("tracker");
         Topology topology = TrackerTopology.build(config, registry, metrics.registry());
         log.info("delivery tracker topology:\n{}", topology.describe());

@@ -42,6 +42,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final List<URI> baseUrls;
     private final Duration timeout;
     private final HttpClient http;
+    /** {@code Authorization} header value sent with every request, or null. */
+    private final String authorization;
     private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     /** Index into {@link #baseUrls} of the instance that answered last. */
@@ -55,14 +57,28 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         this(parseUrls(urls), DEFAULT_TIMEOUT);
     }
 
+    /** With the credentials (basic auth) and trust store of {@code settings}. */
+    public HttpSchemaRegistryClient(RegistryClientSettings settings) {
+        this(parseUrls(settings.urls()), DEFAULT_TIMEOUT, settings);
+    }
+
     /** @param timeout bounds both connecting and waiting for each answer */
     public HttpSchemaRegistryClient(List<URI> baseUrls, Duration timeout) {
+        this(baseUrls, timeout, null);
+    }
+
+    private HttpSchemaRegistryClient(List<URI> baseUrls, Duration timeout, RegistryClientSettings settings) {
         if (baseUrls.isEmpty()) {
             throw new IllegalArgumentException("at least one schema registry url is needed");
         }
         this.baseUrls = List.copyOf(baseUrls);
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+        if (settings != null) {
+            settings.sslContext().ifPresent(builder::sslContext);
+        }
+        this.http = builder.build();
+        this.authorization = settings == null ? null : settings.authorizationHeader().orElse(null);
     }
 
     static List<URI> parseUrls(String urls) {
@@ -140,6 +156,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                     .timeout(timeout)
                     .header("Accept", CONTENT_TYPE + ", application/json");
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
             if (body != null) {
                 request.header("Content-Type", CONTENT_TYPE)
                         .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));

@@ -1,5 +1,6 @@
 package dev.courier.schemas.registry;
 
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -22,6 +23,18 @@ public final class SchemaRegistryClients {
     private static final ConcurrentMap<String, InMemorySchemaRegistryClient> IN_MEMORY = new ConcurrentHashMap<>();
 
     private SchemaRegistryClients() {
+    }
+
+    /**
+     * From a client's configs: {@code schema.registry.url} plus Confluent's credential and trust-store keys
+     * ({@link RegistryClientSettings}); an in-memory URL ignores the latter.
+     */
+    public static SchemaRegistryClient fromConfigs(Map<String, ?> configs) {
+        Object url = configs.get(RegistryClientSettings.URL_CONFIG);
+        if (url == null || url.toString().trim().startsWith(IN_MEMORY_SCHEME)) {
+            return fromUrl(url == null ? null : url.toString());
+        }
+        return new HttpSchemaRegistryClient(RegistryClientSettings.from(configs));
     }
 
     public static SchemaRegistryClient fromUrl(String url) {

@@ -69,7 +69,7 @@ public class CourierAvroDeserializer<T extends SpecificRecord> implements Deseri
         if (client == null) {
             CourierSerdeConfig config = new CourierSerdeConfig(configs);
             readerSchema = SpecificData.get().getSchema(config.valueType());
-            client = SchemaRegistryClients.fromUrl(config.schemaRegistryUrl());
+            client = SchemaRegistryClients.fromConfigs(configs);
             ownsClient = true;
         }
     }

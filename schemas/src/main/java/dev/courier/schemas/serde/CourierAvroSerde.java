@@ -42,7 +42,7 @@ public class CourierAvroSerde<T extends SpecificRecord> implements Serde<T> {
     public void configure(Map<String, ?> configs, boolean isKey) {
         if (serializer == null) {
             CourierSerdeConfig config = new CourierSerdeConfig(configs);
-            ownedClient = SchemaRegistryClients.fromUrl(config.schemaRegistryUrl());
+            ownedClient = SchemaRegistryClients.fromConfigs(configs);
             serializer = new CourierAvroSerializer<>(ownedClient);
             deserializer = new CourierAvroDeserializer<>((Class<T>) config.valueType(), ownedClient);
         }

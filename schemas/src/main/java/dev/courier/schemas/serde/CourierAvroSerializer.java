@@ -69,7 +69,8 @@ public class CourierAvroSerializer<T extends SpecificRecord> implements Serializ
     public void configure(Map<String, ?> configs, boolean isKey) {
         subjectSuffix = isKey ? "-key" : "-value";
         if (client == null) {
-            client = SchemaRegistryClients.fromUrl(new CourierSerdeConfig(configs).schemaRegistryUrl());
+            new CourierSerdeConfig(configs); // validates the url
+            client = SchemaRegistryClients.fromConfigs(configs);
             ownsClient = true;
         }
     }
