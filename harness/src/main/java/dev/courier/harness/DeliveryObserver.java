@@ -8,6 +8,7 @@ import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.SendEvent;
 import dev.courier.schemas.registry.SchemaRegistryClient;
+import dev.courier.schemas.registry.SchemaRegistryException;
 import dev.courier.schemas.serde.CourierSerdes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -100,20 +102,38 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
     public void run() {
         try {
             while (running) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    try {
-                        observe(record);
-                    } catch (SerializationException e) {
-                        // Poison records (the consumers dead-letter them) are expected here: counted, not logged loud.
-                        unreadable.incrementAndGet();
-                        log.debug("observer could not read topic={} partition={} offset={}: {}", record.topic(),
-                                record.partition(), record.offset(), e.getMessage());
+                ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(200));
+                boolean registryDown = false;
+                for (TopicPartition tp : batch.partitions()) {
+                    for (ConsumerRecord<String, byte[]> record : batch.records(tp)) {
+                        try {
+                            observe(record);
+                        } catch (SerializationException e) {
+                            // Poison records (the consumers dead-letter them) are expected: counted, not logged loud.
+                            unreadable.incrementAndGet();
+                            log.debug("observer could not read topic={} partition={} offset={}: {}", record.topic(),
+                                    record.partition(), record.offset(), e.getMessage());
+                        } catch (SchemaRegistryException e) {
+                            // The registry is down (a chaos fault): read the partition on from here once it is back.
+                            log.debug("observer waits for the schema registry at {}@{}: {}", tp, record.offset(), e.getMessage());
+                            consumer.seek(tp, record.offset());
+                            registryDown = true;
+                            break;
+                        }
                     }
+                }
+                if (registryDown) {
+                    Thread.sleep(500);
                 }
                 publishPositions();
             }
         } catch (WakeupException e) {
             // closing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("the delivery observer stopped: the run's counts freeze here", e);
+            throw e;
         } finally {
             consumer.close();
             stopped.countDown();
