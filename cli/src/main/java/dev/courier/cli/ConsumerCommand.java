@@ -72,7 +72,7 @@ public final class ConsumerCommand implements Callable<Integer> {
     @Option(names = "--offline-rate", defaultValue = "0", description = "Chance per delivery that its recipient goes offline for a while (default: ${DEFAULT-VALUE}).")
     double offlineRate;
 
-    @Option(names = "--hand-log", description = "Append 'messageId recipientId attempt epochMs conversationId seq' for every message handed to the devices.")
+    @Option(names = "--hand-log", description = "Append 'messageId recipientId attempt epochMs conversationId seq possibleRedelivery' for every message handed to the devices.")
     Path handLog;
 
     @Option(names = "--http-port", defaultValue = "0", description = "Port serving /metrics (Prometheus) and /health; "
@@ -175,7 +175,7 @@ public final class ConsumerCommand implements Callable<Integer> {
     /** One unbuffered write per delivery: what reached the devices survives a SIGKILL of this process. */
     private static void record(OutputStream out, Delivery d) {
         String line = d.messageId() + " " + d.recipientId() + " " + d.attempt() + " " + System.currentTimeMillis() + " "
-                + d.conversationId() + " " + (d.seq().isPresent() ? d.seq().getAsLong() : -1) + "\n";
+                + d.conversationId() + " " + (d.seq().isPresent() ? d.seq().getAsLong() : -1) + " " + d.possibleRedelivery() + "\n";
         try {
             synchronized (out) {
                 out.write(line.getBytes(StandardCharsets.UTF_8));

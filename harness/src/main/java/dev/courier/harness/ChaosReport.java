@@ -6,12 +6,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The verdict of a chaos run. {@code lost} = sends the brokers acknowledged that are neither delivered nor
- * dead-lettered with a reason, found key by key from the ledger; never from counters. A re-emit of a
- * delivery no consumer had read and committed ({@code reemits_of_unread}, from the topics) fails it like a
- * loss, a duplicate or an order violation.
+ * The report of a chaos run and its verdict: what the devices received against the producer's ledger
+ * ({@link DeliveryVerdict}, cross-checked with the committed acks), plus what only the topics show: a
+ * re-emit of a delivery no consumer had read and committed ({@code reemits_of_unread}), poison records not
+ * dead-lettered, and faults that struck an idle pipeline ({@code in_flight_at_fault} 0 in a fault's entry).
+ * Every problem found is named in {@link #failure()}, not only the first.
  */
 public final class ChaosReport {
 
@@ -31,12 +33,15 @@ public final class ChaosReport {
                                  RecordsWritten written, PoisonInjector poison, HandLogs hands,
                                  List<FaultLog.Entry> faults, Timeline timeline, long startedMs, boolean settled,
                                  double reemitLimitPerS) {
-        Reconciliation r = Reconciliation.of(ledger.acked(), observer);
-        long lost = r.lost;
+        DeliveryVerdict verdict = DeliveryVerdict.judge(ledger, hands, observer.deliveredAt(),
+                observer.duplicatesToApp(), observer.deadLettered(), Set.of());
+        Reconciliation r = verdict.handed();
         long poisonMissing = poison.poisonOrigins().stream()
                 .filter(o -> !observer.deadLetteredOrigins().contains(o)).count();
-        long duplicates = observer.duplicatesToApp();
-        long orderViolations = hands.orderViolations();
+        long poisonWrongReason = poison.expectedReasons().entrySet().stream().filter(e -> {
+            String reason = observer.deadLetterReasonByOrigin().get(e.getKey());
+            return reason != null && !reason.equals(e.getValue().name());
+        }).count();
         long reemitsOfUnread = unread.ofUnread();
 
         Map<String, Object> v = new LinkedHashMap<>();
@@ -44,16 +49,14 @@ public final class ChaosReport {
         v.put("kafka_acked", ledger.acked().size());
         v.put("send_failed", ledger.failed().get());
         v.put("indeterminate", ledger.indeterminate().get());
-        v.put("delivered", r.delivered);
-        v.put("lost", lost);
-        v.put("duplicates_to_app", duplicates);
-        v.put("raw_redeliveries", hands.rawRedeliveries());
-        v.put("order_violations", orderViolations);
+        verdict.putInto(v);
         v.put("redelivered", observer.reemits());
         v.put("reemits_of_unread", reemitsOfUnread);
         v.put("dead_lettered_by_reason", observer.deadLettersByReason());
         v.put("poison_records", poison.written());
+        v.put("poison_by_kind", poison.writtenByKind());
         v.put("poison_not_dead_lettered", poisonMissing);
+        v.put("poison_wrong_reason", poisonWrongReason);
         v.put("stray_acks", poison.strayAcks());
         List<Map<String, Object>> faultList = new ArrayList<>();
         double recoverMax = 0;
@@ -75,18 +78,21 @@ public final class ChaosReport {
         v.put("settled", settled);
         v.put("duration_s", Reconciliation.secondsSince(startedMs));
 
-        String failure = null;
-        if (lost > 0) {
-            failure = lost + " acknowledged message(s) neither delivered nor dead-lettered";
-        } else if (duplicates > 0) {
-            failure = duplicates + " duplicate deliveries committed to the application";
-        } else if (orderViolations > 0) {
-            failure = orderViolations + " message(s) received out of order within their conversation";
-        } else if (reemitsOfUnread > 0) {
-            failure = reemitsOfUnread + " re-emit(s) of a delivery no consumer had read and committed (reemits_of_unread)";
-        } else if (poisonMissing > 0) {
-            failure = poisonMissing + " poison record(s) not dead-lettered";
+        List<String> problems = new ArrayList<>(verdict.problems());
+        if (reemitsOfUnread > 0) {
+            problems.add(reemitsOfUnread + " re-emit(s) of a delivery no consumer had read and committed (reemits_of_unread)");
         }
+        if (poisonMissing > 0) {
+            problems.add(poisonMissing + " poison record(s) not dead-lettered");
+        }
+        if (poisonWrongReason > 0) {
+            problems.add(poisonWrongReason + " poison record(s) dead-lettered with another reason than their kind's");
+        }
+        problems.addAll(FaultLog.problems(faults));
+        if (!settled) {
+            problems.add("the pipeline did not settle every acknowledged send before the deadline");
+        }
+        String failure = problems.isEmpty() ? null : String.join("; ", problems);
         return new ChaosReport(v, failure);
     }
 
@@ -99,9 +105,10 @@ public final class ChaosReport {
     }
 
     public String table() {
-        return Reconciliation.table(values, List.of("sent", "kafka_acked", "send_failed", "indeterminate", "delivered",
-                "lost", "duplicates_to_app", "raw_redeliveries", "order_violations", "redelivered", "reemits_of_unread",
-                "dead_lettered_by_reason", "poison_records", "stray_acks", "unavailable_s_max", "recover_s_max",
+        return Reconciliation.table(values, List.of("sent", "kafka_acked", "send_failed", "indeterminate",
+                "unconfirmed_sends", "delivered", "lost", "duplicates_to_app", "raw_redeliveries", "duplicate_commits",
+                "acked_not_handed", "handed_not_acked", "order_violations", "redelivered", "reemits_of_unread",
+                "dead_lettered_unexpected", "dead_lettered_by_reason", "poison_records", "poison_by_kind", "poison_wrong_reason", "stray_acks", "unavailable_s_max", "recover_s_max",
                 "reemits_per_s_max", "reemit_limit_per_s", "p50_ms", "p99_ms", "max_ms", "records_per_message",
                 "records_per_topic", "duration_s"));
     }

@@ -22,9 +22,11 @@ import org.apache.kafka.common.errors.TimeoutException;
 
 /**
  * The chaos run: the pipeline under load on a local 3-node cluster while {@link Fault}s are injected one after
- * another; then the load stops, the pipeline quiesces, and the reconciliation of the {@link SendLedger} against
- * everything committed downstream ({@link ChaosReport}) decides the verdict. The timeline PNG goes next to the
- * report ({@link Charts#pngNextTo}).
+ * another; the load goes on until every fault is over (and {@value #LOAD_TAIL_MS} ms more), so each one strikes
+ * a busy pipeline and its entry records the deliveries in flight; then the pipeline quiesces, and the
+ * reconciliation of the {@link SendLedger} against what the devices received, cross-checked with what was
+ * committed downstream ({@link ChaosReport}), decides the verdict. The timeline PNG goes next to the report
+ * ({@link Charts#pngNextTo}).
  */
 public record ChaosRun(Settings settings, Progress progress) {
 
@@ -32,6 +34,8 @@ public record ChaosRun(Settings settings, Progress progress) {
     public static final int CI_DURATION_S = 200;
     public static final int CI_RATE = 150;
     public static final int CI_OUTAGE_S = 30;
+    /** How long the load goes on after the last fault is over: its recovery happens under load too. */
+    static final long LOAD_TAIL_MS = 10_000;
 
     /**
      * What to run. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code messages} 0: duration x rate;
@@ -62,9 +66,9 @@ public record ChaosRun(Settings settings, Progress progress) {
              DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, pipeline.topics());
              PoisonInjector poison = new PoisonInjector(pipeline.bootstrapServers(), registry, pipeline.topics())) {
             background.submit(observer);
-            FaultLog faultLog = new FaultLog(started);
-            FaultInjector injector = new FaultInjector(pipeline, faultLog, progress, settings.outageS() * 1000L);
             SendLedger ledger = new SendLedger();
+            FaultLog faultLog = new FaultLog(started, () -> inFlight(ledger, observer));
+            FaultInjector injector = new FaultInjector(pipeline, faultLog, progress, settings.outageS() * 1000L);
             Timeline timeline = new Timeline(started);
             sampler.scheduleAtFixedRate(() -> timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
                     () -> ledger.acked().size() - settled(ledger, observer)), 1, 1, TimeUnit.SECONDS);
@@ -75,10 +79,11 @@ public record ChaosRun(Settings settings, Progress progress) {
                 return null;
             });
             long loadStart = System.currentTimeMillis();
-            load(pipeline, total, chosen.contains(Fault.POISON) ? poison : null, ledger, observer, injector);
-            progress.say(String.format("load done: %d messages in %.0f s; waiting for the faults to end and the pipeline to quiesce...",
-                    total, (System.currentTimeMillis() - loadStart) / 1000.0));
+            long published = load(pipeline, total, chosen.contains(Fault.POISON) ? poison : null, ledger, observer,
+                    injector, faultRun);
             faultRun.get();
+            progress.say(String.format("load done: %d messages in %.0f s, through every fault; waiting for the pipeline to quiesce...",
+                    published, (System.currentTimeMillis() - loadStart) / 1000.0));
             boolean settled = awaitQuiescence(ledger, observer, poison, injector);
             progress.finish();
             Map<String, Map<Integer, Long>> end = traffic.end();
@@ -122,14 +127,23 @@ public record ChaosRun(Settings settings, Progress progress) {
         }
     }
 
-    private void load(LocalPipeline pipeline, long total, PoisonInjector poison, SendLedger ledger,
-                      DeliveryObserver observer, FaultInjector injector) throws InterruptedException {
+    /**
+     * Publishes at the rate until {@code total} messages are sent and the faults are over, then
+     * {@value #LOAD_TAIL_MS} ms more; returns how many messages it published.
+     */
+    private long load(LocalPipeline pipeline, long total, PoisonInjector poison, SendLedger ledger,
+                      DeliveryObserver observer, FaultInjector injector, Future<?> faultRun) throws InterruptedException {
         long[] seq = new long[settings.conversations()];
         Semaphore inFlight = new Semaphore(20_000);
         double poisonDebt = 0;
+        long i = 0;
+        long tailEnd = Long.MAX_VALUE;
         try (CourierProducer producer = new CourierProducer(pipeline.assembly().producerConfig())) {
             long start = System.nanoTime();
-            for (long i = 0; i < total; i++) {
+            for (; i < total || System.currentTimeMillis() < tailEnd; i++) {
+                if (tailEnd == Long.MAX_VALUE && faultRun.isDone()) {
+                    tailEnd = System.currentTimeMillis() + LOAD_TAIL_MS;
+                }
                 long wait = start + (long) (i * 1e9 / settings.rate()) - System.nanoTime();
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
@@ -157,11 +171,19 @@ public record ChaosRun(Settings settings, Progress progress) {
                     }
                 });
                 if (i % 500 == 0) {
-                    progress.bar(observer.deliveredAt().size(), total, "load " + i + "/" + total + injector.active());
+                    progress.bar(observer.deliveredAt().size(), Math.max(total, i), "load " + i + (i < total ? "/" + total : "")
+                            + injector.active());
                 }
             }
             producer.flush();
         }
+        return i;
+    }
+
+    /** Deliveries sent (intended, whatever Kafka answered yet) and not yet delivered. */
+    private static long inFlight(SendLedger ledger, DeliveryObserver observer) {
+        long delivered = ledger.acked().keySet().stream().filter(observer.deliveredAt()::containsKey).count();
+        return ledger.intents() - delivered;
     }
 
     private static Throwable rootCause(Throwable t) {

@@ -52,8 +52,8 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
     private final Map<String, String> deadLettered = new ConcurrentHashMap<>();
     /** Every dead letter by reason code, poison records (no delivery key) included. */
     private final Map<String, AtomicLong> deadLettersByReason = new ConcurrentHashMap<>();
-    /** "topic/partition/offset" of every dead-lettered record whose origin is known. */
-    private final Set<String> deadLetteredOrigins = ConcurrentHashMap.newKeySet();
+    /** "topic/partition/offset" of every dead-lettered record whose origin is known, to its reason code. */
+    private final Map<String, String> deadLetteredOrigins = new ConcurrentHashMap<>();
     private final AtomicLong reemits = new AtomicLong();
     private final AtomicLong duplicateAcks = new AtomicLong();
     private final AtomicLong unreadable = new AtomicLong();
@@ -163,8 +163,8 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
             DeadLetter letter = deadLetters.deserialize(record.topic(), record.value());
             deadLettersByReason.computeIfAbsent(letter.getReasonCode(), r -> new AtomicLong()).incrementAndGet();
             if (letter.getOriginalOffset() != null) {
-                deadLetteredOrigins.add(origin(letter.getOriginalTopic(), letter.getOriginalPartition(),
-                        letter.getOriginalOffset()));
+                deadLetteredOrigins.putIfAbsent(origin(letter.getOriginalTopic(), letter.getOriginalPartition(),
+                        letter.getOriginalOffset()), letter.getReasonCode());
             }
             if (letter.getMessageId() != null && letter.getRecipientId() != null) {
                 deadLettered.put(CourierTopics.deliveryKey(letter.getMessageId(), letter.getRecipientId()),
@@ -204,6 +204,11 @@ final class DeliveryObserver implements Runnable, AutoCloseable {
     }
 
     Set<String> deadLetteredOrigins() {
+        return deadLetteredOrigins.keySet();
+    }
+
+    /** "topic/partition/offset" of every dead-lettered record whose origin is known, to its (first) reason code. */
+    Map<String, String> deadLetterReasonByOrigin() {
         return deadLetteredOrigins;
     }
 

@@ -22,6 +22,13 @@ public enum Fault {
     TRACKER,
     /** Every delivery consumer down at once for a while. */
     OUTAGE,
+    /** A bad record in {@code _schemas} (a config with an unknown compatibility level): the registry must skip it. */
+    SCHEMAS,
+    /**
+     * The schema registry stopped while a delivery consumer restarts with an empty schema cache, then a new
+     * registry instance on the same port (empty cache, replaying {@code _schemas}).
+     */
+    REGISTRY,
     /** Bad records among the load: wrong magic byte, unknown schema id, undecodable, oversized, invalid, stray ack. */
     POISON,
     /** No fault. */

@@ -1,9 +1,16 @@
 package dev.courier.harness;
 
 import dev.courier.deploy.LocalCluster;
+import dev.courier.registry.SchemaRegistryServer;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The faults real clusters suffer, done for real to a {@link LocalPipeline}: SIGKILL, SIGSTOP/SIGCONT, and
@@ -15,6 +22,9 @@ final class FaultInjector {
     static final long FREEZE_MS = 15_000;
     static final long MAJORITY_DOWN_MS = 20_000;
     static final long PROCESS_DOWN_MS = 3_000;
+    static final long REGISTRY_DOWN_MS = 10_000;
+    /** How long the registry may take to be healthy again, or to have skipped a bad record. */
+    static final long REGISTRY_PATIENCE_MS = 60_000;
 
     private final LocalPipeline pipeline;
     private final FaultLog log;
@@ -40,6 +50,8 @@ final class FaultInjector {
             case CONSUMER -> killConsumer(0);
             case TRACKER -> killTracker(0);
             case OUTAGE -> consumerOutage(outageMs);
+            case SCHEMAS -> schemasPoison();
+            case REGISTRY -> registryRestart(1);
             case POISON, NONE -> {
             }
         }
@@ -132,6 +144,67 @@ final class FaultInjector {
         victim.kill();
         TimeUnit.MILLISECONDS.sleep(PROCESS_DOWN_MS);
         victim.restart();
+        log.recovered(e);
+        active = "";
+    }
+
+    /**
+     * Writes a record into {@code _schemas} that no registry can apply (a SET_CONFIG with an unknown compatibility
+     * level, the record that once killed every instance's follower thread), then waits until the running registry
+     * reports it skipped and is healthy.
+     */
+    void schemasPoison() throws Exception {
+        FaultLog.Entry e = log.begin("_schemas poison record", "SET_CONFIG with an unknown compatibility level");
+        down("_schemas", "given a record no registry can apply");
+        long skippedBefore = Math.max(0, RegistryHealth.of(pipeline.registryUrl()).badRecords()); // -1: not reachable
+        String proposal = "chaos-" + UUID.randomUUID();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(SchemaRegistryServer.DEFAULT_TOPIC,
+                    "{\"type\":\"SET_CONFIG\",\"subject\":null,\"proposal\":\"" + proposal + "\"}",
+                    "{\"type\":\"SET_CONFIG\",\"proposal\":\"" + proposal + "\",\"subject\":null,\"compatibility\":\"SIDEWAYS\"}"))
+                    .get(60, TimeUnit.SECONDS);
+        }
+        RegistryHealth health = RegistryHealth.await(pipeline.registryUrl(), h -> h.up() && h.badRecords() > skippedBefore,
+                REGISTRY_PATIENCE_MS);
+        if (!(health.up() && health.badRecords() > skippedBefore)) {
+            log.problem(e, "the registry did not report the bad _schemas record skipped and itself healthy within "
+                    + REGISTRY_PATIENCE_MS / 1000 + " s: " + health);
+        }
+        log.recovered(e);
+        active = "";
+    }
+
+    /**
+     * Stops the schema registry; meanwhile SIGKILLs delivery consumer {@code coldConsumer} and starts it again, so
+     * it needs schemas it does not have while no registry answers; after {@value #REGISTRY_DOWN_MS} ms starts a
+     * new registry instance on the same port (empty cache, replaying {@code _schemas}, bad records included) and
+     * waits until it is healthy.
+     */
+    void registryRestart(int coldConsumer) throws Exception {
+        ChildJvm cold = pipeline.consumers().get(coldConsumer % pipeline.consumers().size());
+        FaultLog.Entry e = log.begin("registry down + restart", "schema registry " + pipeline.registryUrl()
+                + ", " + cold.name() + " restarted with an empty schema cache meanwhile");
+        down("schema registry", "stopped; " + cold.name() + " killed with SIGKILL and restarted while it is down");
+        pipeline.stopRegistry();
+        cold.kill();
+        cold.restart();
+        TimeUnit.MILLISECONDS.sleep(REGISTRY_DOWN_MS);
+        try {
+            pipeline.restartRegistry();
+        } catch (RuntimeException first) {
+            log.problem(e, "the new registry instance did not start: " + first);
+            pipeline.restartRegistry();
+        }
+        RegistryHealth health = RegistryHealth.await(pipeline.registryUrl(), RegistryHealth::up, REGISTRY_PATIENCE_MS);
+        if (!health.up()) {
+            log.problem(e, "the new registry instance was not healthy within " + REGISTRY_PATIENCE_MS / 1000 + " s: " + health);
+        }
+        if (!cold.isAlive()) {
+            log.problem(e, cold.name() + " exited while the registry was unreachable (see " + cold.log() + ")");
+            cold.restart();
+        }
         log.recovered(e);
         active = "";
     }

@@ -10,9 +10,10 @@ import dev.courier.schemas.serde.CourierSerdes;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,25 +27,44 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Writes bad input around the Courier producer, the way a buggy or foreign client would: a wrong magic
- * byte, an unknown schema id, bytes that do not decode, an oversized payload, a send event with a missing
- * field, and an ack for a message that never existed. It remembers where each poison record landed, so
- * the reconciliation can check that every one was dead-lettered. Stray acks are only counted here
- * ({@code stray_acks}, what was written): the tracker keeps state only for deliveries a consumer reported
+ * byte, an unknown schema id, bytes that do not decode, an oversized payload (300 KiB, and 600 KiB: a
+ * decodable record whose dead letter once could not commit), a send event with a missing field, a crafted Avro
+ * length prefix claiming more than any record holds, and an ack for a message that never existed. It
+ * remembers where each poison record landed and the reason it must be dead-lettered with, so the
+ * reconciliation can check that every one was dead-lettered, with that reason. Stray acks are only counted
+ * here ({@code stray_acks}, what was written): the tracker keeps state only for deliveries a consumer reported
  * unsettled, so it ignores them and nothing downstream counts them.
  */
 final class PoisonInjector implements AutoCloseable {
 
-    /** The poison send records, each named by the reason it must be dead-lettered with, written in turn. */
-    static final List<DeadLetterReason> SEND_POISON = List.of(DeadLetterReason.WRONG_MAGIC_BYTE,
-            DeadLetterReason.UNKNOWN_SCHEMA_ID, DeadLetterReason.UNDECODABLE, DeadLetterReason.OVERSIZED_PAYLOAD,
-            DeadLetterReason.INVALID_EVENT);
+    /** The poison send records, written in turn, each with the reason it must be dead-lettered with. */
+    enum SendPoison {
+        WRONG_MAGIC(DeadLetterReason.WRONG_MAGIC_BYTE),
+        UNKNOWN_ID(DeadLetterReason.UNKNOWN_SCHEMA_ID),
+        UNDECODABLE(DeadLetterReason.UNDECODABLE),
+        OVERSIZED_300_KIB(DeadLetterReason.OVERSIZED_PAYLOAD),
+        INVALID(DeadLetterReason.INVALID_EVENT),
+        OVERSIZED_600_KIB(DeadLetterReason.OVERSIZED_PAYLOAD),
+        LENGTH_PREFIX(DeadLetterReason.LIMIT_EXCEEDED);
+
+        final DeadLetterReason reason;
+
+        SendPoison(DeadLetterReason reason) {
+            this.reason = reason;
+        }
+    }
+
+    /** The length the crafted prefix claims for the first string: far over any Kafka record. */
+    static final int CRAFTED_LENGTH = 1_500_000_000;
 
     private final CourierTopics topics;
     private final KafkaProducer<String, byte[]> producer;
     private final Serializer<SendEvent> sends;
     /** The ack topic's union serde: a lone DeliveryAck, as a third-party delivery consumer may write one. */
     private final Serializer<SpecificRecord> acks;
-    private final Set<String> poisonOrigins = ConcurrentHashMap.newKeySet();
+    /** topic/partition/offset of each poison send record -> the reason it must be dead-lettered with. */
+    private final Map<String, DeadLetterReason> poisonOrigins = new ConcurrentHashMap<>();
+    private final Map<SendPoison, AtomicLong> writtenByKind = new ConcurrentHashMap<>();
     private final AtomicLong strayAcks = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private long next;
@@ -60,11 +80,12 @@ final class PoisonInjector implements AutoCloseable {
                 new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** Writes the next kind of poison in turn: each of {@link #SEND_POISON}, then a stray ack. */
+    /** Writes the next kind of poison in turn: each of {@link SendPoison}, then a stray ack. */
     void inject() {
-        int turn = (int) (next++ % (SEND_POISON.size() + 1));
+        SendPoison[] kinds = SendPoison.values();
+        int turn = (int) (next++ % (kinds.length + 1));
         String recipient = "poison-" + (next % 7);
-        if (turn == SEND_POISON.size()) {
+        if (turn == kinds.length) {
             DeliveryAck ack = DeliveryAck.newBuilder().setMessageId(UUID.randomUUID().toString()).setRecipientId(recipient)
                     .setStatus(AckStatus.DELIVERED).setAckedAt(Instant.now()).setDeliveredBy("nobody").build();
             producer.send(new ProducerRecord<>(topics.ack(), recipient, acks.serialize(topics.ack(), ack)),
@@ -75,21 +96,45 @@ final class PoisonInjector implements AutoCloseable {
                     });
             return;
         }
-        DeadLetterReason reason = SEND_POISON.get(turn);
-        byte[] value = switch (reason) {
-            case WRONG_MAGIC_BYTE -> "{\"messageId\":\"not avro\"}".getBytes(StandardCharsets.UTF_8);
-            case UNKNOWN_SCHEMA_ID -> new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7f, 2, 'x'};
+        SendPoison kind = kinds[turn];
+        byte[] value = switch (kind) {
+            case WRONG_MAGIC -> "{\"messageId\":\"not avro\"}".getBytes(StandardCharsets.UTF_8);
+            case UNKNOWN_ID -> new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7f, 2, 'x'};
             case UNDECODABLE -> undecodable();
-            case OVERSIZED_PAYLOAD -> sends.serialize(topics.send(), event(recipient, new byte[300 * 1024]));
-            case INVALID_EVENT -> sends.serialize(topics.send(), event("", new byte[] {1}));
-            default -> throw new IllegalStateException("no poison written for " + reason);
+            case OVERSIZED_300_KIB -> sends.serialize(topics.send(), event(recipient, new byte[300 * 1024]));
+            case INVALID -> sends.serialize(topics.send(), event("", new byte[] {1}));
+            case OVERSIZED_600_KIB -> sends.serialize(topics.send(), event(recipient, new byte[600 * 1024]));
+            case LENGTH_PREFIX -> craftedLengthPrefix();
         };
         producer.send(new ProducerRecord<>(topics.send(), recipient, value), (md, e) -> {
             if (e == null) {
-                poisonOrigins.add(DeliveryObserver.origin(md.topic(), md.partition(), md.offset()));
+                poisonOrigins.put(DeliveryObserver.origin(md.topic(), md.partition(), md.offset()), kind.reason);
+                writtenByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
                 written.incrementAndGet();
             }
         });
+    }
+
+    private byte[] craftedLengthPrefix() {
+        return craftedLengthPrefix(sends.serialize(topics.send(), event("x", new byte[] {1})));
+    }
+
+    /**
+     * The header of {@code validSendEvent} (magic byte, a real SendEvent schema id), then a first field
+     * (messageId, a string) whose Avro length prefix claims {@link #CRAFTED_LENGTH} bytes, then 4 bytes: a decoder
+     * without limits allocates the claimed length before reading.
+     */
+    static byte[] craftedLengthPrefix(byte[] validSendEvent) {
+        ByteBuffer out = ByteBuffer.allocate(5 + 10 + 4);
+        out.put(validSendEvent, 0, 5);
+        long zigzag = (long) CRAFTED_LENGTH << 1;
+        while ((zigzag & ~0x7FL) != 0) {
+            out.put((byte) ((zigzag & 0x7F) | 0x80));
+            zigzag >>>= 7;
+        }
+        out.put((byte) zigzag);
+        out.put(new byte[] {'a', 'b', 'c', 'd'});
+        return Arrays.copyOf(out.array(), out.position());
     }
 
     /** A valid header (magic byte, a real SendEvent schema id) followed by a body that is not a SendEvent. */
@@ -103,7 +148,7 @@ final class PoisonInjector implements AutoCloseable {
         return out;
     }
 
-    private static SendEvent event(String recipient, byte[] payload) {
+    static SendEvent event(String recipient, byte[] payload) {
         return SendEvent.newBuilder().setMessageId(UUID.randomUUID().toString()).setConversationId("poison")
                 .setSenderId("poisoner").setRecipientId(recipient).setSentAt(Instant.now())
                 .setPayload(ByteBuffer.wrap(payload)).setContentType("application/octet-stream").build();
@@ -111,7 +156,19 @@ final class PoisonInjector implements AutoCloseable {
 
     /** Where each poison send record landed (topic/partition/offset). */
     Set<String> poisonOrigins() {
+        return poisonOrigins.keySet();
+    }
+
+    /** Where each poison send record landed (topic/partition/offset), with the reason it must be dead-lettered with. */
+    Map<String, DeadLetterReason> expectedReasons() {
         return poisonOrigins;
+    }
+
+    /** Poison send records written, by kind. */
+    Map<String, Long> writtenByKind() {
+        Map<String, Long> out = new TreeMap<>();
+        writtenByKind.forEach((kind, n) -> out.put(kind.name(), n.get()));
+        return out;
     }
 
     long written() {

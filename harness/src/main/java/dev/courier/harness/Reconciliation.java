@@ -33,6 +33,15 @@ final class Reconciliation {
 
     /** @param ledger delivery key to the time it was sent, for every send the brokers acknowledged */
     static Reconciliation of(Map<String, Long> ledger, DeliveryObserver observer) {
+        return of(ledger, observer.deliveredAt(), observer.deadLettered());
+    }
+
+    /**
+     * @param ledger delivery key to the time it was sent, for every send the brokers acknowledged
+     * @param deliveredAt delivery key to when it was delivered (by committed acks, or by the devices' hand logs)
+     * @param deadLettered delivery key to its dead-letter reason
+     */
+    static Reconciliation of(Map<String, Long> ledger, Map<String, Long> deliveredAt, Map<String, String> deadLettered) {
         long delivered = 0;
         long dead = 0;
         long lost = 0;
@@ -40,12 +49,12 @@ final class Reconciliation {
         long[] latencies = new long[ledger.size()];
         int n = 0;
         for (Map.Entry<String, Long> sent : ledger.entrySet()) {
-            Long at = observer.deliveredAt().get(sent.getKey());
+            Long at = deliveredAt.get(sent.getKey());
             if (at != null) {
                 delivered++;
                 latencies[n++] = Math.max(0, at - sent.getValue());
                 last = Math.max(last, at);
-            } else if (observer.deadLettered().containsKey(sent.getKey())) {
+            } else if (deadLettered.containsKey(sent.getKey())) {
                 dead++;
             } else {
                 lost++;
@@ -104,6 +113,12 @@ final class Reconciliation {
         m.put("target", f.target);
         m.put("at_s", f.atS);
         m.put("recovered_at_s", f.recoveredAtS);
+        if (f.inFlightAtFault != null) {
+            m.put("in_flight_at_fault", f.inFlightAtFault);
+        }
+        if (f.problem != null) {
+            m.put("problem", f.problem);
+        }
         return m;
     }
 
@@ -122,8 +137,9 @@ final class Reconciliation {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> faults = (List<Map<String, Object>>) values.get("faults");
         for (Map<String, Object> f : faults) {
-            out.append(String.format("fault at %6.1fs  %-22s %s, back at %ss%s%n", (Double) f.get("at_s"), f.get("type"),
+            out.append(String.format("fault at %6.1fs  %-22s %s, back at %ss%s%s%n", (Double) f.get("at_s"), f.get("type"),
                     f.get("target"), f.get("recovered_at_s"),
+                    f.containsKey("in_flight_at_fault") ? ", " + f.get("in_flight_at_fault") + " in flight" : "",
                     f.containsKey("recover_s") ? ", caught up in " + f.get("recover_s") + "s" : ""));
         }
         return out.toString();

@@ -36,4 +36,18 @@ class HandLogsTest {
         Path a = Files.writeString(dir.resolve("a"), "m2 bob 1 1000\nm1 bob 1 1001\n");
         assertEquals(0, HandLogs.read(List.of(a)).orderViolations());
     }
+
+    @Test
+    void oldLinesWithoutTheFlagReadAsNotFlaggedAndNewLinesCarryIt() throws Exception {
+        Path a = Files.writeString(dir.resolve("a"), "m1 bob 1 1000 c1 0\nm1 bob 1 1001 c1 0 true\nm2 bob 1 1002\nm2 bob 1 1003 null -1 false\n");
+        HandLogs logs = HandLogs.read(List.of(a));
+        assertEquals(2, logs.rawRedeliveries());
+        assertEquals(1, logs.duplicatesToApp(), "m2's second hand-off was not flagged; m1's was");
+    }
+
+    @Test
+    void aLogThatDoesNotExistIsReportedMissing() throws Exception {
+        Path a = Files.writeString(dir.resolve("a"), "m1 bob 1 1000 c1 0 false\n");
+        assertEquals(List.of(dir.resolve("gone")), HandLogs.read(List.of(a, dir.resolve("gone"))).missing());
+    }
 }
