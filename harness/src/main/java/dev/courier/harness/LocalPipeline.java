@@ -43,7 +43,9 @@ public final class LocalPipeline implements AutoCloseable {
     private final LocalCluster cluster;
     private final List<ChildJvm> trackers = new ArrayList<>();
     private final List<ChildJvm> consumers = new ArrayList<>();
-    private SchemaRegistryServer registry;
+    private volatile SchemaRegistryServer registry;
+    /** Fixed at the first start, so that a restarted registry is found where the components look. */
+    private volatile String registryUrl;
     private PipelineAssembly assembly;
 
     private LocalPipeline(Path dir, boolean secure) {
@@ -87,8 +89,9 @@ public final class LocalPipeline implements AutoCloseable {
         }
         registry = registryOn(0);
         registry.start();
-        progress.say("schema registry: " + registry.url());
-        assembly = PipelineAssembly.of(cluster.bootstrapServers(), registry.url());
+        registryUrl = registry.url();
+        progress.say("schema registry: " + registryUrl);
+        assembly = PipelineAssembly.of(cluster.bootstrapServers(), registryUrl);
         Map<String, Object> trackerSettings = new TreeMap<>(s.trackerProperties());
         trackerSettings.put(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, s.ackTimeoutMs());
         for (int i = 0; i < s.trackers(); i++) {
@@ -135,7 +138,18 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     String registryUrl() {
-        return registry.url();
+        return registryUrl;
+    }
+
+    /** Stops the schema registry (its port refuses connections until {@link #restartRegistry()}). */
+    void stopRegistry() {
+        registry.close();
+    }
+
+    /** A new registry instance on the same port: an empty cache, rebuilt by replaying {@code _schemas}. */
+    void restartRegistry() {
+        registry = registryOn(java.net.URI.create(registryUrl).getPort());
+        registry.start();
     }
 
     /** Kafka client security settings of {@code principal} (a {@link ClusterSecurity} name); empty in plaintext. */
@@ -157,8 +171,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** The in-process registry on {@code port} (0: a free one); in secure mode HTTPS with basic auth, as its principal. */
     private SchemaRegistryServer registryOn(int port) {
-        SchemaRegistryServer.Builder builder = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers())
-                .port(port);
+        SchemaRegistryServer.Builder builder = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(port);
         if (cluster.isSecure()) {
             builder.clientProperties(kafkaSecurity(ClusterSecurity.REGISTRY))
                     .security(RegistrySecurity.fromProperties(cluster.security().registryServerProperties()));
