@@ -2,15 +2,12 @@ package dev.courier.consumer;
 
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckTopicValue;
-import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
-import dev.courier.schemas.EventChecks;
 import dev.courier.schemas.registry.SchemaRegistryException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,131 +19,143 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rebuilds {@link DeliveredSet}s from the ack topic, the ledger of what was delivered: for each ack
- * partition, reads (read_committed, {@code assign()}, no group) from the first offset at or after
- * {@code now - window} up to the end offset sampled at the start (for read_committed, the last stable
- * offset). Only committed acks are seen, so an ack from an aborted or still-open transaction never
- * suppresses a delivery. Each record is an {@link AckBatch} (one per consumer transaction and partition) or,
- * written before batches existed, a single {@link DeliveryAck}; both count, expanded by
- * {@link AckTopicValue#acks}, in record order then list order (the order they were handled in). Only
- * settling acks (DELIVERED, READ, REJECTED) de-duplicate; a RETRY or HELD ack with a seq is an order hold,
- * one without a seq is nothing here.
+ * Reads ack partitions back into their {@link LedgerProgress}, the ledger of what was delivered: each from where
+ * its last read-back stopped (or, the first time, from the first offset at or after {@code now - window}; never
+ * from before that) up to the end offset sampled when the slice starts (for read_committed, the last stable
+ * offset), with {@code assign()}, no group, read_committed. Only committed acks are seen, so an ack from an
+ * aborted or still-open transaction never suppresses a delivery. Each record is an {@link AckBatch} (one per
+ * consumer transaction and partition) or, written before batches existed, a single {@link DeliveryAck}; both
+ * count, expanded by {@link AckTopicValue#acks}, in record order then list order (the order they were handled
+ * in). Only settling acks (DELIVERED, READ, REJECTED) de-duplicate; a RETRY or HELD ack with a seq is an order
+ * hold, one without a seq is nothing here.
+ *
+ * <p>A read-back is cut in slices of at most {@code dedupe.rebuild.slice.ms}, so the consumer's loop keeps
+ * polling (and processing the partitions that are caught up) while a long one goes on; a slice cut short, or
+ * one that failed, loses nothing read. The reading consumer is kept between slices and closed with this object.
  */
-final class AckLedgerReader {
+final class AckLedgerReader implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AckLedgerReader.class);
+    /** Bound of the offset look-ups that start a slice (a broker may be down: the slice fails, the next retries). */
+    private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(30);
 
     private final Supplier<Consumer<String, byte[]>> readerFactory;
     private final Deserializer<SpecificRecord> ackDeserializer; // the ack topic's union [DeliveryAck, AckBatch]
     private final String ackTopic;
     private final long windowMs;
-    private final int maxEntries;
-    private final long timeoutMs;
+    private final long sliceMs;
     private final LongSupplier clockMs;
-    private final long holdWindowMs;
-
-    /**
-     * What the ledger says about a set of partitions: per partition, the deliveries acked (de-duplication),
-     * and the HELD and RETRY acks not settled since and younger than {@code order.hold.max.ms} (the order
-     * holds in force when the previous owner stopped).
-     */
-    record Ledger(Map<Integer, DeliveredSet> delivered, Map<Integer, List<DeliveryAck>> holds) {
-    }
+    private Consumer<String, byte[]> reader;
 
     AckLedgerReader(Supplier<Consumer<String, byte[]>> readerFactory, Deserializer<SpecificRecord> ackDeserializer,
-                    String ackTopic, long windowMs, int maxEntries, long timeoutMs, long holdWindowMs,
-                    LongSupplier clockMs) {
-        this.holdWindowMs = holdWindowMs;
+                    String ackTopic, long windowMs, long sliceMs, LongSupplier clockMs) {
         this.readerFactory = readerFactory;
         this.ackDeserializer = ackDeserializer;
         this.ackTopic = ackTopic;
         this.windowMs = windowMs;
-        this.maxEntries = maxEntries;
-        this.timeoutMs = timeoutMs;
+        this.sliceMs = sliceMs;
         this.clockMs = clockMs;
     }
 
     /**
-     * Reads the given ack partitions back.
+     * Reads the given ack partitions on from where each stopped, for at most one slice, and returns those that
+     * reached the end (each marked {@link LedgerProgress#caughtUp}, with its figures). The others stay behind,
+     * with what was read kept, for the next slice.
      *
-     * @throws TimeoutException if the end is not reached within {@code dedupe.rebuild.timeout.ms}
+     * @throws org.apache.kafka.common.errors.TimeoutException if the offsets cannot be looked up in time
      * @throws SchemaRegistryException if the registry is unreachable (transient): retry later
      */
-    Ledger rebuild(Set<Integer> partitions) {
-        Map<Integer, DeliveredSet> sets = new HashMap<>();
-        Map<Integer, Map<String, DeliveryAck>> held = new HashMap<>();
+    Map<Integer, LedgerProgress.ReadBack> readSlice(Map<Integer, LedgerProgress> partitions) {
+        Map<Integer, LedgerProgress.ReadBack> done = new HashMap<>();
         if (partitions.isEmpty()) {
-            return new Ledger(sets, Map.of());
+            return done;
         }
         long started = clockMs.getAsLong();
-        long from = started - windowMs;
-        List<TopicPartition> tps = new ArrayList<>();
-        for (int p : partitions) {
-            tps.add(new TopicPartition(ackTopic, p));
-            sets.put(p, new DeliveredSet(windowMs, maxEntries));
-            held.put(p, new LinkedHashMap<>());
-        }
-        try (Consumer<String, byte[]> reader = readerFactory.get()) {
-            Duration timeout = Duration.ofMillis(timeoutMs);
-            reader.assign(tps);
+        partitions.values().forEach(p -> p.readingAt(started));
+        Map<TopicPartition, LedgerProgress> tps = new HashMap<>();
+        partitions.forEach((p, progress) -> tps.put(new TopicPartition(ackTopic, p), progress));
+        boolean completed = false;
+        try {
+            Consumer<String, byte[]> reader = reader();
             Map<TopicPartition, Long> query = new HashMap<>();
-            tps.forEach(tp -> query.put(tp, from));
-            Map<TopicPartition, OffsetAndTimestamp> starts = reader.offsetsForTimes(query, timeout);
-            Map<TopicPartition, Long> ends = reader.endOffsets(tps, timeout);
+            tps.keySet().forEach(tp -> query.put(tp, started - windowMs));
+            Map<TopicPartition, OffsetAndTimestamp> windowStarts = reader.offsetsForTimes(query, LOOKUP_TIMEOUT);
+            Map<TopicPartition, Long> ends = reader.endOffsets(tps.keySet(), LOOKUP_TIMEOUT);
             Set<TopicPartition> remaining = new HashSet<>();
-            for (TopicPartition tp : tps) {
-                OffsetAndTimestamp start = starts.get(tp);
+            for (var e : tps.entrySet()) {
+                TopicPartition tp = e.getKey();
+                LedgerProgress progress = e.getValue();
                 long end = ends.getOrDefault(tp, 0L);
-                long startOffset = start == null ? end : start.offset();
-                reader.seek(tp, startOffset);
-                if (startOffset < end) {
+                OffsetAndTimestamp windowStart = windowStarts.get(tp);
+                // acks older than the window would be expired at once: never read them
+                progress.advanceTo(windowStart == null ? end : windowStart.offset());
+                long from = progress.nextOffset().orElseThrow();
+                if (from < end) {
                     remaining.add(tp);
                 }
             }
-            long loaded = 0;
-            long deadline = started + timeoutMs;
-            while (!remaining.isEmpty()) {
-                if (clockMs.getAsLong() > deadline) {
-                    throw new TimeoutException("reading " + remaining + " back for de-duplication took over "
-                            + timeoutMs + " ms");
-                }
+            reader.assign(remaining);
+            remaining.forEach(tp -> reader.seek(tp, tps.get(tp).nextOffset().orElseThrow()));
+            long deadline = started + sliceMs;
+            while (!remaining.isEmpty() && clockMs.getAsLong() < deadline) {
                 for (ConsumerRecord<String, byte[]> rec : reader.poll(Duration.ofMillis(200))) {
                     TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
-                    if (rec.offset() >= ends.get(tp)) {
-                        continue;
-                    }
-                    for (DeliveryAck ack : decode(rec)) {
-                        String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
-                        if (EventChecks.settles(ack.getStatus())) {
-                            sets.get(rec.partition()).recordCommitted(ack.getMessageId(), ack.getRecipientId(),
-                                    new DeliveredSet.Entry(ack.getStatus(), ack.getReason(), ack.getAckedAt().toEpochMilli()));
-                            held.get(rec.partition()).remove(key);
-                            loaded++;
-                        } else if (ack.getSeq() != null && ack.getConversationId() != null) {
-                            // HELD or RETRY with a seq: owed, an order hold. Its send event (payload) is not
-                            // needed to restore the hold, so it is not kept.
-                            ack.setEvent(null);
-                            held.get(rec.partition()).put(key, ack);
-                        }
+                    if (remaining.contains(tp) && rec.offset() < ends.get(tp)) {
+                        tps.get(tp).apply(rec.offset(), decode(rec));
                     }
                 }
-                remaining.removeIf(tp -> reader.position(tp) >= ends.get(tp));
+                for (Iterator<TopicPartition> it = remaining.iterator(); it.hasNext(); ) {
+                    TopicPartition tp = it.next();
+                    long position = Math.min(reader.position(tp), ends.get(tp)); // markers and aborted records too
+                    tps.get(tp).advanceTo(position);
+                    if (position >= ends.get(tp)) {
+                        it.remove();
+                    }
+                }
             }
             long now = clockMs.getAsLong();
-            sets.values().forEach(s -> s.expire(now));
-            Map<Integer, List<DeliveryAck>> holds = new HashMap<>();
-            held.forEach((p, acks) -> holds.put(p, acks.values().stream()
-                    .filter(a -> a.getAckedAt().toEpochMilli() >= now - holdWindowMs).toList()));
-            log.info("De-duplication rebuilt from {} partitions {}: {} acks in window {} ms, read in {} ms",
-                    ackTopic, partitions, loaded, windowMs, now - started);
-            return new Ledger(sets, holds);
+            for (var e : tps.entrySet()) {
+                if (!remaining.contains(e.getKey())) {
+                    done.put(e.getKey().partition(), e.getValue().caughtUp(now));
+                } else {
+                    e.getValue().expire(now);
+                }
+            }
+            completed = true;
+            return done;
+        } finally {
+            if (!completed) {
+                closeReader(); // in an unknown state: the next slice starts with a new one
+            }
         }
+    }
+
+    private Consumer<String, byte[]> reader() {
+        if (reader == null) {
+            reader = readerFactory.get();
+        }
+        return reader;
+    }
+
+    private void closeReader() {
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (RuntimeException e) {
+                log.warn("Closing the ack-topic reader failed: {}", e.toString());
+            }
+            reader = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeReader();
     }
 
     /** The acks one ack-topic record carries; none if it is unreadable (skipped, logged). */

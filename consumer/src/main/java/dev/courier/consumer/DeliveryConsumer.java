@@ -144,10 +144,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         this.consumer = consumer;
         this.producerFactory = producerFactory;
         this.clockMs = clockMs;
-        this.ledger = new AckLedgerReader(ledgerReaderFactory,
-                CourierSerdes.ackValue(registry).deserializer(), topics.ack(),
-                config.dedupeWindowMs(), config.dedupeMaxEntries(), config.dedupeRebuildTimeoutMs(),
-                config.orderHoldMaxMs(), clockMs);
+        this.ledger = new AckLedgerReader(ledgerReaderFactory, CourierSerdes.ackValue(registry).deserializer(),
+                topics.ack(), config.dedupeWindowMs(), config.dedupeRebuildSliceMs(), clockMs);
         this.meters = meters;
         this.sensors = new DeliveryConsumerSensors(consumerId, meters);
         this.consumerMetrics = new KafkaClientMetrics(consumer, Tags.of(CourierMeters.TAG_CONSUMER, consumerId));
@@ -195,9 +193,11 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             consumer.subscribe(List.of(topics.send()), new Rebalance());
             Duration pollTimeout = Duration.ofMillis(config.pollTimeoutMs());
             while (!closing) {
+                boolean behind = readLedgersBack();
                 ConsumerRecords<String, byte[]> records;
                 try {
-                    records = consumer.poll(pollTimeout);
+                    // while an ack partition is read back, its send partition is paused: poll only to stay in the group
+                    records = consumer.poll(behind ? Duration.ZERO : pollTimeout);
                 } catch (WakeupException e) {
                     break;
                 }
@@ -290,7 +290,9 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         long now = clockMs.getAsLong();
         Map<Integer, Long> committed = new HashMap<>();
         batch.offsets.forEach((tp, o) -> {
-            state(tp.partition()).commitBatch(now);
+            PartitionState state = state(tp.partition());
+            state.commitBatch(now);
+            recordEvictions(state);
             committed.put(tp.partition(), o.offset());
         });
         isolation.committed(committed, batch.size);
@@ -550,14 +552,15 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         Instant committedAt = Instant.ofEpochMilli(clockMs.getAsLong());
         for (TopicPartition tp : batchPartitions) {
             int p = tp.partition();
-            for (AckBatch part : state(p).ackBatches(committedAt, consumerId)) {
+            PartitionState state = state(p);
+            for (AckBatch part : state.ackBatches(committedAt, consumerId)) {
                 byte[] value;
                 try {
                     value = ackSerializer.serialize(topics.ack(), part);
                 } catch (SchemaRegistryException e) {
                     throw new RegistryUnavailable(topics.ack() + "-" + p + " (ack batch)", e);
                 }
-                producer.send(new ProducerRecord<>(topics.ack(), p, null, value));
+                state.wrote(producer.send(new ProducerRecord<>(topics.ack(), p, null, value)));
             }
         }
     }
@@ -625,17 +628,54 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 verdict = verdict.abortFailed();
             }
         }
-        partitions.values().forEach(PartitionState::abortBatch);
         if (verdict.producerLost()) {
             closeQuietly(producer);
             producer = newProducer(); // initTransactions() fences the old epoch and resolves its transaction
         }
         if (verdict.outcomeUnknown()) {
-            // the transaction may have committed: the ack topic, now resolved, is the truth
-            partitionsOf(consumer.assignment()).forEach(p -> state(p).markNeedsRebuild());
+            resolveOutcome(batch); // the transaction may have committed
         }
+        partitions.values().forEach(PartitionState::abortBatch);
         rewind(records);
         backoff();
+    }
+
+    /**
+     * After a failure that leaves the batch's transaction possibly committed, once it is resolved: the group's
+     * committed offsets, written in the same transaction as the acks, tell. A partition whose committed offset is
+     * the batch's commits what the batch staged (no re-read of the ack topic); one whose offset cannot be read, or
+     * differs, is read on from where its ack partition was last read. The rest is aborted by the caller.
+     */
+    private void resolveOutcome(Batch batch) {
+        Set<TopicPartition> owned = consumer.assignment();
+        Set<TopicPartition> tps = new HashSet<>(batch.offsets.keySet());
+        tps.retainAll(owned);
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try {
+            committed = tps.isEmpty() ? Map.of() : consumer.committed(tps, Duration.ofSeconds(30));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            log.warn("Could not read committed offsets to resolve the failed batch ({}); reading the ack topic on",
+                    e.toString());
+            committed = Map.of();
+        }
+        long now = clockMs.getAsLong();
+        boolean committedAll = !batch.offsets.isEmpty();
+        for (var entry : batch.offsets.entrySet()) {
+            OffsetAndMetadata c = committed.get(entry.getKey());
+            PartitionState state = state(entry.getKey().partition());
+            if (c != null && c.offset() == entry.getValue().offset()) {
+                state.commitBatch(now);
+            } else {
+                state.markNeedsRebuild();
+                committedAll = false;
+            }
+        }
+        if (committedAll) {
+            sensors.committed(batch.tally);
+            log.info("The failed batch's transaction had committed (offsets {}): its acks are kept", batch.offsets);
+        }
     }
 
     /** {@code e} and its causes, e.g. "KafkaException: in an error state <- RecordTooLargeException: ...". */
@@ -690,7 +730,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
     private PartitionState state(int partition) {
         return partitions.computeIfAbsent(partition,
-                p -> new PartitionState(p, config.orderHoldEnabled(), config.orderHoldMaxMs()));
+                p -> new PartitionState(p, config.orderHoldEnabled(), config.orderHoldMaxMs(), config.dedupeWindowMs(),
+                        config.dedupeMaxEntries()));
     }
 
     /** Gives up holds without progress for order.hold.max.ms; between batches, so not staged. */
@@ -711,47 +752,113 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * A safety net: a partition that is behind is paused until {@link #readLedgersBack} catches it up, so a batch
+     * should never hold one. If it does, one slice is read, and if that is not enough the batch is given up
+     * (retriable: rewound, and processed once the partition is caught up).
+     */
     private void ensureDedupeReady(Set<TopicPartition> batchPartitions) {
-        Set<Integer> missing = new HashSet<>();
+        Map<Integer, LedgerProgress> behind = new HashMap<>();
         for (TopicPartition tp : batchPartitions) {
-            if (!state(tp.partition()).dedupeReady()) {
-                missing.add(tp.partition());
+            PartitionState state = state(tp.partition());
+            if (!state.dedupeReady()) {
+                behind.put(tp.partition(), state.ledger());
             }
         }
-        if (!missing.isEmpty()) {
-            rebuild(missing);
+        if (behind.isEmpty()) {
+            return;
+        }
+        Set<Integer> done;
+        try {
+            done = readSlice(behind);
+        } catch (SchemaRegistryException e) {
+            throw new RegistryUnavailable("ack topic read-back", e);
+        }
+        if (done.size() < behind.size()) {
+            throw new org.apache.kafka.common.errors.TimeoutException("ack partitions " + behind.keySet()
+                    + " are still being read back for de-duplication");
         }
     }
 
     /**
-     * Re-reads the ledger for {@code ps}, keeping what this instance committed itself; a partition without a
-     * gate here (newly assigned) gets the order holds the ledger records.
+     * Reads one slice of the ack topic for every owned partition that is behind, keeping it paused until it is
+     * caught up, then resumes it. Returns whether any is still behind. A failure is logged and retried after a
+     * back-off (what was read is kept), unless it is fatal (authentication, authorization).
      */
-    private void rebuild(Set<Integer> ps) {
-        AckLedgerReader.Ledger read;
-        try {
-            read = ledger.rebuild(ps);
-        } catch (SchemaRegistryException e) {
-            ps.forEach(p -> state(p).markNeedsRebuild());
-            throw new RegistryUnavailable("ledger rebuild", e);
-        } catch (RuntimeException e) {
-            ps.forEach(p -> state(p).markNeedsRebuild());
-            throw e;
+    private boolean readLedgersBack() {
+        Map<Integer, LedgerProgress> behind = new HashMap<>();
+        List<TopicPartition> toPause = new java.util.ArrayList<>();
+        List<TopicPartition> ready = new java.util.ArrayList<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            PartitionState state = state(tp.partition());
+            if (!state.dedupeReady()) {
+                behind.put(tp.partition(), state.ledger());
+                toPause.add(tp);
+            } else {
+                ready.add(tp);
+            }
         }
-        read.delivered().forEach((p, set) -> state(p).rebuilt(set));
-        if (config.orderHoldEnabled()) {
-            long now = clockMs.getAsLong();
-            read.holds().forEach((p, holds) -> {
-                PartitionState state = state(p);
-                if (!state.hasGate()) {
-                    state.restoreHolds(holds, now, consumerId);
-                    if (!holds.isEmpty()) {
-                        log.info("Order holds restored from the ack topic for partition {}: {} owed messages, "
-                                + "{} blocked conversations, {} held copies asked for", p, holds.size(),
-                                state.gate().blockedConversations(), state.copyRequests().size());
-                    }
+        consumer.resume(ready); // caught up, here or by a batch (a no-op for partitions not paused)
+        if (behind.isEmpty()) {
+            return false;
+        }
+        consumer.pause(toPause);
+        Set<Integer> done;
+        try {
+            done = readSlice(behind);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (BatchFailurePolicy.classify(e, false).fatal()) {
+                throw e;
+            }
+            log.warn("Reading the ack topic back for partitions {} failed, retrying where it stopped: {}",
+                    behind.keySet(), e.toString());
+            backoff();
+            return true;
+        }
+        List<TopicPartition> toResume = toPause.stream().filter(tp -> done.contains(tp.partition())).toList();
+        consumer.resume(toResume);
+        return done.size() < behind.size();
+    }
+
+    /**
+     * One slice of {@link AckLedgerReader#readSlice}; for each partition caught up: its figures to the metrics, and
+     * a partition without a gate here (newly assigned) gets the order holds the ledger records. Returns those.
+     */
+    private Set<Integer> readSlice(Map<Integer, LedgerProgress> behind) {
+        Map<Integer, LedgerProgress.ReadBack> done = ledger.readSlice(behind);
+        long now = clockMs.getAsLong();
+        done.forEach((p, figures) -> {
+            PartitionState state = state(p);
+            sensors.readBack(figures.records(), figures.durationMs());
+            log.info("Ack partition {}-{} read back for de-duplication: {} records in {} ms, {} acks in window {} ms",
+                    topics.ack(), p, figures.records(), figures.durationMs(), state.delivered().size(),
+                    config.dedupeWindowMs());
+            if (config.orderHoldEnabled() && !state.hasGate()) {
+                List<DeliveryAck> holds = state.ledger().holds(now);
+                state.restoreHolds(holds, now, consumerId);
+                if (!holds.isEmpty()) {
+                    log.info("Order holds restored from the ack topic for partition {}: {} owed messages, "
+                            + "{} blocked conversations, {} held copies asked for", p, holds.size(),
+                            state.gate().blockedConversations(), state.copyRequests().size());
                 }
-            });
+            }
+        });
+        behind.keySet().forEach(p -> recordEvictions(state(p)));
+        return done.keySet();
+    }
+
+    /** Counts a partition's new de-duplication evictions; says so in the log at most once a minute per partition. */
+    private void recordEvictions(PartitionState state) {
+        long evicted = state.newEvictions();
+        if (evicted > 0) {
+            sensors.evicted(evicted);
+            if (state.shouldLogEvictions(clockMs.getAsLong())) {
+                log.warn("De-duplication set of partition {} is full ({} entries, dedupe.max.entries.per.partition): "
+                        + "{} oldest acks evicted, a re-emit of one of them would be delivered again; raise the "
+                        + "bound or lower dedupe.window.ms", state.partition(), config.dedupeMaxEntries(), evicted);
+            }
         }
     }
 
@@ -771,21 +878,15 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
             Set<Integer> owned = partitionsOf(consumer.assignment());
-            partitions.keySet().retainAll(owned); // state of partitions that moved away is not needed any more
+            // the state of partitions that moved away is kept (PartitionState): handed back, they are read on from
+            // where they stopped; at most one per partition of the topic, as if this instance owned them all
             if (assigned.isEmpty()) {
                 return; // cooperative rebalance that added nothing
             }
             log.info("Partitions assigned: {} (now owning {})", assigned, owned);
             Set<Integer> ps = partitionsOf(assigned);
             ps.forEach(p -> state(p).assigned(config.maxPollRecords()));
-            try {
-                rebuild(ps);
-            } catch (WakeupException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                // retried before the partition's first batch is processed (ensureDedupeReady)
-                log.warn("Rebuilding de-duplication for {} failed, will retry before processing: {}", ps, e.toString());
-            }
+            consumer.pause(assigned); // until its ack partition is read back (readLedgersBack)
         }
 
         /** Drops what cannot be re-read (flags, order holds); see {@link PartitionState#forget()}. */
@@ -866,6 +967,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("Closing the consumer failed", e);
         }
+        ledger.close();
         if (ownsRegistry) {
             registry.close();
         }

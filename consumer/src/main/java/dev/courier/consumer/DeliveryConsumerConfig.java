@@ -55,11 +55,15 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             + "on assignment the ack partition is read back this far. Must exceed the tracker's re-emit horizon.";
 
     public static final String DEDUPE_MAX_ENTRIES_CONFIG = "dedupe.max.entries.per.partition";
-    public static final String DEDUPE_MAX_ENTRIES_DOC = "Memory bound of one partition's de-duplication set; beyond it the oldest entries go first.";
+    public static final String DEDUPE_MAX_ENTRIES_DOC = "Memory bound of one partition's de-duplication set; beyond it the oldest "
+            + "entries go first, counted by the metric dedupe-evictions-total and logged (a re-emit of an evicted "
+            + "delivery would reach the Deliverer again).";
 
-    public static final String DEDUPE_REBUILD_TIMEOUT_MS_CONFIG = "dedupe.rebuild.timeout.ms";
-    public static final String DEDUPE_REBUILD_TIMEOUT_MS_DOC = "Longest time to read an ack partition back on assignment; on timeout the batch is "
-            + "not processed and the rebuild is retried.";
+    public static final String DEDUPE_REBUILD_SLICE_MS_CONFIG = "dedupe.rebuild.slice.ms";
+    public static final String DEDUPE_REBUILD_SLICE_MS_DOC = "Longest the consumer's loop reads the ack topic back at a time. A "
+            + "partition being read back is paused; between slices the loop polls (staying in the group) and processes "
+            + "the partitions that are caught up, and the next slice goes on where the last stopped, however long the "
+            + "read-back takes. Replaces dedupe.rebuild.timeout.ms, whose read-back restarted from scratch on timeout.";
 
     public static final String MAX_POLL_RECORDS_CONFIG = "max.poll.records";
     public static final String MAX_POLL_RECORDS_DOC = "Records per poll, i.e. per transaction. Larger batches amortize the commit; smaller "
@@ -127,8 +131,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
             .define(DEDUPE_WINDOW_MS_CONFIG, Type.LONG, 24L * 3600 * 1000, Range.atLeast(1000),
                     Importance.MEDIUM, DEDUPE_WINDOW_MS_DOC)
             .define(DEDUPE_MAX_ENTRIES_CONFIG, Type.INT, 1_000_000, Range.atLeast(1), Importance.LOW, DEDUPE_MAX_ENTRIES_DOC)
-            .define(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(100), Importance.LOW,
-                    DEDUPE_REBUILD_TIMEOUT_MS_DOC)
+            .define(DEDUPE_REBUILD_SLICE_MS_CONFIG, Type.LONG, 1_000L, Range.between(10, 60_000), Importance.LOW,
+                    DEDUPE_REBUILD_SLICE_MS_DOC)
             .define(MESSAGE_TTL_MS_CONFIG, Type.LONG, EventChecks.DEFAULT_MESSAGE_TTL_MS, Range.atLeast(1), Importance.HIGH,
                     MESSAGE_TTL_MS_DOC)
             .define(ORDER_HOLD_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, ORDER_HOLD_ENABLED_DOC)
@@ -211,8 +215,8 @@ public class DeliveryConsumerConfig extends AbstractConfig {
         return getInt(DEDUPE_MAX_ENTRIES_CONFIG);
     }
 
-    public long dedupeRebuildTimeoutMs() {
-        return getLong(DEDUPE_REBUILD_TIMEOUT_MS_CONFIG);
+    public long dedupeRebuildSliceMs() {
+        return getLong(DEDUPE_REBUILD_SLICE_MS_CONFIG);
     }
 
     public int maxPayloadBytes() {

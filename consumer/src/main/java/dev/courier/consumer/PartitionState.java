@@ -7,16 +7,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Everything a {@link DeliveryConsumer} keeps about one send partition it owns, in one object (as Kafka's
  * consumer keeps a {@code TopicPartitionState}): de-duplication, redelivery flags, the order hold, and what
  * the batch in progress did on the partition. Used by the consumer's loop thread only.
  *
- * <p>Lifetimes differ, on purpose: the {@link DeliveredSet} survives a revocation until the assignment
- * completes (a partition handed straight back merges what this instance committed into the re-read ledger),
- * while the redelivery flags and the {@link ConversationGate} are dropped with the partition ({@link #forget}):
- * there is no ledger to re-read a held copy from.
+ * <p>Lifetimes differ, on purpose: the ack topic as read back ({@link LedgerProgress}: the {@link DeliveredSet},
+ * the holds, how far it was read) survives a revocation, so a partition handed back later is read on from where
+ * it stopped, not again from the start of the window; the redelivery flags and the {@link ConversationGate} are
+ * dropped with the partition ({@link #forget}): there is no ledger to re-read a held copy from.
  */
 final class PartitionState {
 
@@ -24,9 +27,10 @@ final class PartitionState {
     private final boolean orderHoldEnabled;
     private final long orderHoldMaxMs;
 
-    // de-duplication: null until read from the ledger
-    private DeliveredSet delivered;
-    private boolean needsRebuild;
+    // de-duplication: the ack partition as read back, and what this instance committed since
+    private final LedgerProgress ledger;
+    private long evictionsReported;
+    private long evictionsLoggedAtMs = Long.MIN_VALUE;
 
     // redelivery flags (Delivery.possibleRedelivery)
     /** Records still to flag after an assignment: the previous owner may have handed up to a batch. */
@@ -46,11 +50,16 @@ final class PartitionState {
     private int flagRemainingAtBatchStart;
     private long maxHandedOffset = -1;
     private List<DeliveryAck> batchAcks = new ArrayList<>();
+    /** The batch's AckBatch records as sent: their offsets, once committed, advance the ledger's read position. */
+    private final List<Future<RecordMetadata>> batchWrites = new ArrayList<>();
 
-    PartitionState(int partition, boolean orderHoldEnabled, long orderHoldMaxMs) {
+    PartitionState(int partition, boolean orderHoldEnabled, long orderHoldMaxMs, long dedupeWindowMs,
+                   int dedupeMaxEntries) {
         this.partition = partition;
         this.orderHoldEnabled = orderHoldEnabled;
         this.orderHoldMaxMs = orderHoldMaxMs;
+        this.ledger = new LedgerProgress(dedupeWindowMs, dedupeMaxEntries, orderHoldMaxMs);
+        this.ledger.behind();
     }
 
     int partition() {
@@ -59,43 +68,57 @@ final class PartitionState {
 
     // --- de-duplication ----------------------------------------------------------------------------------
 
-    /** Whether the DeliveredSet is there and not marked stale: the partition may be processed. */
+    /** Whether the ack partition has been read back up to the end and nothing since made it stale: the partition may be processed. */
     boolean dedupeReady() {
-        return delivered != null && !needsRebuild;
+        return ledger.isCaughtUp();
     }
 
-    /** The partition's DeliveredSet; only once {@link #dedupeReady()} (or read back). */
+    /** The partition's DeliveredSet; complete only once {@link #dedupeReady()}. */
     DeliveredSet delivered() {
-        if (delivered == null) {
-            throw new IllegalStateException("partition " + partition + " has no de-duplication state yet");
-        }
-        return delivered;
+        return ledger.delivered();
     }
 
-    /** The ack topic must be read back before the next batch (a rebuild failed, or a commit's outcome is unknown). */
+    /** The ack partition as read back so far; the {@link AckLedgerReader} reads it on. */
+    LedgerProgress ledger() {
+        return ledger;
+    }
+
+    /** The ack topic must be read on before the next batch (the partition was assigned, or a commit's outcome is unknown). */
     void markNeedsRebuild() {
-        needsRebuild = true;
+        ledger.behind();
     }
 
-    /** Takes the DeliveredSet read back from the ledger, keeping what this instance committed itself. */
-    void rebuilt(DeliveredSet fresh) {
-        if (delivered != null) {
-            delivered.abortBatch();
-            fresh.mergeCommitted(delivered);
+    /** De-duplication entries evicted over capacity since the last call (for the metric). */
+    long newEvictions() {
+        long total = ledger.delivered().evictedOverCapacity();
+        long fresh = total - evictionsReported;
+        evictionsReported = total;
+        return fresh;
+    }
+
+    /** Whether evictions may be logged now: at most once a minute per partition. */
+    boolean shouldLogEvictions(long nowMs) {
+        if (evictionsLoggedAtMs != Long.MIN_VALUE && nowMs - evictionsLoggedAtMs < 60_000) {
+            return false;
         }
-        delivered = fresh;
-        needsRebuild = false;
+        evictionsLoggedAtMs = nowMs;
+        return true;
     }
 
     // --- redelivery flags --------------------------------------------------------------------------------
 
-    /** The partition was just assigned: flag its first {@code maxPollRecords} records (see package doc). */
-    void assigned(int maxPollRecords) {
+    /**
+     * The partition was just assigned: flag its first {@code maxPollRecords} records (see package doc), and read
+     * the ack topic on before processing it (the previous owner wrote to it).
+     */
+    PartitionState assigned(int maxPollRecords) {
         flagRemaining = maxPollRecords;
         flagBelowOffset = -1;
+        ledger.behind();
+        return this;
     }
 
-    /** The partition was revoked or lost: its flags and order hold go; the DeliveredSet stays (see class doc). */
+    /** The partition was revoked or lost: its flags and order hold go; the ledger as read stays (see class doc). */
     void forget() {
         flagRemaining = 0;
         flagBelowOffset = -1;
@@ -141,7 +164,8 @@ final class PartitionState {
      * RETRY or HELD is owed again, and so is the message a HELD ack names as its blocker unless acked since.
      * A RETRY'd message comes back by the tracker's re-emit anyway; a HELD one was in the previous owner's
      * memory only, and the tracker waits for the consumer to hand it over (held.timeout.ms): so this owner asks
-     * for it with a RETRY ack in the partition's next AckBatch ({@link #copyRequests}). Call after {@link #rebuilt}.
+     * for it with a RETRY ack in the partition's next AckBatch ({@link #copyRequests}). Call once the ledger is
+     * read back ({@link #dedupeReady()}).
      */
     void restoreHolds(List<DeliveryAck> holds, long nowMs, String consumerId) {
         ConversationGate<HeldRecord> g = gate();
@@ -231,10 +255,16 @@ final class PartitionState {
         return out;
     }
 
+    /** One of this batch's AckBatch records was sent; its offset is known once the transaction commits. */
+    void wrote(Future<RecordMetadata> write) {
+        batchWrites.add(write);
+    }
+
     /** The transaction committed: what the batch staged becomes committed state. */
     void commitBatch(long nowMs) {
+        ownWritesCommitted();
         delivered().commitBatch();
-        delivered.expire(nowMs);
+        delivered().expire(nowMs);
         if (gate != null) {
             gate.commitBatch();
         }
@@ -248,9 +278,7 @@ final class PartitionState {
      * Safe on a partition that was not in the batch (only staged state is dropped).
      */
     void abortBatch() {
-        if (delivered != null) {
-            delivered.abortBatch();
-        }
+        delivered().abortBatch();
         if (gate != null) {
             gate.abortBatch();
         }
@@ -263,7 +291,32 @@ final class PartitionState {
         endBatch();
     }
 
+    /** Tells the ledger where this batch's AckBatch records landed, if every one is known to have been written. */
+    private void ownWritesCommitted() {
+        long first = Long.MAX_VALUE;
+        long last = -1;
+        for (Future<RecordMetadata> w : batchWrites) {
+            if (!w.isDone()) {
+                return;
+            }
+            try {
+                RecordMetadata m = w.get();
+                if (!m.hasOffset()) {
+                    return;
+                }
+                first = Math.min(first, m.offset());
+                last = Math.max(last, m.offset());
+            } catch (InterruptedException | ExecutionException e) {
+                return; // not written: the position stays, a later read-back reads from it
+            }
+        }
+        if (last >= 0) {
+            ledger.committedOwn(first, last);
+        }
+    }
+
     private void endBatch() {
+        batchWrites.clear();
         inBatch = false;
         batchAcks = new ArrayList<>();
         maxHandedOffset = -1;

@@ -828,7 +828,9 @@ class DeliveryConsumerTest {
                         a(1, 1, 2),    // the blocker: delivered; a2 is owed but not here yet, so a3 waits
                         a(2, 2, 2)),   // a2: delivered, then a3 from memory
                 System::currentTimeMillis, Map.of(), () -> new StoredLedger(ledger));
-        await("all delivered").atMost(Duration.ofSeconds(10)).until(() -> handed.size() == 3);
+        // counts are recorded at the commit, after the hand-off
+        await("all delivered and committed").atMost(Duration.ofSeconds(10))
+                .until(() -> handed.size() == 3 && delivery.metrics().released() == 1);
 
         assertEquals(List.of("a1", "a2", "a3"), handedIds(), "seq order, although a3's re-emit came first");
         assertEquals(1, delivery.metrics().held());

@@ -23,10 +23,11 @@ class PartitionStateTest {
     private static final long DAY = 24L * 3600 * 1000;
     private static final long NOW = 10 * DAY;
 
-    private final PartitionState state = new PartitionState(4, true, 600_000);
+    private final PartitionState state = new PartitionState(4, true, 600_000, DAY, 1000);
 
-    private PartitionState ready(PartitionState s) {
-        s.rebuilt(new DeliveredSet(DAY, 1000));
+    /** As after its ack partition was read back to the end. */
+    private static PartitionState ready(PartitionState s) {
+        s.ledger().caughtUp(NOW);
         return s;
     }
 
@@ -134,7 +135,7 @@ class PartitionStateTest {
 
     @Test
     void anAbortFlagsWhatWasHandedAndRestoresTheFirstBatchCount() {
-        ready(state).assigned(2);
+        ready(state.assigned(2));
         state.beginBatch(0);
         assertTrue(state.flagRead(0));
         state.handed(0);
@@ -153,7 +154,7 @@ class PartitionStateTest {
 
     @Test
     void aCommitKeepsTheStagedAcksAndTheFlagCountdown() {
-        ready(state).assigned(1);
+        ready(state.assigned(1));
         state.beginBatch(0);
         state.flagRead(0);
         state.delivered().recordPending("m1", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
@@ -166,7 +167,7 @@ class PartitionStateTest {
 
     @Test
     void anAbortOfAPartitionNotInTheBatchOnlyDropsStagedState() {
-        ready(state).assigned(3);
+        ready(state.assigned(3));
         state.delivered().recordPending("m1", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
 
         state.abortBatch();
@@ -178,7 +179,7 @@ class PartitionStateTest {
 
     @Test
     void forgettingAPartitionDropsFlagsAndHoldsButKeepsWhatWasDelivered() {
-        ready(state).assigned(5);
+        ready(state.assigned(5));
         state.gate().retry("bob", "A", "a1", OptionalLong.of(1), NOW);
         state.gate().commitBatch();
         state.delivered().recordCommitted("m1", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
@@ -192,23 +193,31 @@ class PartitionStateTest {
     }
 
     @Test
-    void aRebuildKeepsWhatThisInstanceCommittedAndClearsTheStaleMark() {
+    void aPartitionIsNotReadyUntilItsAckPartitionIsReadBackAndAnAssignmentMakesItStaleAgain() {
+        assertFalse(state.dedupeReady(), "new: not read back yet");
         ready(state).delivered().recordCommitted("mine", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
-        state.markNeedsRebuild();
-        assertFalse(state.dedupeReady());
 
-        DeliveredSet fromLedger = new DeliveredSet(DAY, 1000);
-        fromLedger.recordCommitted("theirs", "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
-        state.rebuilt(fromLedger);
+        state.forget();
+        state.assigned(5);
 
-        assertTrue(state.dedupeReady());
-        assertTrue(state.delivered().find("mine", "bob").isPresent());
-        assertTrue(state.delivered().find("theirs", "bob").isPresent());
+        assertFalse(state.dedupeReady(), "handed back: the previous owner wrote to its ack partition");
+        assertTrue(state.delivered().find("mine", "bob").isPresent(), "what was read and committed is kept, not re-read");
+    }
+
+    @Test
+    void evictionsAreReportedOnceEach() {
+        PartitionState small = ready(new PartitionState(1, true, 600_000, DAY, 2));
+        for (int i = 0; i < 5; i++) {
+            small.delivered().recordCommitted("m" + i, "bob", new DeliveredSet.Entry(AckStatus.DELIVERED, null, NOW));
+        }
+
+        assertEquals(3, small.newEvictions());
+        assertEquals(0, small.newEvictions());
     }
 
     @Test
     void withTheOrderHoldDisabledThereIsNoGate() {
-        PartitionState noHold = new PartitionState(1, false, 600_000);
+        PartitionState noHold = new PartitionState(1, false, 600_000, DAY, 1000);
         assertNull(noHold.gate());
         assertFalse(noHold.hasGate());
     }
