@@ -76,24 +76,31 @@ final class AckLedgerReader implements AutoCloseable {
             return done;
         }
         long started = clockMs.getAsLong();
-        partitions.values().forEach(p -> p.readingAt(started));
         Map<TopicPartition, LedgerProgress> tps = new HashMap<>();
-        partitions.forEach((p, progress) -> tps.put(new TopicPartition(ackTopic, p), progress));
+        Map<TopicPartition, Long> query = new HashMap<>(); // where the window starts, at a read-back's first slice
+        partitions.forEach((p, progress) -> {
+            TopicPartition tp = new TopicPartition(ackTopic, p);
+            tps.put(tp, progress);
+            if (progress.readingAt(started) || progress.nextOffset().isEmpty()) {
+                query.put(tp, started - windowMs);
+            }
+        });
         boolean completed = false;
         try {
             Consumer<String, byte[]> reader = reader();
-            Map<TopicPartition, Long> query = new HashMap<>();
-            tps.keySet().forEach(tp -> query.put(tp, started - windowMs));
-            Map<TopicPartition, OffsetAndTimestamp> windowStarts = reader.offsetsForTimes(query, LOOKUP_TIMEOUT);
+            Map<TopicPartition, OffsetAndTimestamp> windowStarts = query.isEmpty() ? Map.of()
+                    : reader.offsetsForTimes(query, LOOKUP_TIMEOUT);
             Map<TopicPartition, Long> ends = reader.endOffsets(tps.keySet(), LOOKUP_TIMEOUT);
             Set<TopicPartition> remaining = new HashSet<>();
             for (var e : tps.entrySet()) {
                 TopicPartition tp = e.getKey();
                 LedgerProgress progress = e.getValue();
                 long end = ends.getOrDefault(tp, 0L);
-                OffsetAndTimestamp windowStart = windowStarts.get(tp);
-                // acks older than the window would be expired at once: never read them
-                progress.advanceTo(windowStart == null ? end : windowStart.offset());
+                if (query.containsKey(tp)) {
+                    // acks older than the window would be expired at once: never read them
+                    OffsetAndTimestamp windowStart = windowStarts.get(tp);
+                    progress.advanceTo(windowStart == null ? end : windowStart.offset());
+                }
                 long from = progress.nextOffset().orElseThrow();
                 if (from < end) {
                     remaining.add(tp);
@@ -102,7 +109,8 @@ final class AckLedgerReader implements AutoCloseable {
             reader.assign(remaining);
             remaining.forEach(tp -> reader.seek(tp, tps.get(tp).nextOffset().orElseThrow()));
             long deadline = started + sliceMs;
-            while (!remaining.isEmpty() && clockMs.getAsLong() < deadline) {
+            // at least one poll per slice, however long the look-ups took: every slice makes progress
+            for (boolean first = true; !remaining.isEmpty() && (first || clockMs.getAsLong() < deadline); first = false) {
                 for (ConsumerRecord<String, byte[]> rec : reader.poll(Duration.ofMillis(200))) {
                     TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
                     if (remaining.contains(tp) && rec.offset() < ends.get(tp)) {

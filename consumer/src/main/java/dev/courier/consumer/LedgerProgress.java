@@ -60,11 +60,16 @@ final class LedgerProgress {
         caughtUp = false;
     }
 
-    /** A read-back (slice) starts at {@code nowMs}; the first one of a read-back starts its clock. */
-    void readingAt(long nowMs) {
+    /**
+     * A slice of a read-back starts at {@code nowMs}; the first one starts the read-back's clock. Returns whether
+     * it is the first (the only one that looks up where the window starts).
+     */
+    boolean readingAt(long nowMs) {
         if (readBackStartedMs < 0) {
             readBackStartedMs = nowMs;
+            return true;
         }
+        return false;
     }
 
     /**
