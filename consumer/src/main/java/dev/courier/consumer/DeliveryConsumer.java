@@ -367,6 +367,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         String messageId = event.getMessageId();
         String recipientId = event.getRecipientId();
         String conversationId = event.getConversationId();
+        // a flagged copy marks its delivery: a newer copy that replaces it in the order hold is flagged too
+        possibleRedelivery = state.flagDelivery(CourierTopics.deliveryKey(messageId, recipientId), possibleRedelivery);
         ConversationGate<HeldRecord> gate = state.gate();
         var prior = state.delivered().find(messageId, recipientId);
         if (prior.isPresent() && CopyHeaders.redeliver(rec.headers())) {
@@ -473,11 +475,13 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         String conversationId = event.getConversationId();
         OptionalLong seq = seqOf(event);
         ConversationGate<HeldRecord> gate = ordered ? state.gate() : null;
+        String deliveryKey = CourierTopics.deliveryKey(messageId, recipientId);
+        possibleRedelivery = state.flagDelivery(deliveryKey, possibleRedelivery);
         Delivery delivery = new Delivery(messageId, recipientId, conversationId, event.getSenderId(), seq,
                 bytes(event.getPayload()), event.getContentType(), event.getHeaders(), event.getAttempt(),
                 event.getSentAt(), rec.topic(), rec.partition(), rec.offset(), possibleRedelivery,
                 CopyHeaders.isReplay(rec.headers()));
-        state.handed(rec.offset());
+        state.handed(rec.offset(), deliveryKey);
         DeliveryOutcome outcome;
         try {
             outcome = deliverer.deliver(delivery);

@@ -3,6 +3,7 @@ package dev.courier.consumer;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.EventChecks;
+import dev.courier.schemas.serde.AvroTrust;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -20,6 +21,10 @@ import java.util.OptionalLong;
  * sampled, then {@link #caughtUp}, which returns the read-back's figures.
  */
 final class LedgerProgress {
+
+    static {
+        AvroTrust.trustGeneratedClasses(); // a hold is a copy of an ack (newBuilder(ack)), which Avro checks
+    }
 
     /** What one completed read-back did: records read from the ack topic, and how long it took from its start. */
     record ReadBack(long records, long durationMs) {
@@ -78,10 +83,33 @@ final class LedgerProgress {
      */
     void apply(long offset, List<DeliveryAck> acks) {
         for (DeliveryAck ack : acks) {
-            String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
             if (EventChecks.settles(ack.getStatus())) {
                 delivered.recordCommitted(ack.getMessageId(), ack.getRecipientId(),
                         new DeliveredSet.Entry(ack.getStatus(), ack.getReason(), ack.getAckedAt().toEpochMilli()));
+            }
+        }
+        applyToHolds(acks);
+        readBackRecords++;
+        advanceTo(offset + 1);
+    }
+
+    /**
+     * This instance committed a transaction with these acks on the partition (its DeliveredSet already has the
+     * settling ones): the holds follow them as a read-back would, whether or not {@link #committedOwn} then
+     * counts their records as read. Without this, a partition handed back to this instance would restore its
+     * holds from the acks of others only, and miss the RETRY of a message this instance left owed (its
+     * conversation would then be delivered out of order). Applying them twice (by a later read-back too) is
+     * harmless: the read-back applies them again in log order.
+     */
+    void committedOwnAcks(List<DeliveryAck> acks) {
+        applyToHolds(acks);
+    }
+
+    /** A settling ack ends its delivery's hold; a RETRY or HELD ack with a seq and conversation is one (kept without its event). */
+    private void applyToHolds(List<DeliveryAck> acks) {
+        for (DeliveryAck ack : acks) {
+            String key = CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId());
+            if (EventChecks.settles(ack.getStatus())) {
                 holds.remove(key);
             } else if (ack.getSeq() != null && ack.getConversationId() != null) {
                 DeliveryAck hold = DeliveryAck.newBuilder(ack).setEvent(null).build(); // the payload is not needed
@@ -89,8 +117,6 @@ final class LedgerProgress {
                 holds.put(key, hold); // at the tail: the latest ack decides its age
             }
         }
-        readBackRecords++;
-        advanceTo(offset + 1);
     }
 
     /** Everything below {@code offset} has been read (or is older than the window, or is a transaction marker). */

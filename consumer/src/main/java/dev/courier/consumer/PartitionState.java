@@ -2,11 +2,15 @@ package dev.courier.consumer;
 
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
+import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
+import dev.courier.schemas.EventChecks;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -37,6 +41,12 @@ final class PartitionState {
     private int flagRemaining;
     /** Records below this offset were handed in a batch that aborted: flag them when handed again. */
     private long flagBelowOffset = -1;
+    /**
+     * Delivery keys a device may have received already: a copy read flagged, handed in a batch that aborted, or
+     * owed by a hold restored from the previous owner. Every later copy of one (a re-emit, a newer copy that
+     * replaces a held one) is flagged too, until a settling ack for it commits.
+     */
+    private final Set<String> possiblyHanded = new HashSet<>();
 
     // order hold: null if order.hold.enabled=false, or not created since the partition was (re)assigned
     private ConversationGate<HeldRecord> gate;
@@ -49,6 +59,7 @@ final class PartitionState {
     private long batchNextOffset;
     private int flagRemainingAtBatchStart;
     private long maxHandedOffset = -1;
+    private final Set<String> batchHandedKeys = new HashSet<>();
     private List<DeliveryAck> batchAcks = new ArrayList<>();
     /** The batch's AckBatch records as sent: their offsets, once committed, advance the ledger's read position. */
     private final List<Future<RecordMetadata>> batchWrites = new ArrayList<>();
@@ -122,6 +133,7 @@ final class PartitionState {
     void forget() {
         flagRemaining = 0;
         flagBelowOffset = -1;
+        possiblyHanded.clear();
         gate = null;
         copyRequests.clear();
     }
@@ -134,6 +146,19 @@ final class PartitionState {
             flag = true;
         }
         return flag;
+    }
+
+    /**
+     * The flag to hand a copy of {@code deliveryKey} with, given the flag its offset earned ({@link #flagRead},
+     * {@link #handedBefore}): a flag sticks to the delivery, so a later copy of a possibly handed one is flagged
+     * as well (see {@link #possiblyHanded}).
+     */
+    boolean flagDelivery(String deliveryKey, boolean flaggedByOffset) {
+        if (flaggedByOffset) {
+            possiblyHanded.add(deliveryKey);
+            return true;
+        }
+        return possiblyHanded.contains(deliveryKey);
     }
 
     /** Whether {@code offset} was handed in a batch that aborted since. */
@@ -170,6 +195,8 @@ final class PartitionState {
     void restoreHolds(List<DeliveryAck> holds, long nowMs, String consumerId) {
         ConversationGate<HeldRecord> g = gate();
         for (DeliveryAck h : holds) {
+            // the previous owner may have handed it in a batch that never committed: its copy here is flagged
+            possiblyHanded.add(CourierTopics.deliveryKey(h.getMessageId(), h.getRecipientId()));
             if (h.getHeldBehind() != null && delivered().find(h.getHeldBehind(), h.getRecipientId()).isEmpty()) {
                 g.retry(h.getRecipientId(), h.getConversationId(), h.getHeldBehind(),
                         OptionalLong.of(h.getHeldBehindSeq()), nowMs);
@@ -212,9 +239,10 @@ final class PartitionState {
         batchNextOffset = Math.max(batchNextOffset, offset + 1);
     }
 
-    /** The record at {@code offset} is being handed to the Deliverer (remembered in case the batch aborts). */
-    void handed(long offset) {
+    /** The record at {@code offset}, a copy of {@code deliveryKey}, is being handed to the Deliverer (remembered in case the batch aborts). */
+    void handed(long offset, String deliveryKey) {
         maxHandedOffset = Math.max(maxHandedOffset, offset);
+        batchHandedKeys.add(deliveryKey);
     }
 
     /** Adds an ack, in handling order, to this partition's AckBatch. */
@@ -262,6 +290,12 @@ final class PartitionState {
 
     /** The transaction committed: what the batch staged becomes committed state. */
     void commitBatch(long nowMs) {
+        ledger.committedOwnAcks(batchAcks);
+        for (DeliveryAck ack : batchAcks) {
+            if (EventChecks.settles(ack.getStatus())) {
+                possiblyHanded.remove(CourierTopics.deliveryKey(ack.getMessageId(), ack.getRecipientId()));
+            }
+        }
         ownWritesCommitted();
         delivered().commitBatch();
         delivered().expire(nowMs);
@@ -287,6 +321,7 @@ final class PartitionState {
             if (maxHandedOffset >= 0) {
                 flagBelowOffset = Math.max(flagBelowOffset, maxHandedOffset + 1);
             }
+            possiblyHanded.addAll(batchHandedKeys);
         }
         endBatch();
     }
@@ -317,6 +352,7 @@ final class PartitionState {
 
     private void endBatch() {
         batchWrites.clear();
+        batchHandedKeys.clear();
         inBatch = false;
         batchAcks = new ArrayList<>();
         maxHandedOffset = -1;

@@ -156,6 +156,14 @@
  *       committed offset before dying, and that cannot be known, so the first {@code max.poll.records}
  *       records read from the partition are flagged (this assumes all instances use the same
  *       {@code max.poll.records}). A flag means "maybe", never "certainly".</li>
+ *   <li>after an assignment, the messages of the order holds restored from the ack topic: the previous owner
+ *       may have released a held copy and handed it in a batch that never committed, and a held copy is not
+ *       re-read at its offset but re-emitted by the tracker at a new one;</li>
+ *   <li>a flag sticks to its delivery, not to its offset: once a copy of (messageId, recipientId) is flagged
+ *       or handed in a batch that aborted, every later copy is flagged too (a re-emit at a new offset, a newer
+ *       copy that replaces a held one in the order hold), until a settling ack for it commits. Chaos found
+ *       both gaps: re-emits handed without the flag after their first copies had been handed in aborted
+ *       batches.</li>
  * </ul>
  * A Deliverer that must be exactly-once end to end makes delivery idempotent on (messageId, recipientId)
  * when the flag is set.

@@ -1123,4 +1123,22 @@ class DeliveryConsumerTest {
             return delegate.schemaById(id);
         }
     }
+
+    @Test
+    void aHeldCopyFlaggedAfterTheAssignmentKeepsItsFlagWhenANewerCopyReplacesIt() {
+        // max.poll.records 2: only the first two records after the assignment are flagged by their offset
+        start(d -> d.messageId().equals("a1") && d.attempt() == 1 ? DeliveryOutcome.RETRY : DeliveryOutcome.DELIVERED,
+                List.of(a(0, 1, 1), a(1, 2, 1)), System::currentTimeMillis, Map.of("max.poll.records", 2));
+        awaitBatches("a1 retried, a2 held (flagged: the previous owner may have handed it)", 1);
+
+        consumer.appendAll(List.of(
+                a(2, 2, 2),   // a2's re-emit: replaces the held copy; its offset alone would not flag it
+                a(3, 1, 2))); // the blocker is delivered, then a2 from memory
+        awaitBatches("the blocker delivered", 2);
+
+        assertEquals(List.of("a1", "a1", "a2"), handedIds());
+        assertEquals(2, handed.get(2).attempt(), "the newer copy was handed");
+        assertTrue(handed.get(2).possibleRedelivery(), "with the flag its held predecessor had");
+        assertTrue(handed.get(1).possibleRedelivery(), "a1's re-emit too: its first copy was flagged");
+    }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.schemas.AckBatch;
 import dev.courier.schemas.AckStatus;
+import dev.courier.schemas.CourierTopics;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.SendEvent;
 import java.nio.ByteBuffer;
@@ -138,9 +139,9 @@ class PartitionStateTest {
         ready(state.assigned(2));
         state.beginBatch(0);
         assertTrue(state.flagRead(0));
-        state.handed(0);
+        state.handed(0, "m0/bob");
         assertTrue(state.flagRead(1));
-        state.handed(1);
+        state.handed(1, "m1/bob");
         assertFalse(state.flagRead(2), "past the first max.poll.records");
         state.abortBatch();
 
@@ -262,5 +263,76 @@ class PartitionStateTest {
         state.beginBatch(101);
         state.handled(101);
         assertTrue(onlyBatch("consumer-2").getAcks().isEmpty(), "sent once");
+    }
+
+    @Test
+    void aPartitionHandedBackRestoresTheHoldItsOwnCommittedRetryLeftEvenWhenItsOwnWritesCountAsRead() {
+        ready(state).ledger().advanceTo(100);
+        state.beginBatch(10);
+        state.ack(ackBuilder("m1", AckStatus.RETRY).setConversationId("A").setSeq(1L).build());
+        state.ack(ackBuilder("m0", AckStatus.DELIVERED).setConversationId("A").setSeq(0L).build());
+        state.handled(10);
+        state.handled(11);
+        state.commitBatch(NOW); // no AckBatch write recorded: the read position stays or moves, holds follow either way
+
+        state.forget();
+        state.assigned(500);
+        state.ledger().caughtUp(NOW); // nothing new in the ack topic since
+
+        List<DeliveryAck> holds = state.ledger().holds(NOW);
+        assertEquals(List.of("m1"), holds.stream().map(DeliveryAck::getMessageId).toList(),
+                "the own RETRY of m1 is a hold again; the own DELIVERED of m0 is none");
+    }
+
+    @Test
+    void anOwnSettlingAckEndsAHoldReadBackFromAnotherOwner() {
+        ready(state).ledger().apply(5, List.of(ackBuilder("m1", AckStatus.RETRY).setConversationId("A").setSeq(1L).build()));
+        state.beginBatch(10);
+        state.ack(ackBuilder("m1", AckStatus.DELIVERED).setConversationId("A").setSeq(1L).build());
+        state.handled(10);
+        state.commitBatch(NOW);
+
+        state.forget();
+        state.assigned(500);
+        state.ledger().caughtUp(NOW);
+
+        assertTrue(state.ledger().holds(NOW).isEmpty(), "m1 was delivered by this instance: no hold restored");
+    }
+
+    @Test
+    void aFlagSticksToItsDeliverySoALaterCopyIsFlaggedUntilASettlingAckCommits() {
+        ready(state.assigned(1));
+        state.beginBatch(0);
+        assertTrue(state.flagDelivery("m1/bob", state.flagRead(0)), "the first record after the assignment");
+        assertFalse(state.flagDelivery("m2/bob", state.flagRead(1)));
+        assertTrue(state.flagDelivery("m1/bob", false), "a newer copy of m1 (a re-emit) carries the flag");
+        state.ack(ack("m1", AckStatus.DELIVERED));
+        state.handled(1);
+        state.commitBatch(NOW);
+
+        assertFalse(state.flagDelivery("m1/bob", false), "settled: de-duplication answers any later copy");
+    }
+
+    @Test
+    void whatAnAbortedBatchHandedIsFlaggedInEveryLaterCopyNotOnlyAtItsOffset() {
+        ready(state);
+        state.beginBatch(10);
+        state.handed(10, "m1/bob");
+        state.abortBatch();
+
+        state.beginBatch(10);
+        assertTrue(state.flagDelivery("m1/bob", false), "a re-emit of m1 at another offset");
+        assertFalse(state.flagDelivery("m2/bob", false));
+    }
+
+    @Test
+    void theMessagesOfRestoredHoldsAreFlaggedForThePreviousOwnerMayHaveHandedThem() {
+        ready(state);
+        state.restoreHolds(List.of(ackBuilder("a2", AckStatus.HELD).setConversationId("A").setSeq(2L)
+                .setHeldBehind("a1").setHeldBehindSeq(1L).build()), NOW, "c-2");
+
+        assertTrue(state.flagDelivery(CourierTopics.deliveryKey("a2", "bob"), false), "the held copy the previous owner had");
+        state.forget();
+        assertFalse(state.flagDelivery(CourierTopics.deliveryKey("a2", "bob"), false), "gone with the partition");
     }
 }
