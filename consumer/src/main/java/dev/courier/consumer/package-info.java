@@ -33,10 +33,14 @@
  *       that is still there after {@code session.timeout.ms} + 3 s is a running twin: this consumer stops with
  *       {@link dev.courier.consumer.ConsumerIdInUseException} (its transactional.id would fence the twin's and be
  *       fenced back, forever). A member that leaves meanwhile was a crashed predecessor: its id is taken over.</li>
- *   <li>On assignment, the partition's ack partition is read back ({@code AckLedgerReader}) from the first offset at
- *       or after {@code now - dedupe.window.ms} to the end (within {@code dedupe.rebuild.timeout.ms}), then the
- *       partition's order holds are restored (see Ordering). (An incremental, sliced read-back was built in session 6
- *       and reverted while a chaos run's order violations are explained; it is on branch consumer-hardening.)</li>
+ *   <li>An assigned partition is paused until its ack partition is read back ({@code AckLedgerReader}), from where
+ *       this instance last stopped reading it (or, the first time, from the first offset at or after
+ *       {@code now - dedupe.window.ms}; never before that), to the end offset sampled (the last stable offset), in
+ *       slices of {@code dedupe.rebuild.slice.ms} between polls: the loop stays in the group and processes the
+ *       partitions that are caught up; a slice cut short or failed keeps what it read. Then the partition's order
+ *       holds are restored (see Ordering) and it is resumed. This instance's own committed AckBatches count as read
+ *       when they start right after what was read or after its own previous commit marker (nothing else can lie
+ *       between); any gap leaves the position, and what lies there is read next time.</li>
  * </ol>
  *
  * <h2>Protocol, per poll batch</h2>
