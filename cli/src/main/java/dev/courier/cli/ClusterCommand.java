@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.deploy.ClusterNotFoundException;
 import dev.courier.deploy.ClusterSecurity;
 import dev.courier.deploy.LocalCluster;
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.CourierTopics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -106,7 +107,7 @@ public class ClusterCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true,
+    @Command(name = "start", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
             description = {
                     "Start a cluster in --dir and leave it running: format and start a new one, or start the"
                             + " stopped nodes of the one already there. Creates Courier's topics unless --no-topics.",
@@ -131,7 +132,8 @@ public class ClusterCommand implements Callable<Integer> {
         @Option(names = "--partitions", defaultValue = "6", description = "Partitions of each topic (default: ${DEFAULT-VALUE}).")
         int partitions;
 
-        @Option(names = "--topic-prefix", defaultValue = CourierTopics.DEFAULT_PREFIX,
+        @ConfigKey(CommonConfig.TOPIC_PREFIX_CONFIG)
+        @Option(names = "--topic-prefix",
                 description = "Topic name prefix (default: ${DEFAULT-VALUE}).")
         String topicPrefix;
 
