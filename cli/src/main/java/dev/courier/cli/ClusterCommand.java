@@ -97,14 +97,27 @@ public class ClusterCommand implements Callable<Integer> {
         }
 
         abstract int run(PrintWriter out, PrintWriter err);
+    }
+
+    /** A subcommand on one node of the cluster in {@code --dir}: its NODE, checked against the cluster's size. */
+    abstract static class NodeSubcommand extends ClusterSubcommand {
+
+        @Parameters(index = "0", paramLabel = "NODE", description = "Node index, 0..n-1.")
+        int node;
 
         /** @throws ParameterException (exit code 2) if the cluster has no such node */
-        void checkNode(LocalCluster cluster, int node) {
-            if (node < 0 || node >= cluster.size()) {
-                throw new ParameterException(spec.commandLine(),
-                        "no node " + node + ": the cluster in " + dir + " has nodes 0.." + (cluster.size() - 1));
+        @Override
+        final int run(PrintWriter out, PrintWriter err) {
+            try (LocalCluster cluster = LocalCluster.attach(dir)) {
+                if (node < 0 || node >= cluster.size()) {
+                    throw new ParameterException(spec.commandLine(),
+                            "no node " + node + ": the cluster in " + dir + " has nodes 0.." + (cluster.size() - 1));
+                }
+                return run(cluster, out);
             }
         }
+
+        abstract int run(LocalCluster cluster, PrintWriter out);
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
@@ -282,23 +295,17 @@ public class ClusterCommand implements Callable<Integer> {
 
     @Command(name = "kill", mixinStandardHelpOptions = true,
             description = "kill -9 a node, as in a crash, and wait until it is gone. Data is kept: `restart` brings it back.")
-    static final class Kill extends ClusterSubcommand {
-
-        @Parameters(index = "0", paramLabel = "NODE", description = "Node index, 0..n-1.")
-        int node;
+    static final class Kill extends NodeSubcommand {
 
         @Override
-        int run(PrintWriter out, PrintWriter err) {
-            try (LocalCluster cluster = LocalCluster.attach(dir)) {
-                checkNode(cluster, node);
-                if (!cluster.isRunning(node)) {
-                    out.println("node " + node + " was not running");
-                    return EXIT_OK;
-                }
-                long pid = cluster.pid(node);
-                cluster.killNode(node);
-                out.println("killed node " + node + " (pid " + pid + ")");
+        int run(LocalCluster cluster, PrintWriter out) {
+            if (!cluster.isRunning(node)) {
+                out.println("node " + node + " was not running");
+                return EXIT_OK;
             }
+            long pid = cluster.pid(node);
+            cluster.killNode(node);
+            out.println("killed node " + node + " (pid " + pid + ")");
             return EXIT_OK;
         }
     }
@@ -306,20 +313,14 @@ public class ClusterCommand implements Callable<Integer> {
     @Command(name = "restart", mixinStandardHelpOptions = true,
             description = "Stop a node gracefully if it runs, start it with its data and ports, and wait until it is"
                     + " back in the cluster. After a kill -9 this takes the broker session timeout (9 s by default).")
-    static final class Restart extends ClusterSubcommand {
-
-        @Parameters(index = "0", paramLabel = "NODE", description = "Node index, 0..n-1.")
-        int node;
+    static final class Restart extends NodeSubcommand {
 
         @Override
-        int run(PrintWriter out, PrintWriter err) {
-            try (LocalCluster cluster = LocalCluster.attach(dir)) {
-                checkNode(cluster, node);
-                long start = System.nanoTime();
-                cluster.restartNode(node);
-                out.printf("node %d running again (pid %d) after %d ms%n", node, cluster.pid(node),
-                        (System.nanoTime() - start) / 1_000_000);
-            }
+        int run(LocalCluster cluster, PrintWriter out) {
+            long start = System.nanoTime();
+            cluster.restartNode(node);
+            out.printf("node %d running again (pid %d) after %d ms%n", node, cluster.pid(node),
+                    (System.nanoTime() - start) / 1_000_000);
             return EXIT_OK;
         }
     }
