@@ -6,7 +6,6 @@ import dev.courier.harness.Fault;
 import dev.courier.harness.LocalPipeline;
 import dev.courier.harness.Progress;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -80,14 +79,15 @@ public final class ChaosCommand implements Callable<Integer> {
             rate = ChaosRun.CI_RATE;
             outageS = ChaosRun.CI_OUTAGE_S;
         }
-        Path runDir = LocalPipeline.freshRunDir(baseDir);
-        Path out = report != null ? report : runDir.resolve("chaos-report.json");
-        ChaosRun run = new ChaosRun(new ChaosRun.Settings(Courier.class.getName(), runDir, EnumSet.copyOf(faults),
-                durationS, rate, messages, conversations, poisonRate, dropRate, outageS, reemitBudget, out),
-                new Progress());
+        ChaosRun.Settings settings = ChaosRun.Settings.builder(Courier.class.getName(), LocalPipeline.freshRunDir(baseDir))
+                .faults(faults).durationS(durationS).rate(rate).messages(messages).conversations(conversations)
+                .poisonRate(poisonRate).dropRate(dropRate).outageS(outageS).reemitBudget(reemitBudget)
+                .report(report)
+                .build();
+        ChaosRun run = new ChaosRun(settings, new Progress());
         ChaosReport result = run.run();
         System.out.println(result.table());
-        System.out.println("report: " + out.toAbsolutePath());
+        System.out.println("report: " + settings.report().toAbsolutePath());
         System.out.println("timeline: " + run.timelinePng());
         System.out.println(result.passed()
                 ? "PASS: every send confirmed and handed to a device once, in order, matching the committed acks; "

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.courier.deploy.ClusterNotFoundException;
 import dev.courier.deploy.ClusterSecurity;
 import dev.courier.deploy.LocalCluster;
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.CourierTopics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -96,17 +97,30 @@ public class ClusterCommand implements Callable<Integer> {
         }
 
         abstract int run(PrintWriter out, PrintWriter err);
-
-        /** @throws ParameterException (exit code 2) if the cluster has no such node */
-        void checkNode(LocalCluster cluster, int node) {
-            if (node < 0 || node >= cluster.size()) {
-                throw new ParameterException(spec.commandLine(),
-                        "no node " + node + ": the cluster in " + dir + " has nodes 0.." + (cluster.size() - 1));
-            }
-        }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true,
+    /** A subcommand on one node of the cluster in {@code --dir}: its NODE, checked against the cluster's size. */
+    abstract static class NodeSubcommand extends ClusterSubcommand {
+
+        @Parameters(index = "0", paramLabel = "NODE", description = "Node index, 0..n-1.")
+        int node;
+
+        /** @throws ParameterException (exit code 2) if the cluster has no such node */
+        @Override
+        final int run(PrintWriter out, PrintWriter err) {
+            try (LocalCluster cluster = LocalCluster.attach(dir)) {
+                if (node < 0 || node >= cluster.size()) {
+                    throw new ParameterException(spec.commandLine(),
+                            "no node " + node + ": the cluster in " + dir + " has nodes 0.." + (cluster.size() - 1));
+                }
+                return run(cluster, out);
+            }
+        }
+
+        abstract int run(LocalCluster cluster, PrintWriter out);
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
             description = {
                     "Start a cluster in --dir and leave it running: format and start a new one, or start the"
                             + " stopped nodes of the one already there. Creates Courier's topics unless --no-topics.",
@@ -131,7 +145,8 @@ public class ClusterCommand implements Callable<Integer> {
         @Option(names = "--partitions", defaultValue = "6", description = "Partitions of each topic (default: ${DEFAULT-VALUE}).")
         int partitions;
 
-        @Option(names = "--topic-prefix", defaultValue = CourierTopics.DEFAULT_PREFIX,
+        @ConfigKey(CommonConfig.TOPIC_PREFIX_CONFIG)
+        @Option(names = "--topic-prefix",
                 description = "Topic name prefix (default: ${DEFAULT-VALUE}).")
         String topicPrefix;
 
@@ -280,23 +295,17 @@ public class ClusterCommand implements Callable<Integer> {
 
     @Command(name = "kill", mixinStandardHelpOptions = true,
             description = "kill -9 a node, as in a crash, and wait until it is gone. Data is kept: `restart` brings it back.")
-    static final class Kill extends ClusterSubcommand {
-
-        @Parameters(index = "0", paramLabel = "NODE", description = "Node index, 0..n-1.")
-        int node;
+    static final class Kill extends NodeSubcommand {
 
         @Override
-        int run(PrintWriter out, PrintWriter err) {
-            try (LocalCluster cluster = LocalCluster.attach(dir)) {
-                checkNode(cluster, node);
-                if (!cluster.isRunning(node)) {
-                    out.println("node " + node + " was not running");
-                    return EXIT_OK;
-                }
-                long pid = cluster.pid(node);
-                cluster.killNode(node);
-                out.println("killed node " + node + " (pid " + pid + ")");
+        int run(LocalCluster cluster, PrintWriter out) {
+            if (!cluster.isRunning(node)) {
+                out.println("node " + node + " was not running");
+                return EXIT_OK;
             }
+            long pid = cluster.pid(node);
+            cluster.killNode(node);
+            out.println("killed node " + node + " (pid " + pid + ")");
             return EXIT_OK;
         }
     }
@@ -304,20 +313,14 @@ public class ClusterCommand implements Callable<Integer> {
     @Command(name = "restart", mixinStandardHelpOptions = true,
             description = "Stop a node gracefully if it runs, start it with its data and ports, and wait until it is"
                     + " back in the cluster. After a kill -9 this takes the broker session timeout (9 s by default).")
-    static final class Restart extends ClusterSubcommand {
-
-        @Parameters(index = "0", paramLabel = "NODE", description = "Node index, 0..n-1.")
-        int node;
+    static final class Restart extends NodeSubcommand {
 
         @Override
-        int run(PrintWriter out, PrintWriter err) {
-            try (LocalCluster cluster = LocalCluster.attach(dir)) {
-                checkNode(cluster, node);
-                long start = System.nanoTime();
-                cluster.restartNode(node);
-                out.printf("node %d running again (pid %d) after %d ms%n", node, cluster.pid(node),
-                        (System.nanoTime() - start) / 1_000_000);
-            }
+        int run(LocalCluster cluster, PrintWriter out) {
+            long start = System.nanoTime();
+            cluster.restartNode(node);
+            out.printf("node %d running again (pid %d) after %d ms%n", node, cluster.pid(node),
+                    (System.nanoTime() - start) / 1_000_000);
             return EXIT_OK;
         }
     }

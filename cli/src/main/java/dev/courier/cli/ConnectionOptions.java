@@ -1,10 +1,13 @@
 package dev.courier.cli;
 
 import dev.courier.operator.Connection;
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.registry.RegistryClientSettings;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,6 +19,7 @@ public final class ConnectionOptions {
     @Mixin
     public KafkaOptions kafka;
 
+    @ConfigKey(CommonConfig.SCHEMA_REGISTRY_URL_CONFIG)
     @Option(names = "--registry-url", required = true, paramLabel = "URL",
             description = "Schema registry URL, e.g. http://localhost:8081 (started by `courier registry`).")
     public String registryUrl;
@@ -26,7 +30,8 @@ public final class ConnectionOptions {
                     + "Without it, those keys are taken from --command-config.")
     public Path registryConfig;
 
-    @Option(names = "--topic-prefix", defaultValue = "courier", paramLabel = "PREFIX",
+    @ConfigKey(CommonConfig.TOPIC_PREFIX_CONFIG)
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX",
             description = "Prefix of Courier's topics (default: ${DEFAULT-VALUE}).")
     public String topicPrefix;
 
@@ -48,6 +53,25 @@ public final class ConnectionOptions {
                 ? KafkaOptions.load(registryConfig, "--registry-config")
                 : KafkaOptions.load(kafka.commandConfig, "--command-config");
         return RegistryClientSettings.securityEntries(file);
+    }
+
+    /**
+     * The config of the component {@code command} runs: the {@code --command-config} Kafka client settings under
+     * each of {@code clientPrefixes} (the component's passthrough to its clients), then {@code properties} (its
+     * {@code -p KEY=VALUE}), then the registry client's credentials and trust store, then the keys of the
+     * {@link ConfigKey} options given on the command line, these included ({@link ConfigDefaults#given}).
+     */
+    public Map<String, Object> componentConfig(CommandSpec command, Map<String, String> properties, String... clientPrefixes) {
+        Map<String, Object> props = new HashMap<>();
+        clientProperties().forEach((key, value) -> {
+            for (String prefix : clientPrefixes) {
+                props.put(prefix + key, value);
+            }
+        });
+        props.putAll(properties);
+        props.putAll(registryProperties());
+        props.putAll(ConfigDefaults.given(command));
+        return props;
     }
 
     /** These options as the operator library's {@link Connection}. */

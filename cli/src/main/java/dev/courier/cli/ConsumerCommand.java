@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,11 +34,11 @@ import picocli.CommandLine.Spec;
  * {@code courier consumer}: runs one delivery consumer, handing messages to the application's Deliverer
  * ({@code --deliverer CLASS --classpath app.jar}) or to the reference simulated devices.
  */
-@Command(name = "consumer", mixinStandardHelpOptions = true,
+@Command(name = "consumer", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
         description = {"Run a delivery consumer against an existing cluster, delivering with your Deliverer",
                 "(--deliverer CLASS --classpath app.jar) or to simulated devices (the default).",
                 "Run several with the same --group to share the partitions; stop with Ctrl-C."})
-public final class ConsumerCommand implements Callable<Integer> {
+public final class ConsumerCommand implements Callable<Integer>, ConfiguredCommand {
 
     @Spec
     CommandSpec spec;
@@ -45,9 +46,11 @@ public final class ConsumerCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
-    @Option(names = "--group", defaultValue = DeliveryConsumerConfig.GROUP_ID_DEFAULT, description = "Consumer group (default: ${DEFAULT-VALUE}).")
+    @ConfigKey(DeliveryConsumerConfig.GROUP_ID_CONFIG)
+    @Option(names = "--group", description = "Consumer group (default: ${DEFAULT-VALUE}).")
     String group;
 
+    @ConfigKey(DeliveryConsumerConfig.CONSUMER_ID_CONFIG)
     @Option(names = "--consumer-id", description = "Instance id, written to every ack (default: host-pid-random).")
     String consumerId;
 
@@ -83,26 +86,21 @@ public final class ConsumerCommand implements Callable<Integer> {
     Map<String, String> properties = new HashMap<>();
 
     @Override
+    public ConfigDef configDef() {
+        return DeliveryConsumerConfig.CONFIG_DEF;
+    }
+
+    @Override
     public Integer call() throws Exception {
-        Map<String, Object> props = new HashMap<>();
         // --command-config: Kafka client settings (security) for the group consumer and the transactional producer.
-        connection.clientProperties().forEach((key, value) -> {
-            props.put(DeliveryConsumerConfig.CONSUMER_PREFIX + key, value);
-            props.put(DeliveryConsumerConfig.PRODUCER_PREFIX + key, value);
-        });
-        props.putAll(properties);
-        props.put(DeliveryConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
-        props.put(DeliveryConsumerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
-        props.putAll(connection.registryProperties());
-        props.put(DeliveryConsumerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
-        props.put(DeliveryConsumerConfig.GROUP_ID_CONFIG, group);
-        TrackerCommand.putIfSet(props, DeliveryConsumerConfig.CONSUMER_ID_CONFIG, consumerId);
+        DeliveryConsumerConfig config = new DeliveryConsumerConfig(connection.componentConfig(spec, properties,
+                DeliveryConsumerConfig.CONSUMER_PREFIX, DeliveryConsumerConfig.PRODUCER_PREFIX));
 
         OutputStream hands = handLog == null ? OutputStream.nullOutputStream() : new FileOutputStream(handLog.toFile(), true);
         Deliverer deliverer = delivererClass == null ? simulatedDevices(hands) : applicationDeliverer(hands);
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         try (hands; CourierMetrics metrics = new CourierMetrics("consumer");
-             DeliveryConsumer consumer = new DeliveryConsumer(new DeliveryConsumerConfig(props), deliverer, metrics.registry())) {
+             DeliveryConsumer consumer = new DeliveryConsumer(config, deliverer, metrics.registry())) {
             Thread worker = new Thread(() -> {
                 try {
                     consumer.run();
@@ -120,7 +118,7 @@ public final class ConsumerCommand implements Callable<Integer> {
                 }
             }, "consumer-shutdown"));
             worker.start();
-            System.err.println("delivery consumer running (group=" + group
+            System.err.println("delivery consumer running (group=" + config.groupId()
                     + (http == null ? "" : ", metrics and health on port " + http.port()) + ")");
             try {
                 worker.join();

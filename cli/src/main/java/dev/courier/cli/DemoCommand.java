@@ -6,7 +6,6 @@ import dev.courier.harness.Fault;
 import dev.courier.harness.LocalPipeline;
 import dev.courier.harness.Progress;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -74,9 +73,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DemoRun.Settings settings = new DemoRun.Settings(Courier.class.getName(), LocalPipeline.freshRunDir(baseDir),
-                messages, recipients, EnumSet.copyOf(faults), rate, consumerCount, trackerCount, partitions, dropRate,
-                deviceLatencyMs, ackTimeoutMs, timeoutS, secure);
+        DemoRun.Settings settings = DemoRun.Settings.builder(Courier.class.getName(), LocalPipeline.freshRunDir(baseDir))
+                .messages(messages).recipients(recipients).faults(faults).rate(rate)
+                .consumers(consumerCount).trackers(trackerCount).partitions(partitions)
+                .dropRate(dropRate).deviceLatencyMs(deviceLatencyMs).ackTimeoutMs(ackTimeoutMs)
+                .timeoutS(timeoutS).secure(secure)
+                .build();
         DemoReport result = new DemoRun(settings, new Progress()).run();
         System.out.println(result.table());
         if (report != null) {

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         subcommands = {DlqCommand.ListCommand.class, DlqCommand.ShowCommand.class, DlqCommand.RedriveCommand.class})
 public final class DlqCommand extends CommandGroup {
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(name = "list", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
             description = "Count dead letters by reason and show the newest, reading the topic (read_committed) to its "
                     + "end as of the start of the command.")
     static final class ListCommand implements Callable<Integer> {
@@ -73,7 +73,7 @@ public final class DlqCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
+    @Command(name = "show", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
             description = "Show one dead letter: reason, attempts, times, origin, and the event (or the raw bytes in hex).")
     static final class ShowCommand implements Callable<Integer> {
         @Spec
@@ -122,7 +122,7 @@ public final class DlqCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "redrive", mixinStandardHelpOptions = true,
+    @Command(name = "redrive", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
             description = {"Send dead letters' events back to the send topic (attempt reset to 1, header "
                     + "courier.redrive.of naming the dead letter). DRY RUN unless --execute.",
                     "Refused: records with no event (poison), INVALID_EVENT, OVERSIZED_PAYLOAD, EXPIRED and REJECTED "

@@ -2,30 +2,37 @@ package dev.courier.cli;
 
 import dev.courier.gateway.Gateway;
 import dev.courier.gateway.GatewayConfig;
-import dev.courier.producer.CourierProducerConfig;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code courier gateway}: runs one HTTP ingest gateway until interrupted. */
-@Command(name = "gateway", mixinStandardHelpOptions = true,
+@Command(name = "gateway", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
         description = {"Run an HTTP ingest gateway: POST /v1/messages publishes a message (202 once Kafka acknowledged "
                 + "every copy), GET /openapi.json is the contract, GET /health the probe, GET /metrics Prometheus' "
                 + "and GET /console the operator console.",
                 "Run several behind a load balancer: Idempotency-Keys live in <prefix>.idempotency. Stop with Ctrl-C."})
-public final class GatewayCommand implements Callable<Integer> {
+public final class GatewayCommand implements Callable<Integer>, ConfiguredCommand {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ConnectionOptions connection;
 
-    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT",
+    @ConfigKey(GatewayConfig.PORT_CONFIG)
+    @Option(names = "--port", paramLabel = "PORT",
             description = "HTTP port; 0 for a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @ConfigKey(GatewayConfig.CONSOLE_PROMETHEUS_URL_CONFIG)
     @Option(names = "--prometheus-url", paramLabel = "URL",
             description = "The Prometheus scraping Courier's components, which the operator console (GET /console) asks "
                     + "for its numbers; without it the console shows only the message lookup.")
@@ -37,20 +44,15 @@ public final class GatewayCommand implements Callable<Integer> {
     Map<String, String> properties = new HashMap<>();
 
     @Override
+    public ConfigDef configDef() {
+        return GatewayConfig.configDef();
+    }
+
+    @Override
     public Integer call() throws Exception {
-        Map<String, Object> props = new HashMap<>();
         // --command-config: Kafka client settings (security) for every client of the gateway.
-        connection.clientProperties().forEach((key, value) -> props.put(GatewayConfig.CLIENT_PREFIX + key, value));
-        props.put(GatewayConfig.KAFKA_TIMEOUT_MS_CONFIG, connection.kafka.timeout.toMillis());
-        props.putAll(properties);
-        props.put(CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
-        props.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
-        props.putAll(connection.registryProperties());
-        props.put(CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
-        props.put(GatewayConfig.PORT_CONFIG, port);
-        if (prometheusUrl != null) {
-            props.put(GatewayConfig.CONSOLE_PROMETHEUS_URL_CONFIG, prometheusUrl);
-        }
+        Map<String, Object> props = connection.componentConfig(spec, properties, GatewayConfig.CLIENT_PREFIX);
+        props.putIfAbsent(GatewayConfig.KAFKA_TIMEOUT_MS_CONFIG, connection.kafka.timeout.toMillis()); // -p wins
         CountDownLatch stopped = new CountDownLatch(1);
         try (Gateway gateway = new Gateway(new GatewayConfig(props))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

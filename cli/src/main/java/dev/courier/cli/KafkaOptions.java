@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.registry.RegistryClientSettings;
 import java.io.IOException;
 import java.io.Reader;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Option;
 /** Where the Kafka cluster is and how to reach it: every command that connects to one shares these options. */
 public final class KafkaOptions {
 
+    @ConfigKey(CommonConfig.BOOTSTRAP_SERVERS_CONFIG)
     @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
             description = "Kafka brokers, e.g. localhost:9092 (printed by `courier cluster start`).")
     public String bootstrapServers;

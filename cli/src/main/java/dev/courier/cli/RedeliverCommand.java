@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code courier redeliver}: after an outage is fixed, pending deliveries go out now, at a bounded rate. */
-@Command(name = "redeliver", mixinStandardHelpOptions = true,
+@Command(name = "redeliver", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
         description = {"After an outage is fixed: the deliveries the tracker holds after a failed attempt (RETRY) go out "
                 + "now instead of at the end of their back-off, at most --rate per second in all.",
                 "A dry run (counts only) unless --execute. Deliveries still queued or held for conversation order are "

@@ -24,7 +24,7 @@ public final class RegistryServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "8081", description = "HTTP port, 0 for a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "" + SchemaRegistryServer.DEFAULT_PORT, description = "HTTP port, 0 for a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--host", defaultValue = "0.0.0.0", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")

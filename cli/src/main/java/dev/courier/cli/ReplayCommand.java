@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /** {@code courier replay}: send a range of send events again, dry run unless {@code --execute}. */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(name = "replay", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
         description = {"Replay send events of a time or offset range to the send topic, through filters, at a steady rate.",
                 "A DRY RUN unless --execute: it counts what it would send and shows a sample.",
                 "Replayed records keep their messageId and key (recipientId) and carry the headers courier.replay.id, "

@@ -7,20 +7,20 @@ import dev.courier.producer.OutgoingMessage;
 import dev.courier.producer.SendReceipt;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code courier send}: publish one message from the command line and print its receipt. */
-@Command(name = "send", mixinStandardHelpOptions = true,
+@Command(name = "send", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
         description = {"Publish one message (to one or more recipients) and print its receipt.",
                 "The receipt is JSON: {\"messageId\":...,\"placements\":[{\"recipientId\":...,\"partition\":...,\"offset\":...}]}"})
-public final class SendCommand implements Callable<Integer> {
+public final class SendCommand implements Callable<Integer>, ConfiguredCommand {
 
     @Mixin
     ConnectionOptions connection;
@@ -47,15 +47,15 @@ public final class SendCommand implements Callable<Integer> {
     Map<String, String> headers = Map.of();
 
     @Override
+    public ConfigDef configDef() {
+        return CourierProducerConfig.CONFIG_DEF;
+    }
+
+    @Override
     public Integer call() throws Exception {
-        Map<String, Object> props = new HashMap<>();
         // --command-config: Kafka client settings (security) for the producer.
-        connection.clientProperties().forEach((key, value) -> props.put(CourierProducerConfig.PRODUCER_PREFIX + key, value));
-        props.put(CourierProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers());
-        props.put(CourierProducerConfig.SCHEMA_REGISTRY_URL_CONFIG, connection.registryUrl);
-        props.putAll(connection.registryProperties());
-        props.put(CourierProducerConfig.TOPIC_PREFIX_CONFIG, connection.topicPrefix);
-        CourierProducerConfig config = new CourierProducerConfig(props);
+        CourierProducerConfig config = new CourierProducerConfig(
+                connection.componentConfig(spec, Map.of(), CourierProducerConfig.PRODUCER_PREFIX));
         try (CourierProducer producer = new CourierProducer(config)) {
             OutgoingMessage message = OutgoingMessage.builder()
                     .senderId(sender)

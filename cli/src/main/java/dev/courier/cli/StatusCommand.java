@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code courier status MESSAGE_ID}: where a message is, per recipient, with its timeline. */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(name = "status", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
         description = {"Where a message is: per recipient its status (QUEUED, IN_DELIVERY, HELD, RETRYING, DELIVERED, "
                 + "READ, DEAD_LETTERED, EXPIRED), attempts and timeline, as the trackers know it (settled messages "
                 + "for the status retention, 7 days by default).",

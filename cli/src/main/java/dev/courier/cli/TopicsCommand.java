@@ -3,6 +3,7 @@ package dev.courier.cli;
 import dev.courier.deploy.TopicCreator;
 import dev.courier.harness.Json;
 import dev.courier.operator.EnvironmentUnavailableException;
+import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.CourierTopics;
 import java.io.PrintWriter;
 import java.util.HashMap;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
         description = "Courier's topics on a cluster of yours.")
 public final class TopicsCommand extends CommandGroup {
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
+    @Command(name = "create", mixinStandardHelpOptions = true, defaultValueProvider = ConfigDefaults.class,
             description = {"Create Courier's missing topics: the layout of CourierTopics, replication min(3, brokers), "
                     + "min.insync.replicas min(2, brokers). Existing topics are left as they are (a partition count "
                     + "that differs from the layout is an error). On Kubernetes, deploy/k8s declares them as Strimzi "
@@ -38,7 +39,8 @@ public final class TopicsCommand extends CommandGroup {
                 description = "Partitions of the send topic and those partitioned like it (default: ${DEFAULT-VALUE}).")
         int partitions;
 
-        @Option(names = "--topic-prefix", defaultValue = CourierTopics.DEFAULT_PREFIX, paramLabel = "PREFIX",
+        @ConfigKey(CommonConfig.TOPIC_PREFIX_CONFIG)
+        @Option(names = "--topic-prefix", paramLabel = "PREFIX",
                 description = "Prefix of Courier's topics (default: ${DEFAULT-VALUE}).")
         String topicPrefix;
 

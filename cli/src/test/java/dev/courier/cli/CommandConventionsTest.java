@@ -125,7 +125,8 @@ class CommandConventionsTest {
         return cli.execute(args);
     }
 
-    private static List<CommandLine> allCommands() {
+    /** Every command of {@code bin/courier}, {@code courier} itself included. */
+    static List<CommandLine> allCommands() {
         List<CommandLine> all = new ArrayList<>();
         collect(Courier.commandLine(), all);
         return all;

@@ -8,6 +8,7 @@ import dev.courier.schemas.registry.SchemaRegistryClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -38,15 +39,114 @@ public record ChaosRun(Settings settings, Progress progress) {
     static final long LOAD_TAIL_MS = 10_000;
 
     /**
-     * What to run. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code messages} 0: duration x rate;
-     * {@code report}: where the JSON report goes (the timeline PNG next to it).
+     * What to run, made with {@link #builder}. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code messages}
+     * 0: duration x rate; {@code report}: where the JSON report goes (the timeline PNG next to it). The duration, rate,
+     * conversations and re-emit budget have no defaults here (the CLI's options have them): each must be set, and
+     * positive.
      */
     public record Settings(String commandMain, Path runDir, Set<Fault> faults, int durationS, int rate, long messages,
                            int conversations, double poisonRate, double dropRate, int outageS, double reemitBudget,
                            Path report) {
         public Settings {
-            faults = EnumSet.copyOf(faults);
+            faults = faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults);
             faults.remove(Fault.NONE);
+            if (durationS <= 0 || rate <= 0 || conversations <= 0 || !(reemitBudget > 0)) {
+                throw new IllegalArgumentException(String.format("durationS %d, rate %d, conversations %d and reemitBudget %s "
+                        + "must all be positive", durationS, rate, conversations, reemitBudget));
+            }
+        }
+
+        public static Builder builder(String commandMain, Path runDir) {
+            return new Builder(commandMain, runDir);
+        }
+
+        /**
+         * Names each setting; {@link #build()} checks them. Unless set: no faults, {@code messages} 0 (duration x rate),
+         * no poison, no drops, no outage, the report {@code chaos-report.json} in the run directory.
+         */
+        public static final class Builder {
+            private final String commandMain;
+            private final Path runDir;
+            private Set<Fault> faults = Set.of();
+            private int durationS;
+            private int rate;
+            private long messages;
+            private int conversations;
+            private double poisonRate;
+            private double dropRate;
+            private int outageS;
+            private double reemitBudget;
+            private Path report;
+
+            private Builder(String commandMain, Path runDir) {
+                this.commandMain = commandMain;
+                this.runDir = runDir;
+            }
+
+            /** The faults to inject; {@link Fault#NONE} is none. */
+            public Builder faults(Collection<Fault> faults) {
+                this.faults = Set.copyOf(faults);
+                return this;
+            }
+
+            /** Seconds of load. */
+            public Builder durationS(int durationS) {
+                this.durationS = durationS;
+                return this;
+            }
+
+            /** Messages per second. */
+            public Builder rate(int rate) {
+                this.rate = rate;
+                return this;
+            }
+
+            /** Stop the load after this many messages; 0: duration x rate. */
+            public Builder messages(long messages) {
+                this.messages = messages;
+                return this;
+            }
+
+            /** Distinct conversations, each to one recipient. */
+            public Builder conversations(int conversations) {
+                this.conversations = conversations;
+                return this;
+            }
+
+            /** Share of records that are poison, with {@link Fault#POISON}. */
+            public Builder poisonRate(double poisonRate) {
+                this.poisonRate = poisonRate;
+                return this;
+            }
+
+            /** Share of deliveries the simulated devices drop. */
+            public Builder dropRate(double dropRate) {
+                this.dropRate = dropRate;
+                return this;
+            }
+
+            /** Length of the all-consumers outage. */
+            public Builder outageS(int outageS) {
+                this.outageS = outageS;
+                return this;
+            }
+
+            /** The trackers' redelivery.max.per.second. */
+            public Builder reemitBudget(double reemitBudget) {
+                this.reemitBudget = reemitBudget;
+                return this;
+            }
+
+            /** Where the JSON report goes; null: {@code chaos-report.json} in the run directory. */
+            public Builder report(Path report) {
+                this.report = report;
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(commandMain, runDir, faults, durationS, rate, messages, conversations, poisonRate, dropRate,
+                        outageS, reemitBudget, report != null ? report : runDir.resolve("chaos-report.json"));
+            }
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.LongStream;
 
 /**
  * The demo: the whole pipeline on a local 3-node cluster ({@link LocalPipeline}, trackers and consumers in
@@ -34,9 +35,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public record DemoRun(Settings settings, Progress progress) {
 
     /**
-     * What to run. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code runDir}: where the cluster,
-     * the process logs and the ledger go (created); {@code secure}: the pipeline in secure mode (SASL_SSL, ACLs, an
-     * HTTPS registry with basic auth; the demo publishes as the {@code producer} principal and reads as {@code admin}).
+     * What to run, made with {@link #builder}. {@code commandMain}: see {@link LocalPipeline.Settings}; {@code runDir}:
+     * where the cluster, the process logs and the ledger go (created); {@code secure}: the pipeline in secure mode
+     * (SASL_SSL, ACLs, an HTTPS registry with basic auth; the demo publishes as the {@code producer} principal and
+     * reads as {@code admin}). The counts, rates and times have no defaults here (the CLI's options have them): each
+     * must be set, and positive.
      */
     public record Settings(String commandMain, Path runDir, int messages, int recipients, Set<Fault> faults,
                            int rate, int consumers, int trackers, int partitions, double dropRate,
@@ -46,6 +49,111 @@ public record DemoRun(Settings settings, Progress progress) {
             faults.remove(Fault.NONE);
             if (faults.contains(Fault.POISON)) {
                 throw new IllegalArgumentException("poison is a chaos fault (courier chaos --faults poison), not a demo fault");
+            }
+            if (LongStream.of(messages, recipients, rate, consumers, trackers, partitions, ackTimeoutMs, timeoutS).anyMatch(n -> n <= 0)) {
+                throw new IllegalArgumentException(String.format("messages %d, recipients %d, rate %d, consumers %d, trackers %d, "
+                        + "partitions %d, ackTimeoutMs %d and timeoutS %d must all be positive", messages, recipients, rate,
+                        consumers, trackers, partitions, ackTimeoutMs, timeoutS));
+            }
+        }
+
+        public static Builder builder(String commandMain, Path runDir) {
+            return new Builder(commandMain, runDir);
+        }
+
+        /** Names each setting; {@link #build()} checks them. No faults and plain (not secure) unless set. */
+        public static final class Builder {
+            private final String commandMain;
+            private final Path runDir;
+            private int messages;
+            private int recipients;
+            private Set<Fault> faults = Set.of();
+            private int rate;
+            private int consumers;
+            private int trackers;
+            private int partitions;
+            private double dropRate;
+            private long deviceLatencyMs;
+            private long ackTimeoutMs;
+            private long timeoutS;
+            private boolean secure;
+
+            private Builder(String commandMain, Path runDir) {
+                this.commandMain = commandMain;
+                this.runDir = runDir;
+            }
+
+            public Builder messages(int messages) {
+                this.messages = messages;
+                return this;
+            }
+
+            public Builder recipients(int recipients) {
+                this.recipients = recipients;
+                return this;
+            }
+
+            /** The faults to inject; {@link Fault#NONE} is none. */
+            public Builder faults(Collection<Fault> faults) {
+                this.faults = Set.copyOf(faults);
+                return this;
+            }
+
+            /** Messages published per second. */
+            public Builder rate(int rate) {
+                this.rate = rate;
+                return this;
+            }
+
+            /** Delivery consumer processes. */
+            public Builder consumers(int consumers) {
+                this.consumers = consumers;
+                return this;
+            }
+
+            /** Tracker processes. */
+            public Builder trackers(int trackers) {
+                this.trackers = trackers;
+                return this;
+            }
+
+            /** Partitions of the send and ack topics. */
+            public Builder partitions(int partitions) {
+                this.partitions = partitions;
+                return this;
+            }
+
+            /** Fraction of deliveries the simulated devices drop. */
+            public Builder dropRate(double dropRate) {
+                this.dropRate = dropRate;
+                return this;
+            }
+
+            public Builder deviceLatencyMs(long deviceLatencyMs) {
+                this.deviceLatencyMs = deviceLatencyMs;
+                return this;
+            }
+
+            /** The trackers' ack.timeout.ms. */
+            public Builder ackTimeoutMs(long ackTimeoutMs) {
+                this.ackTimeoutMs = ackTimeoutMs;
+                return this;
+            }
+
+            /** How long to wait for the deliveries before giving up. */
+            public Builder timeoutS(long timeoutS) {
+                this.timeoutS = timeoutS;
+                return this;
+            }
+
+            public Builder secure(boolean secure) {
+                this.secure = secure;
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(commandMain, runDir, messages, recipients, faults, rate, consumers, trackers, partitions,
+                        dropRate, deviceLatencyMs, ackTimeoutMs, timeoutS, secure);
             }
         }
     }
