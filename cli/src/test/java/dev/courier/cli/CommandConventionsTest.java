@@ -102,9 +102,9 @@ class CommandConventionsTest {
         StringWriter err = new StringWriter();
         CommandLine chaos = Courier.commandLine().getSubcommands().get("chaos");
         chaos.setErr(new PrintWriter(err, true));
-        String sentence = "2 trackers and 2 consumers did not join their groups within 75 s: 1 of 2 trackers joined group "
-                + "courier-tracker (PreparingRebalance), 2 of 2 consumers joined group courier-delivery (Stable); nothing "
-                + "moved for 60 s; see /w/run/{tracker,consumer}-*.log";
+        String sentence = "2 trackers and 2 consumers did not join their groups within 75 s: group courier-tracker "
+                + "PreparingRebalance with 1 member for 2 trackers, group courier-delivery Stable with 2 members for 2 "
+                + "consumers; nothing moved for 60 s; see /w/run/{tracker,consumer}-*.log";
         int code = new ExitCodes().handleExecutionException(new NotReadyException(sentence,
                 new java.util.concurrent.ExecutionException(new org.apache.kafka.common.errors.TimeoutException("slow"))),
                 chaos, null);

@@ -95,7 +95,9 @@ public final class TopicCreator {
                             .add(new TopicPartition(topic.name(), partition.partition())))));
             wait.await("not every replica's broker hosts the partitions of " + topics, see, List.of(), () -> {
                 Map<Integer, Set<TopicPartition>> missing = missingReplicas(expected);
-                return missing.isEmpty() ? ProgressWait.Look.ready() : ProgressWait.Look.notYet(missing, "missing " + missing);
+                return missing.isEmpty() ? ProgressWait.Look.ready() : ProgressWait.Look.notYet(missing, missing.entrySet()
+                        .stream().map(e -> "broker " + e.getKey() + " lacks " + e.getValue().size() + " replicas")
+                        .collect(Collectors.joining(", ")));
             });
             return null;
         });

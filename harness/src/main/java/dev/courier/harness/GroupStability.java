@@ -59,7 +59,7 @@ public final class GroupStability {
      * @param processes the members' processes: one that exits fails the wait at once
      * @param see       where their logs are, for the failure sentence
      * @throws NotReadyException with one sentence such as "2 trackers and 2 consumers did not join their groups within
-     *                           75 s: 1 of 2 trackers joined group ... (PREPARING_REBALANCE), ...; see ..."
+     *                           75 s: group courier-tracker PreparingRebalance with 1 member for 2 trackers, ...; see ..."
      */
     public static void await(Admin admin, List<Expected> groups, List<? extends ProgressWait.Watched> processes, String see,
                              ProgressWait wait) throws InterruptedException {
@@ -89,8 +89,9 @@ public final class GroupStability {
             String state = group.map(d -> d.groupState().toString()).orElse("not created yet");
             done &= group.isPresent() && group.get().groupState() == GroupState.STABLE && joined >= expected.members();
             progress.add(List.of(state, joined));
-            states.add(joined + " of " + count(expected.members(), expected.noun()) + " joined group " + expected.group()
-                    + " (" + state + ")");
+            // Members, not processes: a tracker has one member per stream thread.
+            states.add("group " + expected.group() + " " + state + (group.isPresent() ? " with " + count(joined, "member")
+                    : "") + " for " + count(expected.members(), expected.noun()));
         }
         return done ? ProgressWait.Look.ready() : ProgressWait.Look.notYet(progress, String.join(", ", states));
     }

@@ -64,8 +64,8 @@ class GroupStabilityTest {
                 List.of(new GroupStability.Expected("courier-tracker", 2, "tracker"),
                         new GroupStability.Expected("courier-delivery", 2, "consumer")),
                 List.of(), "/run/{tracker,consumer}-*.log", wait));
-        assertEquals("2 trackers and 2 consumers did not join their groups within 60 s: 1 of 2 trackers joined group "
-                + "courier-tracker (PreparingRebalance), 0 of 2 consumers joined group courier-delivery (not created yet); "
+        assertEquals("2 trackers and 2 consumers did not join their groups within 60 s: group courier-tracker "
+                + "PreparingRebalance with 1 member for 2 trackers, group courier-delivery not created yet for 2 consumers; "
                 + "nothing moved for 60 s; see /run/{tracker,consumer}-*.log", e.getMessage());
     }
 
