@@ -1,6 +1,7 @@
 package dev.courier.cli;
 
 import dev.courier.consumer.ConsumerIdInUseException;
+import dev.courier.deploy.NotReadyException;
 import dev.courier.operator.EnvironmentUnavailableException;
 import dev.courier.operator.NotFoundException;
 import dev.courier.schemas.registry.SchemaRegistryException;
@@ -24,7 +25,10 @@ public final class ExitCodes implements IExecutionExceptionHandler {
     /** Bad options or input; picocli uses the same code for what it rejects while parsing. */
     public static final int USAGE = CommandLine.ExitCode.USAGE;
     public static final int NOT_FOUND = 3;
-    /** The cluster, the registry or a tracker did not answer within its timeout. */
+    /**
+     * The cluster, the registry or a tracker did not answer within its timeout, or what a command started (a local
+     * cluster, a demo's or chaos run's pipeline) did not become ready ({@link NotReadyException}).
+     */
     public static final int ENVIRONMENT_UNAVAILABLE = 4;
     /** A bug or an unforeseen failure: the log file has the details. */
     public static final int INTERNAL_ERROR = 5;
@@ -37,7 +41,8 @@ public final class ExitCodes implements IExecutionExceptionHandler {
         log.error("{} failed", command, e);
         int code = exitCodeOf(e);
         String refusal = refusalOf(e);
-        String sentence = refusal != null ? refusal : code == INTERNAL_ERROR
+        NotReadyException notReady = notReadyIn(e);
+        String sentence = refusal != null ? refusal : notReady != null ? notReady.getMessage() : code == INTERNAL_ERROR
                 ? "failed: " + e + " (details in " + System.getProperty("courier.log.file", "the log file") + ")"
                 : e.getMessage();
         commandLine.getErr().println(command + ": " + sentence);
@@ -62,6 +67,16 @@ public final class ExitCodes implements IExecutionExceptionHandler {
         return null;
     }
 
+    /** The start-up failure in {@code e}'s causes (e.g. a node restart in a chaos fault thread), or null. */
+    private static NotReadyException notReadyIn(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof NotReadyException notReady) {
+                return notReady;
+            }
+        }
+        return null;
+    }
+
     static int exitCodeOf(Throwable e) {
         if (refusalOf(e) != null) {
             return ENVIRONMENT_UNAVAILABLE;
@@ -70,7 +85,7 @@ public final class ExitCodes implements IExecutionExceptionHandler {
             if (cause instanceof NotFoundException) {
                 return NOT_FOUND;
             }
-            if (cause instanceof EnvironmentUnavailableException
+            if (cause instanceof EnvironmentUnavailableException || cause instanceof NotReadyException
                     || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                 return ENVIRONMENT_UNAVAILABLE;
             }

@@ -1,5 +1,6 @@
 package dev.courier.cli;
 
+import dev.courier.deploy.ProgressWait;
 import dev.courier.deploy.TopicCreator;
 import dev.courier.harness.Json;
 import dev.courier.operator.EnvironmentUnavailableException;
@@ -64,7 +65,10 @@ public final class TopicsCommand extends CommandGroup {
                     throw new EnvironmentUnavailableException("the Kafka cluster at " + kafka.bootstrapServers
                             + " did not answer within " + kafka.timeout.toSeconds() + " s", e);
                 }
-                new TopicCreator(admin, brokers).create(specs);
+                // --timeout bounds how long creating may go without progress (a partition led, a replica hosted).
+                ProgressWait wait = new ProgressWait(kafka.timeout,
+                        kafka.timeout.compareTo(ProgressWait.DEFAULT_CAP) > 0 ? kafka.timeout : ProgressWait.DEFAULT_CAP);
+                new TopicCreator(admin, brokers, wait, "the brokers' logs").create(specs);
             }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

@@ -3,6 +3,7 @@ package dev.courier.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.deploy.NotReadyException;
 import dev.courier.operator.EnvironmentUnavailableException;
 import dev.courier.operator.NotFoundException;
 import java.io.PrintWriter;
@@ -92,6 +93,31 @@ class CommandConventionsTest {
         assertEquals(ExitCodes.USAGE, ExitCodes.exitCodeOf(new dev.courier.consumer.ConsumerIdInUseException(
                 "consumer id 'c1' is already in use by a running consumer in group 'g'")));
         assertEquals(ExitCodes.INTERNAL_ERROR, ExitCodes.exitCodeOf(new IllegalStateException(new TimeoutException())));
+        assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE, ExitCodes.exitCodeOf(new NotReadyException(
+                "3 Kafka nodes did not become ready: node 1 exited; see /w/node-1/logs/server.log")));
+    }
+
+    @Test
+    void aStartThatDidNotBecomeReadyIsItsOneSentenceAndExitCode4() {
+        StringWriter err = new StringWriter();
+        CommandLine chaos = Courier.commandLine().getSubcommands().get("chaos");
+        chaos.setErr(new PrintWriter(err, true));
+        String sentence = "2 trackers and 2 consumers did not join their groups within 75 s: group courier-tracker "
+                + "PreparingRebalance with 1 member for 2 trackers, group courier-delivery Stable with 2 members for 2 "
+                + "consumers; nothing moved for 60 s; see /w/run/{tracker,consumer}-*.log";
+        int code = new ExitCodes().handleExecutionException(new NotReadyException(sentence,
+                new java.util.concurrent.ExecutionException(new org.apache.kafka.common.errors.TimeoutException("slow"))),
+                chaos, null);
+        assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE, code);
+        assertEquals("courier chaos: " + sentence, err.toString().strip());
+        // A node that does not come back after a fault fails in the fault thread: the same sentence, unwrapped.
+        StringWriter faultErr = new StringWriter();
+        chaos.setErr(new PrintWriter(faultErr, true));
+        String restart = "Kafka node 1 did not become ready within 75 s: live brokers [0, 2], expected [0, 1, 2]; nothing "
+                + "moved for 60 s; see /w/cluster/node-1/logs/server.log";
+        assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE, new ExitCodes().handleExecutionException(
+                new java.util.concurrent.ExecutionException(new NotReadyException(restart)), chaos, null));
+        assertEquals("courier chaos: " + restart, faultErr.toString().strip());
     }
 
     @Test

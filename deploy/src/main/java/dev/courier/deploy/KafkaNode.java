@@ -3,11 +3,9 @@ package dev.courier.deploy;
 import dev.courier.deploy.ClusterState.NodeState;
 import java.io.File;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * KRaft metadata log), {@code logs/server.log} (log4j2, INFO), {@code stdout.log} (WARN and above),
  * {@code stderr.log}, {@code format.log} (output of the storage format).
  */
-final class KafkaNode {
+final class KafkaNode implements ProgressWait.Watched {
 
     static final String ELR_FEATURE = "eligible.leader.replicas.version";
+    static final String FORMAT_LOG = "format.log";
 
     private static final Logger log = LoggerFactory.getLogger(KafkaNode.class);
-    private static final int LOG_TAIL_BYTES = 8 * 1024;
     private static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
 
     private final Path workDir;
@@ -86,6 +84,28 @@ final class KafkaNode {
         return current != null && current.isAlive();
     }
 
+    @Override
+    public String name() {
+        return toString();
+    }
+
+    @Override
+    public boolean isAlive() {
+        return isRunning();
+    }
+
+    /** {@code logs/server.log}: INFO and above. */
+    @Override
+    public Path log() {
+        return dir.resolve("logs").resolve("server.log");
+    }
+
+    @Override
+    public Duration cpuTime() {
+        ProcessHandle current = process;
+        return current == null ? Duration.ZERO : ProgressWait.Watched.cpuTimeOf(current);
+    }
+
     /** @throws IllegalStateException if the node is not running */
     long pid() {
         ProcessHandle current = process;
@@ -110,7 +130,7 @@ final class KafkaNode {
         return new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("format.log").toFile())
+                .redirectOutput(dir.resolve(FORMAT_LOG).toFile())
                 .start();
     }
 
@@ -192,38 +212,22 @@ final class KafkaNode {
     }
 
     /**
-     * For error messages: the last warnings and errors ({@code stdout.log}), the last lines of the full
-     * server log and of stderr, and where the whole log is.
+     * For the log file: the last warnings and errors ({@code stdout.log}), the last lines of the full server log and of
+     * stderr, and where the whole log is.
      */
-    String logTail() {
-        Path serverLog = dir.resolve("logs").resolve("server.log");
+    @Override
+    public String logTail() {
         StringBuilder tail = new StringBuilder();
         appendTail(tail, dir.resolve("stdout.log"), "warnings and errors", 40);
-        appendTail(tail, serverLog, "server log", 15);
+        appendTail(tail, log(), "server log", 15);
         appendTail(tail, dir.resolve("stderr.log"), "stderr", 15);
-        return tail.append("\n(full log of ").append(this).append(": ").append(serverLog).append(')').toString();
+        return tail.append("\n(full log of ").append(this).append(": ").append(log()).append(')').toString();
     }
 
     private static void appendTail(StringBuilder out, Path file, String what, int lines) {
-        if (!Files.isRegularFile(file)) {
-            return;
-        }
-        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            long start = Math.max(0, in.length() - LOG_TAIL_BYTES);
-            byte[] bytes = new byte[(int) (in.length() - start)];
-            in.seek(start);
-            in.readFully(bytes);
-            List<String> text = new String(bytes, StandardCharsets.UTF_8).lines().toList();
-            if (start > 0 && !text.isEmpty()) {
-                text = text.subList(1, text.size()); // the first line is probably cut
-            }
-            if (!text.isEmpty()) {
-                out.append("\n--- ").append(what).append(", last ").append(Math.min(lines, text.size()))
-                        .append(" lines of ").append(file).append(" ---\n")
-                        .append(String.join("\n", text.subList(Math.max(0, text.size() - lines), text.size())));
-            }
-        } catch (IOException e) {
-            out.append("\n(cannot read ").append(file).append(": ").append(e).append(')');
+        if (Files.isRegularFile(file)) {
+            out.append("\n--- ").append(what).append(", last lines of ").append(file).append(" ---\n")
+                    .append(ProgressWait.tail(file, lines));
         }
     }
 

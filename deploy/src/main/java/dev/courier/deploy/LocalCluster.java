@@ -12,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,11 +56,9 @@ public final class LocalCluster implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalCluster.class);
 
-    private static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration SHUTDOWN_HOOK_STOP_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
     /** Bound of each admin call made while polling readiness, so one slow answer does not eat the wait. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
@@ -76,7 +74,8 @@ public final class LocalCluster implements AutoCloseable {
     /** Overrides for server.properties; only used when this object initializes a new cluster. */
     private final Map<String, String> brokerConfig;
     private final boolean ownsNodes;
-    private final Duration readyTimeout;
+    /** How formatting, starting, topic creation and ACLs wait: while the nodes make progress, within a cap. */
+    private final ProgressWait readyWait;
     private final boolean secure;
     /** Secure mode's files and passwords; null for a plaintext cluster, and until a new one is initialized. */
     private ClusterSecurity security;
@@ -87,7 +86,7 @@ public final class LocalCluster implements AutoCloseable {
     private Thread shutdownHook;
 
     private LocalCluster(Path workDir, ClusterState state, Map<String, String> brokerConfig, boolean ownsNodes,
-                         boolean initialized, Duration readyTimeout) {
+                         boolean initialized, ProgressWait readyWait) {
         this.workDir = workDir;
         this.clusterId = state.clusterId();
         this.jvm = state.jvm();
@@ -95,7 +94,7 @@ public final class LocalCluster implements AutoCloseable {
         this.brokerConfig = Map.copyOf(brokerConfig);
         this.ownsNodes = ownsNodes;
         this.initialized = initialized;
-        this.readyTimeout = readyTimeout;
+        this.readyWait = readyWait;
         this.secure = state.secure();
         this.security = secure && initialized ? ClusterSecurity.read(workDir) : null;
     }
@@ -122,16 +121,18 @@ public final class LocalCluster implements AutoCloseable {
         }
         Path dir = workDir.toAbsolutePath().normalize();
         ClusterState state = ClusterState.read(dir);
-        return new LocalCluster(dir, state, Map.of(), false, true, DEFAULT_READY_TIMEOUT);
+        return new LocalCluster(dir, state, Map.of(), false, true, ProgressWait.DEFAULT);
     }
 
     /**
      * Formats a new cluster's storage on first call, starts every node that is not running, and waits
      * until the cluster is ready: every node's listener accepts connections and answers requests, every
-     * running node is a live broker in {@code describeCluster}, and the metadata quorum has a leader.
+     * running node is a live broker in {@code describeCluster}, and the metadata quorum has a leader. The wait
+     * goes on while the nodes make progress ({@link Builder#readyWait}).
      *
-     * @throws IllegalStateException if a node dies while starting or the cluster is not ready within the
-     *                               timeout (the message carries the tail of the nodes' logs)
+     * @throws NotReadyException if a node exits while starting, or the nodes stop making progress, or the wait's
+     *                           cap runs out (one sentence naming the node or the stage, and the log; the logs'
+     *                           last lines go to this JVM's log)
      */
     public synchronized void start() {
         long startNanos = System.nanoTime();
@@ -169,7 +170,12 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Creates each component's ACLs on {@code topics} ({@link ClusterSecurity#acls}); a secure cluster only. */
     public void grantAcls(CourierTopics topics) {
-        ClusterSecurity.grant(admin(), topics);
+        // Creating an ACL binding that exists is a no-op, so a request that timed out is simply made again.
+        Poll.uninterruptibly("ACLs", () -> readyWait.call("the ACLs of " + topics.send() + "'s pipeline could not be created",
+                serverLogs(nodes), () -> {
+                    ClusterSecurity.grant(admin(), topics);
+                    return null;
+                }));
     }
 
     /** Kafka client properties that reach this cluster as its admin (empty for a plaintext cluster), bootstrap included. */
@@ -284,7 +290,7 @@ public final class LocalCluster implements AutoCloseable {
      * {@code min.insync.replicas = min(2, n)}, and waits until all their partitions have leaders.
      */
     public void createTopics(List<TopicSpec> specs) {
-        new TopicCreator(admin(), size()).create(specs);
+        new TopicCreator(admin(), size(), readyWait, serverLogs(nodes)).create(specs);
     }
 
     /** An admin client for this cluster, shared, closed by {@link #close()}. */
@@ -386,9 +392,7 @@ public final class LocalCluster implements AutoCloseable {
                         node.serverProperties());
                 formats.add(node.startFormat(clusterId, formatArguments));
             }
-            for (KafkaNode node : nodes) {
-                awaitFormatted(node, formats.get(node.index()));
-            }
+            awaitFormatted(formats);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot initialize cluster in " + workDir, e);
         }
@@ -396,54 +400,78 @@ public final class LocalCluster implements AutoCloseable {
         initialized = true;
     }
 
-    private static void awaitFormatted(KafkaNode node, Process format) throws IOException {
+    /** Waits until every node's format tool has exited, while they use CPU or write; fails at once if one fails. */
+    private void awaitFormatted(List<Process> formats) {
         try {
-            if (!format.waitFor(FORMAT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                format.destroyForcibly();
-                throw new IllegalStateException("formatting " + node + " took over " + FORMAT_TIMEOUT.toSeconds() + " s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted formatting " + node, e);
-        }
-        if (format.exitValue() != 0 || !node.isFormatted()) {
-            throw new IllegalStateException("formatting " + node + " failed (exit " + format.exitValue() + "):\n"
-                    + Files.readString(node.dir().resolve("format.log")));
+            Poll.uninterruptibly("formatting", () -> {
+                readyWait.await(kafkaNodes(nodes.size()) + " could not be formatted",
+                        workDir.resolve("node-*").resolve(KafkaNode.FORMAT_LOG).toString(), List.of(), () -> {
+                    List<Object> progress = new ArrayList<>();
+                    String running = null;
+                    for (KafkaNode node : nodes) {
+                        Process format = formats.get(node.index());
+                        Path formatLog = node.dir().resolve(KafkaNode.FORMAT_LOG);
+                        if (format.isAlive()) {
+                            progress.add(ProgressWait.Watched.cpuTimeOf(format.toHandle()));
+                            running = running != null ? running : "the format tool of " + node + " is still running";
+                        } else if (format.exitValue() != 0 || !node.isFormatted()) {
+                            String sentence = "formatting " + node + " failed (exit " + format.exitValue() + ")";
+                            ProgressWait.logTail(sentence, formatLog);
+                            throw new NotReadyException(sentence + "; see " + formatLog);
+                        } else {
+                            progress.add("formatted");
+                        }
+                    }
+                    return running == null ? ProgressWait.Look.ready() : ProgressWait.Look.notYet(progress, running);
+                });
+                return null;
+            });
+        } finally {
+            formats.stream().filter(Process::isAlive).forEach(Process::destroyForcibly);
         }
     }
+
+    /** How far a starting node has come; a change is progress. */
+    private enum Stage { LAUNCHED, LISTENING, REGISTERED, SERVING }
 
     /**
-     * Waits until the cluster, including the {@code starting} nodes, is ready; fails at once if one of them
-     * exits.
+     * Waits until the cluster, including the {@code starting} nodes, is ready, while they make progress: their
+     * stage ({@link Stage}), their server logs growing. Fails at once if one of them exits.
      */
-    private void awaitReady(Collection<KafkaNode> starting) {
-        String[] missing = {"nothing checked yet"};
-        Poll.until(starting.size() + " node(s) ready", readyTimeout, () -> {
-            for (KafkaNode node : starting) {
-                if (!node.isRunning()) {
-                    throw new IllegalStateException(node + " exited while starting" + node.logTail());
-                }
-            }
-            String reason = notReadyBecause(starting);
-            if (reason != null && !reason.equals(missing[0])) {
-                log.debug("Not ready yet: {}", reason);
-            }
-            missing[0] = reason;
-            return reason == null;
-        }, () -> missing[0] + starting.stream().map(KafkaNode::logTail).collect(Collectors.joining()));
+    private void awaitReady(List<KafkaNode> starting) {
+        String failure = (starting.size() == 1 ? "Kafka " + starting.get(0) : kafkaNodes(starting.size()))
+                + " did not become ready";
+        Poll.uninterruptibly(failure, () -> {
+            readyWait.await(failure, serverLogs(starting), starting, () -> {
+                Map<KafkaNode, Stage> stages = new LinkedHashMap<>();
+                starting.forEach(node -> stages.put(node, Stage.LAUNCHED));
+                String reason = notReadyBecause(stages);
+                return reason == null ? ProgressWait.Look.ready()
+                        : ProgressWait.Look.notYet(List.copyOf(stages.values()), reason);
+            });
+            return null;
+        });
     }
 
-    /** Why the cluster is not ready yet, or null if it is. */
-    private String notReadyBecause(Collection<KafkaNode> starting) {
-        for (KafkaNode node : starting) {
-            if (!node.acceptsConnections()) {
-                return node + " does not accept connections on port " + node.brokerPort();
+    /** Why the cluster is not ready yet, or null if it is; advances each starting node's stage as far as it got. */
+    private String notReadyBecause(Map<KafkaNode, Stage> stages) {
+        String reason = null;
+        for (KafkaNode node : stages.keySet()) {
+            if (node.acceptsConnections()) {
+                stages.put(node, Stage.LISTENING);
+            } else if (reason == null) {
+                reason = node + " does not accept connections on port " + node.brokerPort();
             }
+        }
+        if (reason != null) {
+            return reason;
         }
         try {
             Set<Integer> live = Poll.get(admin().describeCluster(new DescribeClusterOptions()
                     .timeoutMs((int) PROBE_TIMEOUT.toMillis())).nodes(), PROBE_TIMEOUT, "describe cluster")
                     .stream().map(Node::id).collect(Collectors.toSet());
+            stages.keySet().stream().filter(node -> live.contains(node.index()))
+                    .forEach(node -> stages.put(node, Stage.REGISTERED));
             Set<Integer> expected = nodes.stream().filter(KafkaNode::isRunning).map(KafkaNode::index)
                     .collect(Collectors.toSet());
             if (!live.containsAll(expected)) {
@@ -456,15 +484,27 @@ public final class LocalCluster implements AutoCloseable {
             }
             // A broker config request goes to that broker itself: it proves the new process serves requests,
             // not an old registration of the same node id that the controller has not fenced yet.
-            for (KafkaNode node : starting) {
+            for (KafkaNode node : stages.keySet()) {
                 ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(node.index()));
                 Poll.get(admin().describeConfigs(List.of(broker), new DescribeConfigsOptions()
                         .timeoutMs((int) PROBE_TIMEOUT.toMillis())).all(), PROBE_TIMEOUT, node + " describe configs");
+                stages.put(node, Stage.SERVING);
             }
             return null;
         } catch (IllegalStateException e) {
+            // Anything may fail for a moment while nodes start; the wait's stall bound ends one that lasts.
             return e.getMessage();
         }
+    }
+
+    private static String kafkaNodes(int n) {
+        return n + " Kafka node" + (n == 1 ? "" : "s");
+    }
+
+    /** The server log of {@code of}'s only node, or a glob of them all, for a failure sentence. */
+    private String serverLogs(List<KafkaNode> of) {
+        return of.size() == 1 ? of.get(0).log().toString() : workDir.resolve("node-*").resolve("logs")
+                .resolve("server.log").toString();
     }
 
     private void registerShutdownHook() {
@@ -495,7 +535,7 @@ public final class LocalCluster implements AutoCloseable {
         private Map<String, String> brokerConfig = Map.of();
         private boolean detached;
         private boolean secure;
-        private Duration readyTimeout = DEFAULT_READY_TIMEOUT;
+        private ProgressWait readyWait = ProgressWait.DEFAULT;
 
         private Builder() {
         }
@@ -548,9 +588,13 @@ public final class LocalCluster implements AutoCloseable {
             return this;
         }
 
-        /** How long {@code start()} and {@code startNode()} wait for readiness; default 120 s. */
-        public Builder readyTimeout(Duration readyTimeout) {
-            this.readyTimeout = Objects.requireNonNull(readyTimeout, "readyTimeout");
+        /**
+         * How {@code start()}, {@code startNode()}, {@code createTopics()} and {@code grantAcls()} wait: on as long as
+         * the nodes make progress, failing after {@link ProgressWait#stall()} without any or at the
+         * {@link ProgressWait#cap()}; default {@link ProgressWait#DEFAULT} (60 s, 10 minutes).
+         */
+        public Builder readyWait(ProgressWait readyWait) {
+            this.readyWait = Objects.requireNonNull(readyWait, "readyWait");
             return this;
         }
 
@@ -573,7 +617,7 @@ public final class LocalCluster implements AutoCloseable {
                     .mapToObj(i -> new NodeState(i, "node-" + i, ports[2 * i], ports[2 * i + 1], 0))
                     .toList();
             ClusterState state = new ClusterState(Uuid.randomUuid().toString(), BrokerJvm.forThisJvm(brokerHeap), layout, secure);
-            return new LocalCluster(dir, state, brokerConfig, !detached, false, readyTimeout);
+            return new LocalCluster(dir, state, brokerConfig, !detached, false, readyWait);
         }
 
         /** Distinct ports the OS reports free now (all held open together, so no duplicates). */

@@ -1,5 +1,6 @@
 package dev.courier.harness;
 
+import dev.courier.deploy.ProgressWait;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,30 +18,35 @@ public final class BenchTopics {
 
     public static final short REPLICATION = 3;
     public static final String MIN_INSYNC = "2";
+    private static final long ASK_TIMEOUT_S = 30;
 
     private BenchTopics() {
     }
 
+    /** Creates the topics that do not exist yet and waits until all are listed, while the cluster makes progress. */
     public static void create(Admin admin, int partitions, Map<String, Map<String, String>> topicsWithConfigs) throws Exception {
         List<NewTopic> topics = topicsWithConfigs.entrySet().stream().map(e -> {
             Map<String, String> configs = new java.util.HashMap<>(e.getValue());
             configs.put("min.insync.replicas", MIN_INSYNC);
             return new NewTopic(e.getKey(), partitions, REPLICATION).configs(configs);
         }).toList();
-        try {
-            admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw e;
-            }
-        }
         Set<String> names = topicsWithConfigs.keySet();
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!admin.listTopics().names().get(30, TimeUnit.SECONDS).containsAll(names)) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("topics " + names + " not visible after 60 s");
-            }
-            Thread.sleep(200);
-        }
+        // Listing, then creating what is missing, is idempotent: a round that timed out is simply done again.
+        ProgressWait.DEFAULT.await("the bench topics " + names + " could not be created", "the brokers' logs", List.of(),
+                () -> {
+                    Set<String> listed = admin.listTopics().names().get(ASK_TIMEOUT_S, TimeUnit.SECONDS);
+                    List<NewTopic> missing = topics.stream().filter(t -> !listed.contains(t.name())).toList();
+                    if (missing.isEmpty()) {
+                        return ProgressWait.Look.ready();
+                    }
+                    try {
+                        admin.createTopics(missing).all().get(ASK_TIMEOUT_S, TimeUnit.SECONDS);
+                    } catch (ExecutionException e) {
+                        if (!(e.getCause() instanceof TopicExistsException)) {
+                            throw e;
+                        }
+                    }
+                    return ProgressWait.Look.notYet(missing.size(), missing.size() + " of them not listed yet");
+                });
     }
 }

@@ -1,8 +1,10 @@
 package dev.courier.harness;
 
+import dev.courier.deploy.ProgressWait;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,8 +13,9 @@ import java.util.concurrent.TimeUnit;
  * A Courier command ({@code courier tracker ...}, {@code courier consumer ...}) running in its own JVM, so
  * that the demo and the tests can kill it with SIGKILL, the way a machine or a process really dies. The
  * command line's main class is the caller's (the CLI's {@code Courier}): the harness does not depend on the CLI.
+ * A {@link ProgressWait.Watched} process: waits for what it does end at once if it exits.
  */
-public final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable, ProgressWait.Watched {
 
     private final String name;
     private final List<String> command;
@@ -51,6 +54,7 @@ public final class ChildJvm implements AutoCloseable {
                 .start();
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -59,16 +63,24 @@ public final class ChildJvm implements AutoCloseable {
         return process.pid();
     }
 
+    @Override
     public boolean isAlive() {
         return process.isAlive();
     }
 
+    /** Its output (stdout and stderr); its log file with stack traces is beside it, in {@code <name>-logs/}. */
+    @Override
     public Path log() {
         return log;
     }
 
+    @Override
+    public Duration cpuTime() {
+        return ProgressWait.Watched.cpuTimeOf(process.toHandle());
+    }
+
     /** Waits up to {@code timeout} for the process to end by itself; its exit code, or empty if still running. */
-    public java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+    public java.util.OptionalInt awaitExit(Duration timeout) throws InterruptedException {
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
     }

@@ -2,6 +2,7 @@ package dev.courier.harness;
 
 import dev.courier.consumer.Deliverer;
 import dev.courier.consumer.DeliveryConsumer;
+import dev.courier.deploy.ProgressWait;
 import dev.courier.producer.CourierProducer;
 import dev.courier.streams.DeliveryTracker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,8 +22,13 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  */
 public final class InProcessPipeline implements AutoCloseable {
 
-    /** How long a tracker may take to reach RUNNING, and the delivery group to settle. */
+    /** How long a tracker may take to reach RUNNING. */
     public static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    /**
+     * How the delivery group's members may take to join: on while it changes, failing after {@link #READY_TIMEOUT}
+     * without a change (a rebalance may wait a member's session timeout) or at the usual cap.
+     */
+    private static final ProgressWait GROUP_WAIT = new ProgressWait(READY_TIMEOUT, ProgressWait.DEFAULT_CAP);
 
     private final PipelineAssembly assembly;
     private final String name;
@@ -74,7 +80,7 @@ public final class InProcessPipeline implements AutoCloseable {
     /** Waits until the delivery group is stable with at least {@code members} members ({@link GroupStability}). */
     public void awaitConsumersJoined(int members) throws InterruptedException {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, assembly.bootstrapServers()))) {
-            GroupStability.await(admin, assembly.deliveryGroup(), members, READY_TIMEOUT);
+            GroupStability.await(admin, assembly.deliveryGroup(), members, GROUP_WAIT);
         }
     }
 

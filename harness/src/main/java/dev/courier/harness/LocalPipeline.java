@@ -2,14 +2,14 @@ package dev.courier.harness;
 
 import dev.courier.deploy.ClusterSecurity;
 import dev.courier.deploy.LocalCluster;
+import dev.courier.deploy.NotReadyException;
+import dev.courier.deploy.ProgressWait;
 import dev.courier.registry.RegistrySecurity;
 import dev.courier.registry.SchemaRegistryServer;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.streams.TrackerConfig;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -35,8 +35,8 @@ public final class LocalPipeline implements AutoCloseable {
                            double dropRate, long deviceLatencyMs, Map<String, String> trackerProperties) {
     }
 
-    /** How long the trackers and consumers may take to join their groups. */
-    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    /** How every start-up step waits: on while it makes progress, failing after 60 s without any or at 10 minutes. */
+    private static final ProgressWait READY_WAIT = ProgressWait.DEFAULT;
 
     private final Path dir;
     private final CourierTopics topics = CourierTopics.defaults();
@@ -50,9 +50,9 @@ public final class LocalPipeline implements AutoCloseable {
 
     private LocalPipeline(Path dir, boolean secure) {
         this.dir = dir;
-        // A busy 2-core machine may need minutes to bring 3 TLS nodes up; the bound only limits a real failure.
+        // A busy 2-core machine may need minutes to bring 3 TLS nodes up: the wait judges progress, not the clock.
         this.cluster = LocalCluster.builder().nodes(3).workDir(dir.resolve("cluster")).secure(secure)
-                .readyTimeout(Duration.ofMinutes(5)).build();
+                .readyWait(READY_WAIT).build();
     }
 
     /** A new directory for one run under {@code base}, named by the time it starts ({@code run-yyyyMMdd-HHmmss}). */
@@ -64,7 +64,11 @@ public final class LocalPipeline implements AutoCloseable {
         return start(dir, settings, false, progress);
     }
 
-    /** @param secure SASL_SSL, ACLs and an HTTPS registry with basic auth, a principal per component */
+    /**
+     * @param secure SASL_SSL, ACLs and an HTTPS registry with basic auth, a principal per component
+     * @throws NotReadyException if a step of the start (cluster, topics, registry, groups) stops making progress, a
+     *                           process exits while starting, or a step's cap runs out: one sentence naming it and its log
+     */
     public static LocalPipeline start(Path dir, Settings settings, boolean secure, Progress progress) throws Exception {
         LocalPipeline pipeline = new LocalPipeline(dir, secure);
         try {
@@ -87,8 +91,8 @@ public final class LocalPipeline implements AutoCloseable {
             cluster.grantAcls(topics);
             progress.say("secure: SASL_SSL, ACLs per component; client configs in " + cluster.security().clientsDir());
         }
-        registry = registryOn(0);
-        registry.start();
+        // The registry creates or checks its topic and replays it; a start that timed out is simply made again.
+        registry = READY_WAIT.call("the schema registry did not start", serverLogs(), () -> registryOn(0).start());
         registryUrl = registry.url();
         progress.say("schema registry: " + registryUrl);
         assembly = PipelineAssembly.of(cluster.bootstrapServers(), registryUrl);
@@ -108,12 +112,17 @@ public final class LocalPipeline implements AutoCloseable {
             consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", s.commandMain(), args));
         }
         progress.say("waiting for " + s.trackers() + " trackers and " + s.consumers() + " consumers to join...");
-        try {
-            GroupStability.await(cluster.admin(), assembly.trackerApplicationId(), s.trackers(), READY_TIMEOUT);
-            GroupStability.await(cluster.admin(), assembly.deliveryGroup(), s.consumers(), READY_TIMEOUT);
-        } catch (IllegalStateException e) {
-            throw new IOException(e.getMessage() + "; see the process logs in " + dir, e);
-        }
+        List<ChildJvm> children = new ArrayList<>(trackers);
+        children.addAll(consumers);
+        GroupStability.await(cluster.admin(), List.of(
+                        new GroupStability.Expected(assembly.trackerApplicationId(), s.trackers(), "tracker"),
+                        new GroupStability.Expected(assembly.deliveryGroup(), s.consumers(), "consumer")),
+                children, dir.toAbsolutePath().resolve("{tracker,consumer}-*.log").toString(), READY_WAIT);
+    }
+
+    /** The Kafka nodes' logs, for a sentence about a step that waits on them. */
+    private String serverLogs() {
+        return cluster.workDir().resolve("node-*").resolve("logs").resolve("server.log").toString();
     }
 
     /** Where the pipeline's components connect and what they are called: how a test or a run reaches them. */
