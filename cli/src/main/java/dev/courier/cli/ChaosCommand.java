@@ -26,13 +26,15 @@ import picocli.CommandLine.Option;
 public final class ChaosCommand implements Callable<Integer> {
 
     @Option(names = "--faults", split = ",",
-            defaultValue = "leader,controller,freeze,majority,consumer,tracker,outage,schemas,registry,poison",
+            defaultValue = "leader,controller,freeze,majority,consumer,tracker,outage,schemas,registry,slow,poison",
             description = "Faults, comma-separated: leader (kill -9 a busy partition's leader, twice, chasing it), "
                     + "controller, freeze (SIGSTOP a broker 15 s), majority (kill 2 of 3 brokers 20 s), consumer, "
                     + "tracker, outage (every consumer down for --outage-s), schemas (a record no registry can apply "
-                    + "in _schemas), registry (the registry down 10 s while a consumer restarts with an empty cache, "
-                    + "then a new instance with an empty cache), poison (bad records among the load, a 600 KiB one "
-                    + "and a crafted Avro length prefix among them). The load goes on through every fault. Default: all.")
+                    + "in _schemas), registry (kill -9 of the registry's JVM, 10 s down while a consumer restarts with "
+                    + "an empty cache, then the registry again with an empty cache), slow (a delivery 30 s long, past "
+                    + "the consumers' transaction timeout, lowered to 15 s: handed once and committed), poison (bad "
+                    + "records among the load, a 600 KiB one and a crafted Avro length prefix among them). The load "
+                    + "goes on through every fault. Default: all.")
     List<Fault> faults;
 
     @Option(names = "--duration", defaultValue = "600", description = "Seconds of load (default: ${DEFAULT-VALUE}).")

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,6 +75,15 @@ public final class ConsumerCommand implements Callable<Integer>, ConfiguredComma
 
     @Option(names = "--offline-rate", defaultValue = "0", description = "Chance per delivery that its recipient goes offline for a while (default: ${DEFAULT-VALUE}).")
     double offlineRate;
+
+    @Option(names = "--slow-recipients", paramLabel = "REGEX",
+            description = "Recipient ids (a regular expression matching the whole id) whose simulated device takes "
+                    + "--slow-delivery-ms per delivery, e.g. to keep a delivery going past the transaction timeout.")
+    Pattern slowRecipients;
+
+    @Option(names = "--slow-delivery-ms", defaultValue = "60000",
+            description = "How long a delivery to a --slow-recipients device takes, ms (default: ${DEFAULT-VALUE}).")
+    long slowDeliveryMs;
 
     @Option(names = "--hand-log", description = "Append 'messageId recipientId attempt epochMs conversationId seq possibleRedelivery' for every message handed to the devices.")
     Path handLog;
@@ -142,17 +152,21 @@ public final class ConsumerCommand implements Callable<Integer>, ConfiguredComma
         if (!delivererProperties.isEmpty() || !delivererClasspath.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--classpath and --deliverer-property need --deliverer");
         }
-        return SimulatedDevices.builder()
+        SimulatedDevices.Builder devices = SimulatedDevices.builder()
                 .latency(Duration.ofMillis(latencyMs), Duration.ZERO)
                 .dropRate(dropRate)
                 .offlineRate(offlineRate)
-                .onDelivered(d -> record(hands, d))
-                .build();
+                .onDelivered(d -> record(hands, d));
+        if (slowRecipients != null) {
+            devices.slowRecipients(slowRecipients, Duration.ofMillis(slowDeliveryMs));
+        }
+        return devices.build();
     }
 
     /** The application's Deliverer; a hand-log line for each delivery it reports delivered. */
     private Deliverer applicationDeliverer(OutputStream hands) {
-        for (String simulated : List.of("--device-latency-ms", "--drop-rate", "--offline-rate")) {
+        for (String simulated : List.of("--device-latency-ms", "--drop-rate", "--offline-rate", "--slow-recipients",
+                "--slow-delivery-ms")) {
             if (spec.commandLine().getParseResult().hasMatchedOption(simulated)) {
                 throw new ParameterException(spec.commandLine(), simulated + " configures the simulated devices; it cannot be used with --deliverer");
             }

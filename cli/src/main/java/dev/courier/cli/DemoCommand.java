@@ -30,7 +30,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = {"--faults", "--chaos"}, defaultValue = "broker,consumer", split = ",",
             description = "Faults to inject, comma-separated: broker, consumer, tracker, none, or any chaos fault but poison "
-                    + "(default: ${DEFAULT-VALUE}). --chaos is the old name.")
+                    + "and slow (default: ${DEFAULT-VALUE}). --chaos is the old name.")
     List<Fault> faults;
 
     @Option(names = "--report", description = "Write the JSON report here.")

@@ -2,10 +2,12 @@ package dev.courier.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.courier.harness.LocalPipeline;
 import dev.courier.harness.PipelineAssembly;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.ParseResult;
 
@@ -33,7 +35,7 @@ class ChildCommandLinesTest {
     @Test
     void aConsumerCommandLineWithTheSimulatedDevicesOptions() {
         List<String> args = new java.util.ArrayList<>(assembly.consumerArgs("consumer-0", Map.of()));
-        args.addAll(List.of("--drop-rate", "0.01", "--device-latency-ms", "0", "--hand-log", "/h"));
+        args.addAll(LocalPipeline.Devices.of(0.01, 0).args(Path.of("/h")));
 
         ParseResult consumer = parse(args);
 
@@ -41,5 +43,37 @@ class ChildCommandLinesTest {
         assertEquals("p-delivery", consumer.matchedOptionValue("--group", null));
         assertEquals("consumer-0", consumer.matchedOptionValue("--consumer-id", null));
         assertEquals("p", consumer.matchedOptionValue("--topic-prefix", null));
+        assertEquals(Path.of("/h"), consumer.matchedOptionValue("--hand-log", null));
+    }
+
+    @Test
+    void aConsumerCommandLineWithASlowRecipientAndALowerTransactionTimeout() {
+        List<String> args = new java.util.ArrayList<>(assembly.consumerArgs("consumer-0",
+                Map.of("transaction.timeout.ms", "15000")));
+        args.addAll(new LocalPipeline.Devices(0.01, 1, "slow-.*", 30_000).args(Path.of("/h")));
+
+        ParseResult consumer = parse(args);
+
+        assertEquals("slow-.*", consumer.matchedOptionValue("--slow-recipients", (Pattern) null).pattern());
+        assertEquals(30_000L, (long) consumer.matchedOptionValue("--slow-delivery-ms", 0L));
+        assertEquals(Map.of("transaction.timeout.ms", "15000"), consumer.matchedOptionValue("--property", Map.of()));
+    }
+
+    @Test
+    void aRegistryCommandLineInPlaintextAndInSecureMode() {
+        PipelineAssembly https = new PipelineAssembly("h:9092", "https://localhost:18081", "p");
+        List<String> secure = new java.util.ArrayList<>(https.registryArgs());
+        secure.addAll(List.of("--command-config", "/c/registry.properties", "--server-config", "/c/registry-server.properties"));
+
+        ParseResult plain = parse(assembly.registryArgs());
+        ParseResult tls = parse(secure);
+
+        assertEquals("registry", plain.commandSpec().name());
+        assertEquals("r", plain.matchedOptionValue("--host", null));
+        assertEquals(8081, (int) plain.matchedOptionValue("--port", 0));
+        assertEquals("h:9092", plain.matchedOptionValue("--bootstrap-servers", null));
+        assertEquals(18081, (int) tls.matchedOptionValue("--port", 0));
+        assertEquals(Path.of("/c/registry-server.properties"), tls.matchedOptionValue("--server-config", null));
+        assertEquals(Path.of("/c/registry.properties"), tls.matchedOptionValue("--command-config", null));
     }
 }

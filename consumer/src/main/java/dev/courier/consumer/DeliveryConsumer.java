@@ -270,14 +270,17 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                 state.beginBatch(recs.get(0).offset());
                 for (ConsumerRecord<String, byte[]> rec : recs) {
                     if (isolation.isPoison(rec.partition(), rec.offset())) {
-                        deadLetterUncommittable(rec, state, batch.tally);
+                        deadLetterUncommittable(rec, state, batch);
                     } else {
-                        handle(rec, state, batch.tally);
+                        handle(rec, state, batch);
                     }
                     state.handled(rec.offset());
                 }
                 batch.offsets.put(entry.getKey(), new OffsetAndMetadata(state.nextOffset()));
             }
+            // The transaction's first write: only now, after the batch's last Deliverer call (its timeout, counted
+            // by the coordinator from the first partition added, bounds the commit, never a Deliverer).
+            batch.deadLetters.forEach(producer::send);
             sendAckBatches(batch.records.keySet());
             producer.sendOffsetsToTransaction(batch.offsets, consumer.groupMetadata());
             producer.commitTransaction();
@@ -317,8 +320,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
      * The record kept its transaction from committing, alone, again and again ({@link PoisonIsolation}): it is
      * dead-lettered, not handed to the Deliverer again; with its event if it decodes, its raw bytes otherwise.
      */
-    private void deadLetterUncommittable(ConsumerRecord<String, byte[]> rec, PartitionState state,
-                                         DeliveryConsumerSensors.Tally tally) {
+    private void deadLetterUncommittable(ConsumerRecord<String, byte[]> rec, PartitionState state, Batch batch) {
         SendEvent event;
         try {
             event = sendDeserializer.deserialize(rec.topic(), rec.value());
@@ -326,13 +328,14 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             event = null;
         }
         deadLetter(rec, event, DeadLetterReason.UNCOMMITTABLE.name(), "the record could not be committed: "
-                + isolation.reason(rec.partition()), tally);
+                + isolation.reason(rec.partition()), batch);
         if (event != null) {
-            settledForOrder(event, state, tally); // never to be delivered: its conversation must not wait for it
+            settledForOrder(event, state, batch.tally); // never to be delivered: its conversation must not wait for it
         }
     }
 
-    private void handle(ConsumerRecord<String, byte[]> rec, PartitionState state, DeliveryConsumerSensors.Tally tally) {
+    private void handle(ConsumerRecord<String, byte[]> rec, PartitionState state, Batch batch) {
+        DeliveryConsumerSensors.Tally tally = batch.tally;
         boolean possibleRedelivery = state.flagRead(rec.offset());
         SendEvent event;
         try {
@@ -342,7 +345,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
                     && notFoundGrace.retry(e.schemaId(), clockMs.getAsLong())) {
                 throw new RegistryUnavailable(rec, e, notFoundGrace.graceMs()); // a registry instance may lag
             }
-            deadLetter(rec, null, e.reason().name(), e.getMessage(), tally);
+            deadLetter(rec, null, e.reason().name(), e.getMessage(), batch);
             return;
         } catch (SchemaRegistryException e) {
             if (e.isTransient()) {
@@ -351,17 +354,17 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
             }
             throw e; // refused: credentials stop the consumer (BatchFailurePolicy); anything else may be the record's
         } catch (SerializationException e) {
-            deadLetter(rec, null, DeadLetterReason.UNDECODABLE.name(), e.getMessage(), tally);
+            deadLetter(rec, null, DeadLetterReason.UNDECODABLE.name(), e.getMessage(), batch);
             return;
         }
         String invalid = EventChecks.checkSend(event);
         if (invalid != null) {
-            deadLetter(rec, event, DeadLetterReason.INVALID_EVENT.name(), invalid, tally);
+            deadLetter(rec, event, DeadLetterReason.INVALID_EVENT.name(), invalid, batch);
             return;
         }
         String oversized = EventChecks.checkPayloadSize(event, config.maxPayloadBytes());
         if (oversized != null) {
-            deadLetter(rec, event, DeadLetterReason.OVERSIZED_PAYLOAD.name(), oversized, tally);
+            deadLetter(rec, event, DeadLetterReason.OVERSIZED_PAYLOAD.name(), oversized, batch);
             return;
         }
         String messageId = event.getMessageId();
@@ -392,7 +395,7 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         String expired = EventChecks.checkExpiry(event, config.messageTtlMs(), clockMs.getAsLong());
         if (expired != null) {
             if (event.getAttempt() == 1) {
-                deadLetter(rec, event, DeadLetterReason.EXPIRED.name(), expired, tally);
+                deadLetter(rec, event, DeadLetterReason.EXPIRED.name(), expired, batch);
             } else {
                 // A re-emit: the tracker holds its state and dead-letters it EXPIRED at its expiry (or did already),
                 // so one dead letter per delivery, not two.
@@ -569,8 +572,12 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * Stages a dead letter in {@code batch}: encoded now (an unreachable registry aborts the batch before any
+     * Deliverer call that follows), written with the acks once the batch's Deliverer calls are over.
+     */
     private void deadLetter(ConsumerRecord<String, byte[]> rec, SendEvent event, String reasonCode, String reasonText,
-                            DeliveryConsumerSensors.Tally tally) {
+                            Batch batch) {
         log.warn("Dead-lettering {}-{}@{} ({}): {}", rec.topic(), rec.partition(), rec.offset(), reasonCode, reasonText);
         DeadLetter.Builder builder = DeadLetter.newBuilder()
                 .setReasonCode(reasonCode)
@@ -590,8 +597,8 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
         } catch (SchemaRegistryException e) {
             throw new RegistryUnavailable(rec, e);
         }
-        producer.send(new ProducerRecord<>(topics.deadLetter(), rec.key(), value));
-        tally.deadLettered(reasonCode);
+        batch.deadLetters.add(new ProducerRecord<>(topics.deadLetter(), rec.key(), value));
+        batch.tally.deadLettered(reasonCode);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
@@ -992,11 +999,12 @@ public final class DeliveryConsumer implements Runnable, AutoCloseable {
 
     /**
      * The batch in progress: the polled records it takes (at most {@code limit}, in poll order), the offsets to
-     * commit and what it did, counted only if it commits.
+     * commit, its dead letters (written after its last Deliverer call) and what it did, counted only if it commits.
      */
     private static final class Batch {
         final Map<TopicPartition, List<ConsumerRecord<String, byte[]>>> records = new LinkedHashMap<>();
         final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        final List<ProducerRecord<String, byte[]>> deadLetters = new java.util.ArrayList<>();
         final DeliveryConsumerSensors.Tally tally = new DeliveryConsumerSensors.Tally();
         final ConsumerRecord<String, byte[]> first;
         final int size;

@@ -81,8 +81,12 @@ public class DeliveryConsumerConfig extends AbstractConfig {
 
     public static final String TRANSACTION_TIMEOUT_MS_CONFIG = "transaction.timeout.ms";
     public static final String TRANSACTION_TIMEOUT_MS_DOC = "Transaction timeout of the producer. A crashed instance's open transaction holds back "
-            + "read_committed readers of the ack topic until it is fenced or times out; one batch (all its Deliverer calls) "
-            + "must finish well within it.";
+            + "read_committed readers of the ack topic until it is fenced or times out. The coordinator counts it from the "
+            + "transaction's first write, and a batch writes nothing (dead letters, acks, offsets) before its last Deliverer "
+            + "call: it bounds the commit, not the Deliverer. A batch's Deliverer calls must instead finish within the group "
+            + "consumer's max.poll.interval.ms (consumer.max.poll.interval.ms, Kafka's default 5 min): past it the instance "
+            + "has left the group, the batch's offsets are refused, and a record that does it again and again is "
+            + "dead-lettered UNCOMMITTABLE.";
 
     public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
     public static final String RETRY_BACKOFF_MS_DOC = "First pause after an aborted batch (e.g. schema registry unreachable); doubles up to retry.backoff.max.ms.";

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Finds the record that keeps a batch from committing (a dead letter over {@code max.request.size}, a Deliverer
- * slower than the transaction allows): after two failures of batches starting at the same record, batches shrink
+ * slower than the group's {@code max.poll.interval.ms}): after two failures of batches starting at the same record, batches shrink
  * to one record until the failed batch's records are through, and a record whose one-record batch fails
  * {@link #FAILURES_ALONE} times is poison. Only failures that may be the records' count (see
  * {@link BatchFailurePolicy}). No Kafka types; used by the consumer's loop thread only.

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.regex.Pattern;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -13,8 +14,10 @@ import java.util.function.LongSupplier;
  *
  * <p>Each delivery, in this order: if the recipient is offline, RETRY; else with probability
  * {@code offlineRate} the recipient goes offline for {@code offlinePeriod} (RETRY); else with probability
- * {@code dropRate} the push is lost (RETRY); else it takes {@code latency + uniform(0, latencyJitter)} and
- * is DELIVERED, and the {@code onDelivered} listener sees it (a demo appends it to its ledger). All
+ * {@code dropRate} the push is lost (RETRY); else it takes {@code latency + uniform(0, latencyJitter)} (for a
+ * recipient matching {@code slowRecipients}, {@code slowLatency} instead: a device, or a push service, that keeps
+ * its Deliverer waiting) and is DELIVERED, and the {@code onDelivered} listener sees it (a demo appends it to its
+ * ledger). All
  * randomness comes from one seeded {@link Random}, and time from the given clock, so the same seed and the
  * same sequence of deliveries give the same outcomes. Thread-safe (deliveries are serialized).
  */
@@ -25,6 +28,9 @@ public final class SimulatedDevices implements Deliverer {
     private final double dropRate;
     private final double offlineRate;
     private final Duration offlinePeriod;
+    /** Recipients whose deliveries take {@link #slowLatency}; null: none. */
+    private final Pattern slowRecipients;
+    private final Duration slowLatency;
     private final Random random;
     private final LongSupplier clockMs;
     private final Sleeper sleeper;
@@ -43,6 +49,8 @@ public final class SimulatedDevices implements Deliverer {
         this.dropRate = b.dropRate;
         this.offlineRate = b.offlineRate;
         this.offlinePeriod = b.offlinePeriod;
+        this.slowRecipients = b.slowRecipients;
+        this.slowLatency = b.slowLatency;
         this.random = new Random(b.seed);
         this.clockMs = b.clockMs;
         this.sleeper = b.sleeper;
@@ -72,7 +80,8 @@ public final class SimulatedDevices implements Deliverer {
             return DeliveryOutcome.RETRY;
         }
         long jitterNanos = latencyJitter.isZero() ? 0 : (long) (random.nextDouble() * latencyJitter.toNanos());
-        Duration spend = latency.plusNanos(jitterNanos);
+        Duration spend = slowRecipients != null && slowRecipients.matcher(recipient).matches()
+                ? slowLatency : latency.plusNanos(jitterNanos);
         if (!spend.isZero()) {
             sleeper.sleep(spend);
         }
@@ -88,13 +97,15 @@ public final class SimulatedDevices implements Deliverer {
         return until != null && clockMs.getAsLong() < until;
     }
 
-    /** Defaults: latency 1 ms, no jitter, no drops, nobody goes offline, offline period 5 s, seed 42. */
+    /** Defaults: latency 1 ms, no jitter, no drops, nobody goes offline, offline period 5 s, nobody slow, seed 42. */
     public static final class Builder {
         private Duration latency = Duration.ofMillis(1);
         private Duration latencyJitter = Duration.ZERO;
         private double dropRate;
         private double offlineRate;
         private Duration offlinePeriod = Duration.ofSeconds(5);
+        private Pattern slowRecipients;
+        private Duration slowLatency = Duration.ZERO;
         private long seed = 42;
         private LongSupplier clockMs = System::currentTimeMillis;
         private Sleeper sleeper = d -> Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
@@ -121,6 +132,13 @@ public final class SimulatedDevices implements Deliverer {
 
         public Builder offlinePeriod(Duration period) {
             this.offlinePeriod = nonNegative("offlinePeriod", period);
+            return this;
+        }
+
+        /** Deliveries to a recipient id matching {@code recipients} (the whole id) take {@code latency}, no jitter. */
+        public Builder slowRecipients(Pattern recipients, Duration latency) {
+            this.slowRecipients = Objects.requireNonNull(recipients, "recipients");
+            this.slowLatency = nonNegative("slowLatency", latency);
             return this;
         }
 

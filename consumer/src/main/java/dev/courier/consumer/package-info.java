@@ -56,7 +56,8 @@
  *       ({@code EventChecks.checkSend}) or a payload over {@code courier.max.payload.bytes} is poison: a
  *       {@link dev.courier.schemas.DeadLetter} with the event if decoded, else the raw bytes (never both, and
  *       neither if the letter would exceed {@code max.request.size}: {@code DeadLetterSize}), and the reason
- *       goes to {@code <prefix>.dead-letter} in this transaction, and the consumer moves on. An unreachable
+ *       goes to {@code <prefix>.dead-letter} in this transaction (encoded now, written with the acks after the
+ *       batch's last Deliverer call), and the consumer moves on. An unreachable
  *       schema registry is not poison: the batch is aborted and retried after a back-off; nor is a schema id it
  *       does not know, for 30 s from its first 404 ({@code NotFoundGrace}: an instance may lag). A registry
  *       refusing the consumer's credentials stops it.</li>
@@ -81,7 +82,8 @@
  *       included), its conversationId and, if it has one, its seq (with the hold on or off); the offset still
  *       advances and the tracker re-emits it after its back-off; a message with a seq is staged as owed in the
  *       gate, which holds the later messages of its conversation. Settling acks carry no event.</li>
- *   <li>For each partition p of the batch, write its {@link dev.courier.schemas.AckBatch} to
+ *   <li>Only now does the transaction write anything: first the batch's dead letters, then, for each partition p
+ *       of the batch, its {@link dev.courier.schemas.AckBatch} to
  *       <b>partition p of the ack topic</b> (explicit partition, key null; the topics are co-partitioned,
  *       checked at start): {@code committedThrough} = the offset about to be committed for p (last offset
  *       + 1), {@code firstOffset} = p's first offset in the batch, {@code committedAt} = the clock now,
@@ -133,9 +135,22 @@
  * read), and the consumer seeks back the same way. The group's zombie fencing (KIP-447) means an
  * instance that lost its partitions cannot commit offsets for them any more.
  *
+ * <h2>A slow Deliverer</h2>
+ * The coordinator counts {@code transaction.timeout.ms} from the transaction's first write (the first partition
+ * added to it), not from {@code beginTransaction()}; since a batch writes nothing before its last Deliverer call,
+ * a Deliverer slower than the transaction timeout only delays its batch: handed once, committed once. (Dead letters
+ * were once written as they were found, so one ahead of a slow delivery in the batch opened the transaction, the
+ * coordinator aborted it, and the batch was redone until isolation let the slow record commit alone.) What a
+ * batch's Deliverer calls must stay under is the group consumer's {@code max.poll.interval.ms} (5 min by
+ * default): past it the member has left the group, the transaction's offsets are refused
+ * ({@code CommitFailedException}), the partitions move, and whoever owns the record next hands it again (flagged);
+ * a record that does this every time is dead-lettered {@code UNCOMMITTABLE} (below), each try costing a
+ * {@code max.poll.interval.ms}; the tries are counted per instance, so a partition moving between instances takes
+ * more of them.
+ *
  * <h2>Failures that repeat at the same record</h2>
- * A batch can fail for its records' sake: a dead letter the producer refuses, a Deliverer so slow that the
- * transaction is fenced or the group moves on. Retried as is, it would fail forever and stall its partition.
+ * A batch can fail for its records' sake: a dead letter the producer refuses, a Deliverer slower than
+ * {@code max.poll.interval.ms}. Retried as is, it would fail forever and stall its partition.
  * {@code BatchFailurePolicy} tells those failures from an unavailable broker or registry (retried without
  * limit); {@code PoisonIsolation} counts them by the batch's first record. After two at the same record, each
  * batch takes one record until the failed batch's records are through; a record whose own one-record batch

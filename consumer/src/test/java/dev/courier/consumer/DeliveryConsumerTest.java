@@ -32,23 +32,28 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -287,13 +292,49 @@ class DeliveryConsumerTest {
         assertTrue(written.length < 1024 * 1024 - 16 * 1024, "fits max.request.size: " + written.length);
     }
 
-    /** Producers whose commit failure, set during a transaction, is that transaction's alone. */
+    /** Producers whose commit or offsets failure, set during a transaction, is that transaction's alone. */
     private void commitFailuresLastOneTransaction() {
         producerMaker = () -> new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()) {
             @Override
             public synchronized void beginTransaction() {
                 super.beginTransaction();
                 commitTransactionException = null;
+                sendOffsetsToTransactionException = null;
+            }
+        };
+    }
+
+    /**
+     * Producers whose transaction the coordinator aborts once it has been open longer than {@code timeoutMs} on
+     * {@code clock}, counted as Kafka counts {@code transaction.timeout.ms}: from the transaction's first write (the
+     * first partition added to it), not from {@code beginTransaction()}, which asks the coordinator nothing. The
+     * commit then fails as a real one does once the coordinator has aborted and bumped the epoch.
+     */
+    private void transactionsTimeOutAfter(long timeoutMs, LongSupplier clock) {
+        producerMaker = () -> new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()) {
+            private long firstWriteMs = -1;
+
+            @Override
+            public synchronized void beginTransaction() {
+                super.beginTransaction();
+                firstWriteMs = -1;
+            }
+
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<String, byte[]> record, Callback callback) {
+                if (firstWriteMs < 0) {
+                    firstWriteMs = clock.getAsLong();
+                }
+                return super.send(record, callback);
+            }
+
+            @Override
+            public void commitTransaction() {
+                if (firstWriteMs >= 0 && clock.getAsLong() - firstWriteMs > timeoutMs) {
+                    throw new InvalidProducerEpochException("Producer attempted to produce with an old epoch: the "
+                            + "coordinator aborted the transaction, open longer than transaction.timeout.ms");
+                }
+                super.commitTransaction();
             }
         };
     }
@@ -329,10 +370,39 @@ class DeliveryConsumerTest {
     }
 
     @Test
-    void aDelivererTooSlowForItsTransactionIsFencedAFewTimesThenItsRecordIsDeadLettered() {
+    void aDeliverySlowerThanTheTransactionTimeoutIsHandedOnceAndCommittedThoughADeadLetterPrecedesItInItsBatch() {
+        AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+        long timeoutMs = 30_000; // transaction.timeout.ms, the default
+        transactionsTimeOutAfter(timeoutMs, clock::get);
         start(d -> {
             if (d.messageId().equals("slow")) {
-                producers.get(producers.size() - 1).fenceProducer(); // transaction.timeout.ms passed meanwhile
+                clock.addAndGet(timeoutMs + 10_000); // past the timeout and the coordinator's next check for it
+            }
+            return DeliveryOutcome.DELIVERED;
+        }, List.of(new ConsumerRecord<>(SEND, 2, 0, "bob", "garbage".getBytes()), // dead-lettered before "slow" is handed
+                send(1, "slow", "bob", 1), send(2, "m1", "bob", 1)), clock::get, Map.of());
+
+        await("the batch committed").atMost(Duration.ofSeconds(20))
+                .until(() -> committedOffset(producers.get(producers.size() - 1)) == 3);
+
+        assertEquals(List.of("slow", "m1"), handedIds(), "handed once each: no transaction was open while the Deliverer worked");
+        assertEquals(0, delivery.metrics().abortedBatches());
+        assertEquals(1, delivery.metrics().batches());
+        assertEquals(2, delivery.metrics().delivered());
+        assertEquals(List.of(DeadLetterReason.WRONG_MAGIC_BYTE.name()),
+                deadLetters().stream().map(DeadLetter::getReasonCode).toList());
+    }
+
+    @Test
+    void aDelivererSlowerThanMaxPollIntervalLosesItsCommitAFewTimesThenItsRecordIsDeadLettered() {
+        // Past max.poll.interval.ms the member has left the group: the transaction's offsets are refused (the producer
+        // reports the group coordinator's UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION as CommitFailedException), every time.
+        commitFailuresLastOneTransaction();
+        start(d -> {
+            if (d.messageId().equals("slow")) {
+                producers.get(producers.size() - 1).sendOffsetsToTransactionException = new CommitFailedException(
+                        "Transaction offset Commit failed due to consumer group metadata mismatch: The coordinator is "
+                                + "not aware of this member.");
             }
             return DeliveryOutcome.DELIVERED;
         }, List.of(send(0, "slow", "bob", 1), send(1, "m1", "bob", 1)));
@@ -342,10 +412,13 @@ class DeliveryConsumerTest {
 
         assertEquals(List.of("slow"), deadLetters().stream().map(l -> l.getEvent().getMessageId()).toList());
         assertEquals(DeadLetterReason.UNCOMMITTABLE.name(), deadLetters().get(0).getReasonCode());
+        assertTrue(deadLetters().get(0).getReasonText().contains("CommitFailedException"), deadLetters().get(0).getReasonText());
         assertEquals(1, delivery.metrics().delivered(), "m1");
         assertEquals(PoisonIsolation.FAILURES_TO_ISOLATE + PoisonIsolation.FAILURES_ALONE,
                 handed.stream().filter(d -> d.messageId().equals("slow")).count(),
                 "handed twice in its batch, three times alone, then dead-lettered: not forever");
+        assertTrue(handed.stream().filter(d -> d.messageId().equals("slow")).skip(1).allMatch(Delivery::possibleRedelivery),
+                "every repeat flagged");
     }
 
     @Test

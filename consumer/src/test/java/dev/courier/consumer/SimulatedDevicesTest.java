@@ -83,6 +83,23 @@ class SimulatedDevicesTest {
     }
 
     @Test
+    void aSlowRecipientsDeliveriesTakeTheSlowLatencyAndTheOthersTheirOwn() throws Exception {
+        List<Duration> slept = new ArrayList<>();
+        List<Delivery> seen = new ArrayList<>();
+        SimulatedDevices devices = SimulatedDevices.builder().latency(Duration.ofMillis(2), Duration.ZERO)
+                .slowRecipients(java.util.regex.Pattern.compile("r[13]"), Duration.ofSeconds(45))
+                .sleeper(slept::add).onDelivered(seen::add).build();
+
+        for (int i = 0; i < 4; i++) {
+            assertEquals(DeliveryOutcome.DELIVERED, devices.deliver(delivery(i)));
+        }
+
+        assertEquals(List.of(Duration.ofMillis(2), Duration.ofSeconds(45), Duration.ofMillis(2), Duration.ofSeconds(45)),
+                slept, "r1 and r3 match the whole pattern, r0 and r2 do not");
+        assertEquals(4, seen.size(), "a slow delivery is still delivered, once it is done");
+    }
+
+    @Test
     void refusesRatesOutsideZeroToOne() {
         assertThrows(IllegalArgumentException.class, () -> SimulatedDevices.builder().dropRate(1.5));
         assertThrows(IllegalArgumentException.class, () -> SimulatedDevices.builder().offlineRate(-0.1));

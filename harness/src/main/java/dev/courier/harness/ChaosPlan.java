@@ -37,6 +37,14 @@ final class ChaosPlan {
         }
     }
 
+    /**
+     * The chaos run's schedule: every chosen fault but {@link Fault#POISON} (mixed into the load) and
+     * {@link Fault#NONE}, one after another, in the order of {@link Fault}.
+     */
+    static List<Fault> chaosSchedule(Set<Fault> chosen) {
+        return chosen.stream().filter(f -> f != Fault.POISON && f != Fault.NONE).sorted().toList();
+    }
+
     /** Fires every planned fault whose moment ({@code fraction} of the messages published) has come. */
     synchronized void maybeInject(double fraction, ExecutorService executor) {
         pending.removeIf(p -> {

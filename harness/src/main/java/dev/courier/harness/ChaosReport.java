@@ -28,13 +28,14 @@ public final class ChaosReport {
     /**
      * @param unread the tracker's re-emits judged against what the consumers had read ({@code observer}'s, taken once)
      * @param written what the run wrote to every topic, null if not measured
+     * @param slowDeliveries delivery keys of the slow fault's messages ({@link SlowDelivery})
      */
     static ChaosReport reconcile(SendLedger ledger, DeliveryObserver observer, UnreadReemits.Result unread,
-                                 RecordsWritten written, PoisonInjector poison, HandLogs hands,
+                                 RecordsWritten written, PoisonInjector poison, Set<String> slowDeliveries, HandLogs hands,
                                  List<FaultLog.Entry> faults, Timeline timeline, long startedMs, boolean settled,
                                  double reemitLimitPerS) {
         DeliveryVerdict verdict = DeliveryVerdict.judge(ledger, hands, observer.deliveredAt(),
-                observer.duplicatesToApp(), observer.deadLettered(), Set.of());
+                observer.duplicatesToApp(), observer.deadLettered(), Set.of(), slowDeliveries);
         Reconciliation r = verdict.handed();
         long poisonMissing = poison.poisonOrigins().stream()
                 .filter(o -> !observer.deadLetteredOrigins().contains(o)).count();
@@ -107,7 +108,8 @@ public final class ChaosReport {
     public String table() {
         return Reconciliation.table(values, List.of("sent", "kafka_acked", "send_failed", "indeterminate",
                 "unconfirmed_sends", "delivered", "lost", "duplicates_to_app", "raw_redeliveries", "duplicate_commits",
-                "acked_not_handed", "handed_not_acked", "order_violations", "redelivered", "reemits_of_unread",
+                "acked_not_handed", "handed_not_acked", "order_violations", "slow_deliveries", "slow_not_delivered_once",
+                "redelivered", "reemits_of_unread",
                 "dead_lettered_unexpected", "dead_lettered_by_reason", "poison_records", "poison_by_kind", "poison_wrong_reason", "stray_acks", "unavailable_s_max", "recover_s_max",
                 "reemits_per_s_max", "reemit_limit_per_s", "p50_ms", "p99_ms", "max_ms", "records_per_message",
                 "records_per_topic", "duration_s"));

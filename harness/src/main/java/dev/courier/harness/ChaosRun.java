@@ -1,5 +1,6 @@
 package dev.courier.harness;
 
+import dev.courier.consumer.DeliveryConsumerConfig;
 import dev.courier.producer.CourierProducer;
 import dev.courier.producer.OutgoingMessage;
 import dev.courier.schemas.CourierTopics;
@@ -159,51 +160,71 @@ public record ChaosRun(Settings settings, Progress progress) {
         ExecutorService background = Executors.newCachedThreadPool();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         int partitions = 6;
-        LocalPipeline.Settings layout = new LocalPipeline.Settings(settings.commandMain(), partitions, 2, 2, 10_000,
-                settings.dropRate(), 1, Map.of("redelivery.max.per.second", String.valueOf(settings.reemitBudget())));
-        try (LocalPipeline pipeline = LocalPipeline.start(dir, layout, progress);
+        boolean slowFault = chosen.contains(Fault.SLOW);
+        try (LocalPipeline pipeline = LocalPipeline.start(dir, layout(partitions), progress);
              SchemaRegistryClient registry = SchemaRegistryClients.fromUrl(pipeline.registryUrl());
              DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(), registry, pipeline.topics());
              PoisonInjector poison = new PoisonInjector(pipeline.bootstrapServers(), registry, pipeline.topics())) {
             background.submit(observer);
             SendLedger ledger = new SendLedger();
             FaultLog faultLog = new FaultLog(started, () -> inFlight(ledger, observer));
-            FaultInjector injector = new FaultInjector(pipeline, faultLog, progress, settings.outageS() * 1000L);
-            Timeline timeline = new Timeline(started);
-            sampler.scheduleAtFixedRate(() -> timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
-                    () -> ledger.acked().size() - settled(ledger, observer)), 1, 1, TimeUnit.SECONDS);
+            SlowDelivery slow = slowFault ? new SlowDelivery(pipeline.bootstrapServers(), registry, pipeline.topics(), ledger,
+                    poison, observer) : null;
+            try (slow) { // null without the slow fault: nothing to close
+                FaultInjector injector = new FaultInjector(pipeline, faultLog, progress, settings.outageS() * 1000L, slow);
+                Timeline timeline = new Timeline(started);
+                sampler.scheduleAtFixedRate(() -> timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
+                        () -> ledger.acked().size() - settled(ledger, observer)), 1, 1, TimeUnit.SECONDS);
 
-            TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
-            Future<?> faultRun = background.submit(() -> {
-                runFaults(chosen, injector, settings.durationS());
-                return null;
-            });
-            long loadStart = System.currentTimeMillis();
-            long published = load(pipeline, total, chosen.contains(Fault.POISON) ? poison : null, ledger, observer,
-                    injector, faultRun);
-            faultRun.get();
-            progress.say(String.format("load done: %d messages in %.0f s, through every fault; waiting for the pipeline to quiesce...",
-                    published, (System.currentTimeMillis() - loadStart) / 1000.0));
-            boolean settled = awaitQuiescence(ledger, observer, poison, injector);
-            progress.finish();
-            Map<String, Map<Integer, Long>> end = traffic.end();
-            if (end != null) {
-                observer.awaitRead(end, Duration.ofSeconds(60));
+                TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
+                Future<?> faultRun = background.submit(() -> {
+                    runFaults(chosen, injector, settings.durationS());
+                    return null;
+                });
+                long loadStart = System.currentTimeMillis();
+                long published = load(pipeline, total, chosen.contains(Fault.POISON) ? poison : null, ledger, observer,
+                        injector, faultRun);
+                faultRun.get();
+                progress.say(String.format("load done: %d messages in %.0f s, through every fault; waiting for the pipeline to quiesce...",
+                        published, (System.currentTimeMillis() - loadStart) / 1000.0));
+                boolean settled = awaitQuiescence(ledger, observer, poison, injector);
+                progress.finish();
+                Map<String, Map<Integer, Long>> end = traffic.end();
+                if (end != null) {
+                    observer.awaitRead(end, Duration.ofSeconds(60));
+                }
+                timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
+                        () -> ledger.acked().size() - settled(ledger, observer));
+                UnreadReemits.Result unread = observer.unreadReemits();
+                ChaosReport result = ChaosReport.reconcile(ledger, observer, unread, traffic.written(), poison,
+                        slow == null ? Set.of() : slow.keys(), HandLogs.read(pipeline.handLogs()), faultLog.faults(), timeline,
+                        started, settled, settings.reemitBudget() * partitions);
+                result.write(settings.report());
+                Reconciliation.listReemitsOfUnread(dir, unread);
+                TimelineChart.write(timeline, faultLog.faults(), timelinePng());
+                return result;
             }
-            timeline.sample(() -> observer.deliveredAt().size(), observer::reemits,
-                    () -> ledger.acked().size() - settled(ledger, observer));
-            UnreadReemits.Result unread = observer.unreadReemits();
-            ChaosReport result = ChaosReport.reconcile(ledger, observer, unread, traffic.written(), poison,
-                    HandLogs.read(pipeline.handLogs()), faultLog.faults(), timeline, started, settled,
-                    settings.reemitBudget() * partitions);
-            result.write(settings.report());
-            Reconciliation.listReemitsOfUnread(dir, unread);
-            TimelineChart.write(timeline, faultLog.faults(), timelinePng());
-            return result;
         } finally {
             sampler.shutdownNow();
             background.shutdownNow();
         }
+    }
+
+    /**
+     * The pipeline the run needs: 2 trackers with the run's re-emit budget, 2 consumers whose devices drop the run's
+     * share of deliveries; with the slow fault, {@link SlowDelivery#RECIPIENTS}' devices are slow and the consumers'
+     * transaction timeout is {@link SlowDelivery#TRANSACTION_TIMEOUT_MS}, so that the fault costs half a minute.
+     */
+    LocalPipeline.Settings layout(int partitions) {
+        boolean slow = settings.faults().contains(Fault.SLOW);
+        LocalPipeline.Devices devices = slow
+                ? new LocalPipeline.Devices(settings.dropRate(), 1, SlowDelivery.RECIPIENTS, SlowDelivery.DELIVERY_MS)
+                : LocalPipeline.Devices.of(settings.dropRate(), 1);
+        Map<String, String> consumerProperties = slow
+                ? Map.of(DeliveryConsumerConfig.TRANSACTION_TIMEOUT_MS_CONFIG, String.valueOf(SlowDelivery.TRANSACTION_TIMEOUT_MS))
+                : Map.of();
+        return new LocalPipeline.Settings(settings.commandMain(), partitions, 2, 2, 10_000, devices,
+                Map.of("redelivery.max.per.second", String.valueOf(settings.reemitBudget())), consumerProperties);
     }
 
     /** Where the timeline picture goes: next to the report. */
@@ -211,9 +232,9 @@ public record ChaosRun(Settings settings, Progress progress) {
         return Charts.pngNextTo(settings.report(), "-timeline");
     }
 
-    /** Faults one after another, spread over the load, each given time to recover before the next. */
+    /** Faults one after another ({@link ChaosPlan#chaosSchedule}), spread over the load, each given time to recover. */
     private static void runFaults(Set<Fault> chosen, FaultInjector injector, int durationS) throws Exception {
-        List<Fault> ordered = chosen.stream().filter(f -> f != Fault.POISON).sorted().toList();
+        List<Fault> ordered = ChaosPlan.chaosSchedule(chosen);
         if (ordered.isEmpty()) {
             return;
         }

@@ -1,16 +1,21 @@
 package dev.courier.harness;
 
 import dev.courier.deploy.ProgressWait;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Courier command ({@code courier tracker ...}, {@code courier consumer ...}) running in its own JVM, so
+ * A Courier command ({@code courier registry|tracker|consumer ...}) running in its own JVM, so
  * that the demo and the tests can kill it with SIGKILL, the way a machine or a process really dies. The
  * command line's main class is the caller's (the CLI's {@code Courier}): the harness does not depend on the CLI.
  * A {@link ProgressWait.Watched} process: waits for what it does end at once if it exits.
@@ -77,6 +82,39 @@ public final class ChildJvm implements AutoCloseable, ProgressWait.Watched {
     @Override
     public Duration cpuTime() {
         return ProgressWait.Watched.cpuTimeOf(process.toHandle());
+    }
+
+    /** How many bytes its log has now: where what it writes next starts (see {@link #awaitLine}). */
+    public long logSize() throws IOException {
+        return Files.exists(log) ? Files.size(log) : 0;
+    }
+
+    /**
+     * Waits up to {@code timeout} for a line starting with {@code prefix} in its log at or after byte {@code from}
+     * (what this run of the process wrote, when {@code from} is {@link #logSize()} before it started); the line, or
+     * empty after the timeout or once the process has exited without writing it.
+     */
+    public Optional<String> awaitLine(String prefix, long from, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean alive = process.isAlive(); // before reading: a line written just before exiting is still seen
+            Optional<String> line = findLine(prefix, from);
+            if (line.isPresent() || !alive || System.nanoTime() > deadline) {
+                return line;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private Optional<String> findLine(String prefix, long from) throws IOException {
+        if (!Files.exists(log)) {
+            return Optional.empty();
+        }
+        try (InputStream in = Files.newInputStream(log)) {
+            in.skipNBytes(Math.min(from, Files.size(log)));
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            return reader.lines().filter(l -> l.startsWith(prefix)).findFirst();
+        }
     }
 
     /** Waits up to {@code timeout} for the process to end by itself; its exit code, or empty if still running. */

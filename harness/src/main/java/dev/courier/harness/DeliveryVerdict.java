@@ -16,8 +16,10 @@ import java.util.Set;
  * the first not flagged {@code possibleRedelivery} ({@code duplicates_to_app}), a delivery committed twice
  * ({@code duplicate_commits}), a committed delivery no device received ({@code acked_not_handed}), a hand-off
  * whose delivery was never committed nor dead-lettered ({@code handed_not_acked}), a conversation received out
- * of seq order ({@code order_violations}), and an acknowledged send dead-lettered for a reason the scenario did
- * not ask for ({@code dead_lettered_unexpected}).
+ * of seq order ({@code order_violations}), an acknowledged send dead-lettered for a reason the scenario did
+ * not ask for ({@code dead_lettered_unexpected}), and a delivery slower than the consumers' transaction timeout not
+ * handed to a device exactly once and committed ({@code slow_not_delivered_once}: no transaction is open while a
+ * Deliverer works, so none can time out under it, and nothing is redone).
  */
 final class DeliveryVerdict {
 
@@ -32,10 +34,14 @@ final class DeliveryVerdict {
     private final long handedNotAcked;
     private final long orderViolations;
     private final long deadLetteredUnexpected;
+    private final long slowDeliveries;
+    /** Each slow delivery not handed exactly once and committed, with what happened to it instead. */
+    private final List<String> slowNotDeliveredOnce;
 
     private DeliveryVerdict(Reconciliation handed, long sent, long kafkaAcked, List<Path> missingHandLogs,
                             long duplicatesToApp, long rawRedeliveries, long duplicateCommits, long ackedNotHanded,
-                            long handedNotAcked, long orderViolations, long deadLetteredUnexpected) {
+                            long handedNotAcked, long orderViolations, long deadLetteredUnexpected,
+                            long slowDeliveries, List<String> slowNotDeliveredOnce) {
         this.handed = handed;
         this.sent = sent;
         this.unconfirmedSends = sent - kafkaAcked;
@@ -47,6 +53,8 @@ final class DeliveryVerdict {
         this.handedNotAcked = handedNotAcked;
         this.orderViolations = orderViolations;
         this.deadLetteredUnexpected = deadLetteredUnexpected;
+        this.slowDeliveries = slowDeliveries;
+        this.slowNotDeliveredOnce = slowNotDeliveredOnce;
     }
 
     /**
@@ -56,10 +64,12 @@ final class DeliveryVerdict {
      * @param duplicateCommits settling acks committed beyond the first per delivery key, from the ack topic
      * @param deadLettered delivery key to the reason it was dead-lettered, from the dead-letter topic
      * @param expectedDeadLetterReasons the reasons the scenario deliberately provokes for sends in the ledger
+     * @param slowDeliveries delivery keys of sends whose deliveries the scenario made slower than the consumers'
+     *        transaction timeout: each must be handed to a device exactly once and committed, never dead-lettered
      */
     static DeliveryVerdict judge(SendLedger ledger, HandLogs hands, Map<String, Long> committedAt,
                                  long duplicateCommits, Map<String, String> deadLettered,
-                                 Set<String> expectedDeadLetterReasons) {
+                                 Set<String> expectedDeadLetterReasons, Set<String> slowDeliveries) {
         Map<String, Long> acked = ledger.acked();
         Map<String, Long> firstHanded = hands.firstHandedAt();
         long ackedNotHanded = 0;
@@ -79,9 +89,18 @@ final class DeliveryVerdict {
                 unexpectedDead++;
             }
         }
+        List<String> slowNotOnce = new ArrayList<>();
+        for (String key : slowDeliveries) {
+            long handOffs = hands.handOffs(key);
+            String deadReason = deadLettered.get(key);
+            if (handOffs != 1 || !committedAt.containsKey(key) || deadReason != null) {
+                slowNotOnce.add(key + " (handed " + handOffs + " time(s), " + (committedAt.containsKey(key) ? "" : "not ")
+                        + "committed" + (deadReason == null ? "" : ", dead-lettered " + deadReason) + ")");
+            }
+        }
         return new DeliveryVerdict(Reconciliation.of(acked, firstHanded, deadLettered), ledger.intents(), acked.size(),
                 hands.missing(), hands.duplicatesToApp(), hands.rawRedeliveries(), duplicateCommits, ackedNotHanded,
-                handedNotAcked, hands.orderViolations(), unexpectedDead);
+                handedNotAcked, hands.orderViolations(), unexpectedDead, slowDeliveries.size(), slowNotOnce);
     }
 
     /** The reconciliation of the ledger against the devices' first hand-offs (latencies included). */
@@ -102,6 +121,8 @@ final class DeliveryVerdict {
         values.put("order_violations", orderViolations);
         values.put("dead_lettered", handed.deadLettered);
         values.put("dead_lettered_unexpected", deadLetteredUnexpected);
+        values.put("slow_deliveries", slowDeliveries);
+        values.put("slow_not_delivered_once", (long) slowNotDeliveredOnce.size());
         values.put("hand_logs_missing", missingHandLogs.stream().map(Path::toString).toList());
     }
 
@@ -137,6 +158,10 @@ final class DeliveryVerdict {
         }
         if (deadLetteredUnexpected > 0) {
             out.add(deadLetteredUnexpected + " acknowledged message(s) dead-lettered though the scenario did not ask for it");
+        }
+        if (!slowNotDeliveredOnce.isEmpty()) {
+            out.add(slowNotDeliveredOnce.size() + " of " + slowDeliveries + " slow deliveries (slower than the consumers' "
+                    + "transaction timeout) not handed to a device exactly once and committed: " + slowNotDeliveredOnce);
         }
         return out;
     }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,8 +48,12 @@ public record DemoRun(Settings settings, Progress progress) {
         public Settings {
             faults = faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults);
             faults.remove(Fault.NONE);
-            if (faults.contains(Fault.POISON)) {
-                throw new IllegalArgumentException("poison is a chaos fault (courier chaos --faults poison), not a demo fault");
+            for (Fault chaosOnly : List.of(Fault.POISON, Fault.SLOW)) {
+                if (faults.contains(chaosOnly)) {
+                    throw new IllegalArgumentException(chaosOnly.name().toLowerCase(java.util.Locale.ROOT) + " is a chaos "
+                            + "fault (courier chaos --faults " + chaosOnly.name().toLowerCase(java.util.Locale.ROOT)
+                            + "), not a demo fault");
+                }
             }
             if (LongStream.of(messages, recipients, rate, consumers, trackers, partitions, ackTimeoutMs, timeoutS).anyMatch(n -> n <= 0)) {
                 throw new IllegalArgumentException(String.format("messages %d, recipients %d, rate %d, consumers %d, trackers %d, "
@@ -166,8 +171,8 @@ public record DemoRun(Settings settings, Progress progress) {
 
         ExecutorService background = Executors.newCachedThreadPool();
         LocalPipeline.Settings layout = new LocalPipeline.Settings(settings.commandMain(), settings.partitions(),
-                settings.trackers(), settings.consumers(), settings.ackTimeoutMs(), settings.dropRate(),
-                settings.deviceLatencyMs(), Map.of());
+                settings.trackers(), settings.consumers(), settings.ackTimeoutMs(),
+                LocalPipeline.Devices.of(settings.dropRate(), settings.deviceLatencyMs()), Map.of(), Map.of());
         try (LocalPipeline pipeline = LocalPipeline.start(dir, layout, settings.secure(), progress);
              SchemaRegistryClient registry = SchemaRegistryClients.fromConfigs(registryConfigs(pipeline, ClusterSecurity.ADMIN));
              DeliveryObserver observer = new DeliveryObserver(pipeline.bootstrapServers(),
@@ -176,7 +181,7 @@ public record DemoRun(Settings settings, Progress progress) {
             FaultLog faultLog = new FaultLog(started);
             Map<String, Long> ledger = new ConcurrentHashMap<>();
             AtomicLong sendFailed = new AtomicLong();
-            ChaosPlan plan = new ChaosPlan(settings.faults(), new FaultInjector(pipeline, faultLog, progress, 0));
+            ChaosPlan plan = new ChaosPlan(settings.faults(), new FaultInjector(pipeline, faultLog, progress, 0, null));
             TrafficMeter traffic = TrafficMeter.start(pipeline.cluster().admin(), progress);
             long sendStart = System.currentTimeMillis();
             publish(pipeline, ledger, sendFailed, plan, background, observer);

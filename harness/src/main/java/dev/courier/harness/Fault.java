@@ -2,8 +2,8 @@ package dev.courier.harness;
 
 /**
  * Every fault the demo and chaos runs can inject, by the name users type ({@code --faults broker,consumer}).
- * {@link FaultInjector#inject} does each process fault; {@link #POISON} is mixed into the load by the run, and
- * {@link #NONE} stands for "no fault" on the command line.
+ * {@link FaultInjector#inject} does each one but {@link #POISON}, which the run mixes into the load; {@link #NONE}
+ * stands for "no fault" on the command line. {@link #POISON} and {@link #SLOW} need the chaos run's load.
  */
 public enum Fault {
     /** SIGKILL the leader of send partition 0, restart it. */
@@ -25,10 +25,15 @@ public enum Fault {
     /** A bad record in {@code _schemas} (a config with an unknown compatibility level): the registry must skip it. */
     SCHEMAS,
     /**
-     * The schema registry stopped while a delivery consumer restarts with an empty schema cache, then a new
-     * registry instance on the same port (empty cache, replaying {@code _schemas}).
+     * SIGKILL the schema registry's JVM while a delivery consumer restarts with an empty schema cache, then start
+     * the registry again on the same port (empty cache, replaying {@code _schemas}).
      */
     REGISTRY,
+    /**
+     * A delivery slower than the consumers' transaction timeout (a recipient whose device keeps the Deliverer
+     * waiting), behind a dead letter in its batch: it must be handed to the device once and committed.
+     */
+    SLOW,
     /** Bad records among the load: wrong magic byte, unknown schema id, undecodable, oversized, invalid, stray ack. */
     POISON,
     /** No fault. */

@@ -1,6 +1,8 @@
 package dev.courier.harness;
 
 import dev.courier.deploy.LocalCluster;
+import dev.courier.deploy.NotReadyException;
+import dev.courier.deploy.ProgressWait;
 import dev.courier.registry.SchemaRegistryServer;
 import java.io.IOException;
 import java.util.List;
@@ -23,20 +25,25 @@ final class FaultInjector {
     static final long MAJORITY_DOWN_MS = 20_000;
     static final long PROCESS_DOWN_MS = 3_000;
     static final long REGISTRY_DOWN_MS = 10_000;
-    /** How long the registry may take to be healthy again, or to have skipped a bad record. */
+    /** How long the running registry may take to report a bad {@code _schemas} record skipped. */
     static final long REGISTRY_PATIENCE_MS = 60_000;
+    /** How long the slow message may take to be settled: a dropped delivery costs it a re-emit and another slow one. */
+    static final long SLOW_PATIENCE_MS = 180_000;
 
     private final LocalPipeline pipeline;
     private final FaultLog log;
     private final Progress progress;
     private final long outageMs;
+    private final SlowDelivery slow;
     private volatile String active = "";
 
-    FaultInjector(LocalPipeline pipeline, FaultLog log, Progress progress, long outageMs) {
+    /** @param slow the slow fault's traffic; null where there is none (the demo) */
+    FaultInjector(LocalPipeline pipeline, FaultLog log, Progress progress, long outageMs, SlowDelivery slow) {
         this.pipeline = pipeline;
         this.log = log;
         this.progress = progress;
         this.outageMs = outageMs;
+        this.slow = slow;
     }
 
     /** Breaks what {@code fault} names, waits, brings it back; {@link Fault#POISON} and {@link Fault#NONE} do nothing here. */
@@ -51,7 +58,8 @@ final class FaultInjector {
             case TRACKER -> killTracker(0);
             case OUTAGE -> consumerOutage(outageMs);
             case SCHEMAS -> schemasPoison();
-            case REGISTRY -> registryRestart(1);
+            case REGISTRY -> registryKill(1);
+            case SLOW -> slowDelivery();
             case POISON, NONE -> {
             }
         }
@@ -177,33 +185,69 @@ final class FaultInjector {
     }
 
     /**
-     * Stops the schema registry; meanwhile SIGKILLs delivery consumer {@code coldConsumer} and starts it again, so
-     * it needs schemas it does not have while no registry answers; after {@value #REGISTRY_DOWN_MS} ms starts a
-     * new registry instance on the same port (empty cache, replaying {@code _schemas}, bad records included) and
-     * waits until it is healthy.
+     * SIGKILLs the schema registry's JVM; meanwhile SIGKILLs delivery consumer {@code coldConsumer} and starts it
+     * again, so it needs schemas it does not have while no registry answers; after {@value #REGISTRY_DOWN_MS} ms
+     * starts the registry again on the same port (empty cache, replaying {@code _schemas}, bad records included) and
+     * waits until it has replayed and answers.
      */
-    void registryRestart(int coldConsumer) throws Exception {
+    void registryKill(int coldConsumer) throws Exception {
+        ChildJvm registry = pipeline.registry();
         ChildJvm cold = pipeline.consumers().get(coldConsumer % pipeline.consumers().size());
-        FaultLog.Entry e = log.begin("registry down + restart", "schema registry " + pipeline.registryUrl()
-                + ", " + cold.name() + " restarted with an empty schema cache meanwhile");
-        down("schema registry", "stopped; " + cold.name() + " killed with SIGKILL and restarted while it is down");
-        pipeline.stopRegistry();
+        FaultLog.Entry e = log.begin("registry kill -9 + restart", "schema registry " + pipeline.registryUrl()
+                + " (pid " + registry.pid() + "), " + cold.name() + " restarted with an empty schema cache meanwhile");
+        down("schema registry", "killed with SIGKILL; " + cold.name() + " killed with SIGKILL and restarted while it is down");
+        registry.kill();
         cold.kill();
         cold.restart();
         TimeUnit.MILLISECONDS.sleep(REGISTRY_DOWN_MS);
         try {
             pipeline.restartRegistry();
-        } catch (RuntimeException first) {
-            log.problem(e, "the new registry instance did not start: " + first);
+        } catch (IOException first) {
+            log.problem(e, "the registry did not come back: " + first.getMessage());
+            registry.kill(); // if it is still starting
             pipeline.restartRegistry();
-        }
-        RegistryHealth health = RegistryHealth.await(pipeline.registryUrl(), RegistryHealth::up, REGISTRY_PATIENCE_MS);
-        if (!health.up()) {
-            log.problem(e, "the new registry instance was not healthy within " + REGISTRY_PATIENCE_MS / 1000 + " s: " + health);
         }
         if (!cold.isAlive()) {
             log.problem(e, cold.name() + " exited while the registry was unreachable (see " + cold.log() + ")");
             cold.restart();
+        }
+        log.recovered(e);
+        active = "";
+    }
+
+    /**
+     * Once the delivery group is stable (a rebalance meanwhile would re-hand the message for its own reasons), writes
+     * a poison record and a message to {@link SlowDelivery#RECIPIENT}, whose delivery takes longer than the
+     * consumers' transaction timeout, in one transaction; waits until the message is settled.
+     */
+    void slowDelivery() throws Exception {
+        if (slow == null) {
+            throw new IllegalStateException("the slow fault needs the chaos run's load (courier chaos --faults slow)");
+        }
+        String unstable = null;
+        try {
+            GroupStability.await(pipeline.cluster().admin(), pipeline.assembly().deliveryGroup(),
+                    pipeline.consumers().size(), new ProgressWait(ProgressWait.DEFAULT_STALL, java.time.Duration.ofMinutes(2)));
+        } catch (NotReadyException notStable) {
+            unstable = notStable.getMessage();
+        }
+        FaultLog.Entry e = log.begin("slow delivery", SlowDelivery.RECIPIENT + ": one delivery taking "
+                + SlowDelivery.DELIVERY_MS / 1000 + " s, past the consumers' transaction.timeout.ms of "
+                + SlowDelivery.TRANSACTION_TIMEOUT_MS / 1000 + " s, behind a poison record in its batch");
+        if (unstable != null) {
+            log.problem(e, "struck a rebalancing delivery group: " + unstable);
+        }
+        down(SlowDelivery.RECIPIENT + "'s device", "slow: " + SlowDelivery.DELIVERY_MS / 1000 + " s per delivery");
+        try {
+            String key = slow.send();
+            if (!slow.awaitSettled(key, SLOW_PATIENCE_MS)) {
+                log.problem(e, "the slow message " + key + " was neither delivered nor dead-lettered within "
+                        + SLOW_PATIENCE_MS / 1000 + " s");
+            }
+        } catch (InterruptedException stopped) {
+            throw stopped;
+        } catch (Exception failed) {
+            log.problem(e, "the slow message could not be written: " + failed);
         }
         log.recovered(e);
         active = "";

@@ -92,6 +92,11 @@ final class HandLogs {
         return duplicates;
     }
 
+    /** How many times the message with delivery key {@code key} was handed to a device. */
+    long handOffs(String key) {
+        return handOffs.stream().filter(h -> h.key().equals(key)).count();
+    }
+
     /** Hand-offs beyond the first per (messageId, recipientId): the Deliverer saw the message again. */
     long rawRedeliveries() {
         Set<String> distinct = new HashSet<>();

@@ -4,12 +4,13 @@ import dev.courier.deploy.ClusterSecurity;
 import dev.courier.deploy.LocalCluster;
 import dev.courier.deploy.NotReadyException;
 import dev.courier.deploy.ProgressWait;
-import dev.courier.registry.RegistrySecurity;
-import dev.courier.registry.SchemaRegistryServer;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.streams.TrackerConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -19,8 +20,8 @@ import java.util.TreeMap;
 
 /**
  * The whole pipeline on this machine, as {@code courier demo} and {@code courier chaos} run it: a 3-node
- * KRaft cluster with Courier's topics, the schema registry (in this JVM), and trackers and delivery
- * consumers each in its own JVM, so that killing one is a real SIGKILL. Everything lives under one
+ * KRaft cluster with Courier's topics, and the schema registry, trackers and delivery consumers each in its own
+ * JVM, so that killing one is a real SIGKILL. Everything lives under one
  * directory: cluster data, process logs, and each consumer's hand log (what it gave the devices). In secure mode
  * ({@code demo --secure}) the cluster is SASL_SSL with ACLs, the registry HTTPS with basic auth, and each component
  * connects as its own principal ({@link ClusterSecurity}): child JVMs get their {@code --command-config}.
@@ -28,24 +29,53 @@ import java.util.TreeMap;
 public final class LocalPipeline implements AutoCloseable {
 
     /**
-     * How the pipeline is made up. {@code commandMain} is the main class of a command line with {@code tracker}
-     * and {@code consumer} subcommands (the CLI's {@code Courier}), run in each child JVM.
+     * How the pipeline is made up. {@code commandMain} is the main class of a command line with {@code registry},
+     * {@code tracker} and {@code consumer} subcommands (the CLI's {@code Courier}), run in each child JVM;
+     * {@code trackerProperties} and {@code consumerProperties} go to every tracker's and consumer's command line as
+     * {@code --property}.
      */
     public record Settings(String commandMain, int partitions, int trackers, int consumers, long ackTimeoutMs,
-                           double dropRate, long deviceLatencyMs, Map<String, String> trackerProperties) {
+                           Devices devices, Map<String, String> trackerProperties,
+                           Map<String, String> consumerProperties) {
     }
 
     /** How every start-up step waits: on while it makes progress, failing after 60 s without any or at 10 minutes. */
     private static final ProgressWait READY_WAIT = ProgressWait.DEFAULT;
+
+    /**
+     * The simulated devices behind every delivery consumer: the share of deliveries they drop, how long one takes,
+     * and the recipients (a regular expression over the whole id; null: none) whose deliveries take
+     * {@code slowDeliveryMs} instead.
+     */
+    public record Devices(double dropRate, long latencyMs, String slowRecipients, long slowDeliveryMs) {
+
+        /** Nobody slow. */
+        public static Devices of(double dropRate, long latencyMs) {
+            return new Devices(dropRate, latencyMs, null, 0);
+        }
+
+        /** The {@code courier consumer} options for these devices, writing what they are handed to {@code handLog}. */
+        public List<String> args(Path handLog) {
+            List<String> args = new ArrayList<>(List.of("--drop-rate", String.valueOf(dropRate),
+                    "--device-latency-ms", String.valueOf(latencyMs), "--hand-log", handLog.toString()));
+            if (slowRecipients != null) {
+                args.addAll(List.of("--slow-recipients", slowRecipients, "--slow-delivery-ms", String.valueOf(slowDeliveryMs)));
+            }
+            return args;
+        }
+    }
+
+    /** How long the trackers and consumers may take to join their groups, and the registry to replay {@code _schemas}. */
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    /** What {@code courier registry} prints once it has replayed {@code _schemas} and answers. */
+    static final String REGISTRY_READY = "registry.url=";
 
     private final Path dir;
     private final CourierTopics topics = CourierTopics.defaults();
     private final LocalCluster cluster;
     private final List<ChildJvm> trackers = new ArrayList<>();
     private final List<ChildJvm> consumers = new ArrayList<>();
-    private volatile SchemaRegistryServer registry;
-    /** Fixed at the first start, so that a restarted registry is found where the components look. */
-    private volatile String registryUrl;
+    private ChildJvm registry;
     private PipelineAssembly assembly;
 
     private LocalPipeline(Path dir, boolean secure) {
@@ -91,11 +121,17 @@ public final class LocalPipeline implements AutoCloseable {
             cluster.grantAcls(topics);
             progress.say("secure: SASL_SSL, ACLs per component; client configs in " + cluster.security().clientsDir());
         }
-        // The registry creates or checks its topic and replays it; a start that timed out is simply made again.
-        registry = READY_WAIT.call("the schema registry did not start", serverLogs(), () -> registryOn(0).start());
-        registryUrl = registry.url();
-        progress.say("schema registry: " + registryUrl);
+        // The port is chosen here, not by the registry: a restarted registry must listen where the components look.
+        String registryUrl = (cluster.isSecure() ? "https" : "http") + "://localhost:" + freePort();
         assembly = PipelineAssembly.of(cluster.bootstrapServers(), registryUrl);
+        List<String> registryArgs = new ArrayList<>(assembly.registryArgs());
+        registryArgs.addAll(commandConfig(ClusterSecurity.REGISTRY));
+        if (cluster.isSecure()) {
+            registryArgs.addAll(List.of("--server-config", cluster.security().registryServerConfig().toString()));
+        }
+        registry = ChildJvm.start("registry", dir.resolve("registry.log"), "256m", s.commandMain(), registryArgs);
+        awaitRegistry(0);
+        progress.say("schema registry: " + registryUrl + " (pid " + registry.pid() + ")");
         Map<String, Object> trackerSettings = new TreeMap<>(s.trackerProperties());
         trackerSettings.put(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, s.ackTimeoutMs());
         for (int i = 0; i < s.trackers(); i++) {
@@ -104,10 +140,9 @@ public final class LocalPipeline implements AutoCloseable {
             trackers.add(ChildJvm.start("tracker-" + i, dir.resolve("tracker-" + i + ".log"), "384m", s.commandMain(), args));
         }
         for (int i = 0; i < s.consumers(); i++) {
-            List<String> args = new ArrayList<>(assembly.consumerArgs("consumer-" + i, Map.of()));
+            List<String> args = new ArrayList<>(assembly.consumerArgs("consumer-" + i, s.consumerProperties()));
             // The reference consumer's simulated devices: what they drop, how slow they are, what they were handed.
-            args.addAll(List.of("--drop-rate", String.valueOf(s.dropRate()),
-                    "--device-latency-ms", String.valueOf(s.deviceLatencyMs()), "--hand-log", handLog(i).toString()));
+            args.addAll(s.devices().args(handLog(i)));
             args.addAll(commandConfig(ClusterSecurity.CONSUMER));
             consumers.add(ChildJvm.start("consumer-" + i, dir.resolve("consumer-" + i + ".log"), "256m", s.commandMain(), args));
         }
@@ -147,18 +182,39 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     String registryUrl() {
-        return registryUrl;
+        return assembly.registryUrl();
     }
 
-    /** Stops the schema registry (its port refuses connections until {@link #restartRegistry()}). */
-    void stopRegistry() {
-        registry.close();
+    /** The schema registry's JVM. */
+    ChildJvm registry() {
+        return registry;
     }
 
-    /** A new registry instance on the same port: an empty cache, rebuilt by replaying {@code _schemas}. */
-    void restartRegistry() {
-        registry = registryOn(java.net.URI.create(registryUrl).getPort());
-        registry.start();
+    /**
+     * Starts the registry's JVM again (after {@link ChildJvm#kill()}), on the same port: an empty cache, rebuilt by
+     * replaying {@code _schemas}; returns once it has replayed and answers.
+     *
+     * @throws NotReadyException if it exits or is not ready within {@link #READY_TIMEOUT}
+     */
+    void restartRegistry() throws IOException, InterruptedException {
+        long from = registry.logSize();
+        registry.restart();
+        awaitRegistry(from);
+    }
+
+    /** Waits for the registry to say it is ready in its log, after byte {@code from}. */
+    private void awaitRegistry(long from) throws IOException, InterruptedException {
+        if (registry.awaitLine(REGISTRY_READY, from, READY_TIMEOUT).isEmpty()) {
+            throw new NotReadyException("the schema registry (pid " + registry.pid() + ") was not ready within "
+                    + READY_TIMEOUT.toSeconds() + " s" + (registry.isAlive() ? "" : ": it exited") + "; see " + registry.log());
+        }
+    }
+
+    /** A port free on this machine now, for a server started next. */
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     /** Kafka client security settings of {@code principal} (a {@link ClusterSecurity} name); empty in plaintext. */
@@ -176,16 +232,6 @@ public final class LocalPipeline implements AutoCloseable {
         return cluster.isSecure()
                 ? List.of("--command-config", cluster.security().clientConfig(principal).toString())
                 : List.of();
-    }
-
-    /** The in-process registry on {@code port} (0: a free one); in secure mode HTTPS with basic auth, as its principal. */
-    private SchemaRegistryServer registryOn(int port) {
-        SchemaRegistryServer.Builder builder = SchemaRegistryServer.builder().bootstrapServers(cluster.bootstrapServers()).port(port);
-        if (cluster.isSecure()) {
-            builder.clientProperties(kafkaSecurity(ClusterSecurity.REGISTRY))
-                    .security(RegistrySecurity.fromProperties(cluster.security().registryServerProperties()));
-        }
-        return builder.build();
     }
 
     List<ChildJvm> trackers() {

@@ -5,6 +5,7 @@ import dev.courier.producer.CourierProducerConfig;
 import dev.courier.schemas.CommonConfig;
 import dev.courier.schemas.CourierTopics;
 import dev.courier.streams.TrackerConfig;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,7 +15,8 @@ import java.util.Map;
 /**
  * One Courier pipeline on a cluster, described once: where it connects, its topic prefix and the names of its
  * groups, and from those each component's configuration. {@link InProcessPipeline} runs it in this JVM (tests,
- * bench), {@link LocalPipeline} in child JVMs through the command line (demo, chaos): the same assembly either way.
+ * bench), {@link LocalPipeline} in child JVMs through the command line (demo, chaos; the registry too): the same
+ * assembly either way.
  *
  * @param topicPrefix the topics are {@code <prefix>.send}, ...; the delivery group {@code <prefix>-delivery} and the
  *        tracker's application id {@code <prefix>-tracker} (with the default prefix, the components' own defaults)
@@ -74,6 +76,22 @@ public record PipelineAssembly(String bootstrapServers, String registryUrl, Stri
     public List<String> connectionArgs() {
         return List.of("--bootstrap-servers", bootstrapServers, "--registry-url", registryUrl,
                 "--topic-prefix", topicPrefix);
+    }
+
+    /**
+     * {@code courier registry} options for this assembly's schema registry: on this cluster, listening on the host
+     * and port of {@link #registryUrl}, so that the components find it there, and a restart on the same command line
+     * too. Security ({@code --command-config}, {@code --server-config} for HTTPS and basic auth) is the caller's.
+     *
+     * @throws IllegalStateException if the URL names no port
+     */
+    public List<String> registryArgs() {
+        URI url = URI.create(registryUrl);
+        if (url.getHost() == null || url.getPort() < 0) {
+            throw new IllegalStateException("registry URL " + registryUrl + " names no host and port to listen on");
+        }
+        return List.of("registry", "--bootstrap-servers", bootstrapServers, "--host", url.getHost(),
+                "--port", String.valueOf(url.getPort()));
     }
 
     /**

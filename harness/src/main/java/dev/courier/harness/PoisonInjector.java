@@ -21,6 +21,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -29,7 +30,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Writes bad input around the Courier producer, the way a buggy or foreign client would: a wrong magic
  * byte, an unknown schema id, bytes that do not decode, an oversized payload (300 KiB, and 600 KiB: a
  * decodable record whose dead letter once could not commit), a send event with a missing field, a crafted Avro
- * length prefix claiming more than any record holds, and an ack for a message that never existed. It
+ * length prefix claiming more than any record holds, and an ack for a message that never existed (and, for
+ * {@link SlowDelivery}, a record it writes itself). It
  * remembers where each poison record landed and the reason it must be dead-lettered with, so the
  * reconciliation can check that every one was dead-lettered, with that reason. Stray acks are only counted
  * here ({@code stray_acks}, what was written): the tracker keeps state only for deliveries a consumer reported
@@ -97,7 +99,16 @@ final class PoisonInjector implements AutoCloseable {
             return;
         }
         SendPoison kind = kinds[turn];
-        byte[] value = switch (kind) {
+        producer.send(new ProducerRecord<>(topics.send(), recipient, value(kind, recipient)), (md, e) -> {
+            if (e == null) {
+                written(kind, md);
+            }
+        });
+    }
+
+    /** A poison send record of {@code kind} (for {@code recipient} where it names one), for a writer of its own. */
+    byte[] value(SendPoison kind, String recipient) {
+        return switch (kind) {
             case WRONG_MAGIC -> "{\"messageId\":\"not avro\"}".getBytes(StandardCharsets.UTF_8);
             case UNKNOWN_ID -> new byte[] {0, 0x7f, 0x7f, 0x7f, 0x7f, 2, 'x'};
             case UNDECODABLE -> undecodable();
@@ -106,13 +117,13 @@ final class PoisonInjector implements AutoCloseable {
             case OVERSIZED_600_KIB -> sends.serialize(topics.send(), event(recipient, new byte[600 * 1024]));
             case LENGTH_PREFIX -> craftedLengthPrefix();
         };
-        producer.send(new ProducerRecord<>(topics.send(), recipient, value), (md, e) -> {
-            if (e == null) {
-                poisonOrigins.put(DeliveryObserver.origin(md.topic(), md.partition(), md.offset()), kind.reason);
-                writtenByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
-                written.incrementAndGet();
-            }
-        });
+    }
+
+    /** A poison record of {@code kind} landed at {@code md}: to be dead-lettered with its kind's reason. */
+    void written(SendPoison kind, RecordMetadata md) {
+        poisonOrigins.put(DeliveryObserver.origin(md.topic(), md.partition(), md.offset()), kind.reason);
+        writtenByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+        written.incrementAndGet();
     }
 
     private byte[] craftedLengthPrefix() {

@@ -120,7 +120,7 @@ class DeliveryVerdictTest {
         assertTrue(unasked.problems().stream().anyMatch(p -> p.contains("dead-lettered though the scenario did not ask")));
 
         DeliveryVerdict asked = DeliveryVerdict.judge(ledger, HandLogs.read(List.of(handLog)), committed, 0,
-                deadLettered, Set.of("MAX_ATTEMPTS"));
+                deadLettered, Set.of("MAX_ATTEMPTS"), Set.of());
         assertTrue(asked.problems().isEmpty(), "problems: " + asked.problems());
     }
 
@@ -131,7 +131,7 @@ class DeliveryVerdictTest {
         Path missing = dir.resolve("consumer-1.deliveries");
 
         DeliveryVerdict verdict = DeliveryVerdict.judge(ledger, HandLogs.read(List.of(handLog, missing)), committed, 0,
-                deadLettered, Set.of());
+                deadLettered, Set.of(), Set.of());
 
         assertEquals(List.of(missing.toString()), report(verdict).get("hand_logs_missing"));
         assertTrue(verdict.problems().stream().anyMatch(p -> p.contains("hand log(s) missing")));
@@ -143,7 +143,7 @@ class DeliveryVerdictTest {
                 "m4 bob 1 2004 c1 3 false", "m5 bob 1 2005 c1 4 false");
 
         DeliveryVerdict verdict = DeliveryVerdict.judge(ledger, HandLogs.read(List.of(handLog)), committed, 1,
-                deadLettered, Set.of());
+                deadLettered, Set.of(), Set.of());
 
         assertEquals(1L, report(verdict).get("duplicate_commits"));
         assertTrue(verdict.problems().stream().anyMatch(p -> p.contains("committed more than once")));
@@ -161,6 +161,46 @@ class DeliveryVerdictTest {
         assertTrue(verdict.problems().contains("nothing was delivered to a device"));
     }
 
+    @Test
+    void aSlowDeliveryHandedOnceAndCommittedPasses() throws Exception {
+        handAndCommit("m1 bob 1 2001 c1 0 false", "m2 bob 1 2002 c1 1 false", "m3 bob 1 47003 c1 2 false",
+                "m4 bob 1 47004 c1 3 false", "m5 bob 1 47005 c1 4 false");
+
+        DeliveryVerdict verdict = judgeWithM3Slow();
+
+        assertTrue(verdict.problems().isEmpty(), "problems: " + verdict.problems());
+        assertEquals(1L, report(verdict).get("slow_deliveries"));
+        assertEquals(0L, report(verdict).get("slow_not_delivered_once"));
+    }
+
+    @Test
+    void aSlowDeliveryHandedAgainFailsTheRunThoughTheRepeatIsFlagged() throws Exception {
+        // what a consumer that opened its transaction before the slow call did: aborted under it, redone, flagged
+        handAndCommit("m1 bob 1 2001 c1 0 false", "m2 bob 1 2002 c1 1 false", "m3 bob 1 47003 c1 2 false",
+                "m3 bob 1 92003 c1 2 true", "m4 bob 1 92004 c1 3 false", "m5 bob 1 92005 c1 4 false");
+
+        DeliveryVerdict verdict = judgeWithM3Slow();
+
+        assertEquals(0L, report(verdict).get("duplicates_to_app"), "flagged: any other message could be handed again");
+        assertEquals(1L, report(verdict).get("slow_not_delivered_once"));
+        assertTrue(verdict.problems().stream().anyMatch(p -> p.contains("m3/bob (handed 2 time(s), committed)")),
+                "problems: " + verdict.problems());
+    }
+
+    @Test
+    void aSlowDeliveryDeadLetteredUncommittableFailsTheRun() throws Exception {
+        handAndCommit("m1 bob 1 2001 c1 0 false", "m2 bob 1 2002 c1 1 false", "m4 bob 1 2004 c1 3 false",
+                "m5 bob 1 2005 c1 4 false");
+        deadLettered.put("m3/bob", "UNCOMMITTABLE");
+
+        DeliveryVerdict verdict = judgeWithM3Slow();
+
+        assertEquals(1L, report(verdict).get("slow_not_delivered_once"));
+        assertEquals(1L, report(verdict).get("dead_lettered_unexpected"));
+        assertTrue(verdict.problems().stream().anyMatch(p -> p.contains("m3/bob (handed 0 time(s), not committed, "
+                + "dead-lettered UNCOMMITTABLE)")), "problems: " + verdict.problems());
+    }
+
     /** Writes the hand log and commits a settling ack for each line's message. */
     private void handAndCommit(String... lines) throws Exception {
         Files.writeString(handLog, String.join("\n", lines) + "\n");
@@ -171,7 +211,13 @@ class DeliveryVerdictTest {
     }
 
     private DeliveryVerdict judge() {
-        return DeliveryVerdict.judge(ledger, HandLogs.read(List.of(handLog)), committed, 0, deadLettered, Set.of());
+        return DeliveryVerdict.judge(ledger, HandLogs.read(List.of(handLog)), committed, 0, deadLettered, Set.of(), Set.of());
+    }
+
+    /** The verdict with m3 a delivery the scenario made slower than the consumers' transaction timeout. */
+    private DeliveryVerdict judgeWithM3Slow() {
+        return DeliveryVerdict.judge(ledger, HandLogs.read(List.of(handLog)), committed, 0, deadLettered, Set.of(),
+                Set.of("m3/bob"));
     }
 
     private static Map<String, Object> report(DeliveryVerdict verdict) {

@@ -1,6 +1,7 @@
 package dev.courier.harness;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.courier.consumer.DeliveryConsumerConfig;
 import dev.courier.producer.CourierProducerConfig;
@@ -37,6 +38,15 @@ class PipelineAssemblyTest {
         TrackerConfig tracker = assembly.trackerConfig(Path.of("/tmp/state"), Map.of(TrackerConfig.ACK_TIMEOUT_MS_CONFIG, 5_000L));
 
         assertEquals(5_000L, tracker.getLong(TrackerConfig.ACK_TIMEOUT_MS_CONFIG));
+    }
+
+    @Test
+    void theRegistryListensWhereItsUrlPointsSoThatARestartOnTheSameCommandLineIsFoundThere() {
+        PipelineAssembly withRegistry = new PipelineAssembly("h:9092", "https://localhost:18081", "p");
+
+        assertEquals(List.of("registry", "--bootstrap-servers", "h:9092", "--host", "localhost", "--port", "18081"),
+                withRegistry.registryArgs());
+        assertThrows(IllegalStateException.class, assembly::registryArgs, "mem://x names no port");
     }
 
     @Test

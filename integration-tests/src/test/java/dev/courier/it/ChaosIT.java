@@ -50,8 +50,12 @@ class ChaosIT {
         assertTrue(r.get("poison_by_kind").has("OVERSIZED_600_KIB"), "a 600 KiB decodable record was among the poison");
         assertTrue(r.get("poison_by_kind").has("LENGTH_PREFIX"), "a crafted Avro length prefix was among the poison");
         assertTrue(r.get("poison_records").asLong() > 0, "poison was injected");
-        assertEquals(10, r.get("faults").size(),
-                "leader twice, controller, freeze, majority, consumer, tracker, outage, _schemas poison, registry");
+        assertEquals(1, r.get("slow_deliveries").asLong(), "the slow fault's message");
+        assertEquals(0, r.get("slow_not_delivered_once").asLong(),
+                "the delivery slower than the transaction timeout handed once and committed");
+        assertEquals(11, r.get("faults").size(),
+                "leader twice, controller, freeze, majority, consumer, tracker, outage, _schemas poison, registry kill -9, "
+                        + "slow delivery");
         for (JsonNode fault : r.get("faults")) {
             assertTrue(fault.get("in_flight_at_fault").asLong() > 0, "the load went on through " + fault);
             assertFalse(fault.has("problem"), "every victim came back: " + fault);
