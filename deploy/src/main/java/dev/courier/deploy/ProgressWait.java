@@ -88,6 +88,30 @@ public final class ProgressWait {
         void sleep(Duration duration) throws InterruptedException;
     }
 
+    /** Time that passes only when a wait sleeps or its owner says so: for tests of what waits. */
+    public static final class ManualClock implements Clock {
+        private long nanos;
+
+        @Override
+        public long nanoTime() {
+            return nanos;
+        }
+
+        @Override
+        public void sleep(Duration duration) {
+            advance(duration);
+        }
+
+        public void advance(Duration duration) {
+            nanos += duration.toNanos();
+        }
+
+        /** Whole seconds passed since it was made. */
+        public long seconds() {
+            return Duration.ofNanos(nanos).toSeconds();
+        }
+    }
+
     /** A process whose exit ends the wait at once, and whose log (or CPU time, before it logs) is progress. */
     public interface Watched {
         /** As the sentence names it: "node 1", "tracker-0". */

@@ -24,7 +24,7 @@ class ProgressWaitTest {
     @TempDir
     Path dir;
 
-    private final FakeClock clock = new FakeClock();
+    private final ProgressWait.ManualClock clock = new ProgressWait.ManualClock();
     private final ProgressWait wait = new ProgressWait(STALL, CAP, INTERVAL, clock);
 
     @Test
@@ -155,28 +155,6 @@ class ProgressWaitTest {
         assertTrue(ProgressWait.tail(dir.resolve("missing.log"), 2).contains("does not exist"));
     }
 
-    /** Time that passes only when the wait sleeps (or a test says so). */
-    private static final class FakeClock implements ProgressWait.Clock {
-        private long nanos;
-
-        @Override
-        public long nanoTime() {
-            return nanos;
-        }
-
-        @Override
-        public void sleep(Duration duration) {
-            advance(duration);
-        }
-
-        void advance(Duration duration) {
-            nanos += duration.toNanos();
-        }
-
-        long seconds() {
-            return Duration.ofNanos(nanos).toSeconds();
-        }
-    }
 
     private static final class FakeProcess implements ProgressWait.Watched {
         private final String name;

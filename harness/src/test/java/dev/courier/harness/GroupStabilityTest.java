@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 
 class GroupStabilityTest {
 
-    private final FakeClock clock = new FakeClock();
+    private final ProgressWait.ManualClock clock = new ProgressWait.ManualClock();
     private final ProgressWait wait = new ProgressWait(Duration.ofSeconds(60), Duration.ofMinutes(10),
             Duration.ofSeconds(1), clock);
 
@@ -103,23 +103,5 @@ class GroupStabilityTest {
             String group = ((java.util.Collection<String>) args[0]).iterator().next();
             return new DescribeConsumerGroupsResult(Map.of(group, answers.removeFirst()));
         });
-    }
-
-    private static final class FakeClock implements ProgressWait.Clock {
-        private long nanos;
-
-        @Override
-        public long nanoTime() {
-            return nanos;
-        }
-
-        @Override
-        public void sleep(Duration duration) {
-            nanos += duration.toNanos();
-        }
-
-        long seconds() {
-            return Duration.ofNanos(nanos).toSeconds();
-        }
     }
 }
