@@ -136,11 +136,7 @@ class ConsoleIT {
     }
 
     private HttpResponse<String> post(Gateway gateway, String recipient, String text) throws Exception {
-        String body = "{\"conversationId\":\"c-" + recipient + "\",\"senderId\":\"console-it\",\"recipients\":[\""
-                + recipient + "\"],\"payload\":\"" + text + "\",\"contentType\":\"text/plain\"}";
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.port() + "/v1/messages"))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return GatewayRequests.postText(http, gateway, "console-it", recipient, text);
     }
 
     private static GatewayConfig gatewayConfig(CourierTopics topics, int port, String prometheusUrl) {

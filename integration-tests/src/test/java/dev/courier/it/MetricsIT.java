@@ -15,7 +15,6 @@ import dev.courier.streams.DeliveryTracker;
 import dev.courier.streams.TrackerConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,11 +90,7 @@ class MetricsIT {
     }
 
     private HttpResponse<String> post(Gateway gateway, String recipient, String text) throws Exception {
-        String body = "{\"conversationId\":\"c-" + recipient + "\",\"senderId\":\"metrics-it\",\"recipients\":[\""
-                + recipient + "\"],\"payload\":\"" + text + "\",\"contentType\":\"text/plain\"}";
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.port() + "/v1/messages"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return GatewayRequests.postText(http, gateway, "metrics-it", recipient, text);
     }
 
     static GatewayConfig gatewayConfig(CourierTopics topics) {
