@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -35,6 +36,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class MetricsIT {
 
     private static final int MESSAGES = 50;
+    private static final Map<String, String> ALL_UP =
+            Map.of("gateway", "up", "tracker", "up", "consumer", "up", "registry", "up");
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
@@ -54,12 +57,25 @@ class MetricsIT {
                     "tracker", "localhost:" + tracker.httpPort(),
                     "consumer", "localhost:" + consumerHttp.port(),
                     "registry", URI.create(SharedCourier.registryUrl()).getAuthority()))) {
+                // Every target scraped once (its counters seen at 0) before anything is sent: a first scrape after
+                // the deliveries would see their counter already at its final value and no rate.
+                try {
+                    Awaitility.await("Prometheus scrapes every component").atMost(Duration.ofMinutes(2))
+                            .pollInterval(Duration.ofMillis(500))
+                            .until(() -> prometheus.targetHealth().equals(ALL_UP)
+                                    && prometheus.query("sum(" + CourierMeters.DELIVERED.prometheusName() + ")").isPresent());
+                } catch (ConditionTimeoutException e) {
+                    throw new AssertionError(e.getMessage() + " Targets: " + prometheus.describeTargets(), e);
+                }
                 for (int i = 0; i < MESSAGES; i++) {
                     HttpResponse<String> response = post(gateway, "r" + i, "hello " + i);
                     assertEquals(202, response.statusCode(), response.body());
                 }
                 String published = "sum(" + CourierMeters.PUBLISHED.prometheusName() + ")";
-                String deliveredRate = "sum(rate(" + CourierMeters.DELIVERED.prometheusName() + "[10s]))";
+                // The highest delivered rate of the last 5 minutes (a subquery): deliveries may all be over before
+                // Prometheus has seen the 50th publication.
+                String deliveredRate = "max_over_time(sum(rate(" + CourierMeters.DELIVERED.prometheusName()
+                        + "[10s]))[5m:1s])";
                 String reemitted = "sum(" + CourierMeters.REEMITTED.prometheusName() + ")";
                 Awaitility.await("Prometheus sees " + MESSAGES + " published and a delivered rate above 0")
                         .atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
@@ -78,8 +94,7 @@ class MetricsIT {
                         "the consumer's lag is exported");
                 assertTrue(prometheus.query("max(" + CourierMeters.OLDEST_PENDING_AGE.prometheusName() + ")").isPresent(),
                         "the tracker's oldest pending age is exported");
-                assertEquals(Map.of("gateway", "up", "tracker", "up", "consumer", "up", "registry", "up"),
-                        prometheus.targetHealth());
+                assertEquals(ALL_UP, prometheus.targetHealth());
             }
         }
     }

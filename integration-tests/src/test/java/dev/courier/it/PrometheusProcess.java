@@ -76,6 +76,16 @@ final class PrometheusProcess implements AutoCloseable {
                 t -> t.path("labels").path("job").asText(), t -> t.path("health").asText(), (a, b) -> a + "," + b));
     }
 
+    /** Every target's job, health and last scrape error, for a failure message. */
+    String describeTargets() throws IOException, InterruptedException {
+        JsonNode active = JSON.readTree(get("/api/v1/targets").body()).path("data").path("activeTargets");
+        return java.util.stream.StreamSupport.stream(active.spliterator(), false)
+                .map(t -> t.path("labels").path("job").asText() + " " + t.path("health").asText()
+                        + (t.path("lastError").asText().isEmpty() ? "" : " (" + t.path("lastError").asText() + ")")
+                        + " last scrape " + t.path("lastScrape").asText() + " took " + t.path("lastScrapeDuration").asText() + " s")
+                .collect(Collectors.joining("; "));
+    }
+
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
