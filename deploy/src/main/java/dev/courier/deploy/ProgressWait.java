@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>Progress is a change in what the probe reports ({@link Look#progress()}) or in a watched process: its log
  * growing, or, while its log is still empty, its CPU time (a JVM booting on a loaded machine writes nothing for a
  * while). A probe that got no answer in time ({@link TimeoutException}, or a Kafka {@link RetriableException}, however
- * wrapped) is asked again; that is not progress. Log tails and each change of state go to this class's logger (the
- * command line sends it to the log file only), never into the sentence.
+ * wrapped) is asked again; that is not progress. A watched process that exited fails the wait after one more look
+ * (what it wrote before exiting may be what was awaited). Log tails and each change of state go to this class's
+ * logger (the command line sends it to the log file only), never into the sentence.
  */
 public final class ProgressWait {
 
@@ -179,17 +180,15 @@ public final class ProgressWait {
         String state = null;
         Exception unanswered = null;
         while (true) {
-            for (Watched process : watched) {
-                if (!process.isAlive()) {
-                    log.error("{} exited while waiting ({}); the last lines of its log:\n{}", process.name(), failure,
-                            process.logTail());
-                    throw new NotReadyException(failure + ": " + process.name() + " exited; see " + process.log());
-                }
-            }
+            // Who had exited before the look: what one wrote just before exiting is still seen by the look.
+            Watched exited = watched.stream().filter(process -> !process.isAlive()).findFirst().orElse(null);
             try {
                 Look look = probe.look();
                 if (look.done()) {
                     return;
+                }
+                if (exited != null) {
+                    throw exited(exited, failure);
                 }
                 if (!look.state().equals(state)) {
                     log.info("{} yet: {}", failure, look.state());
@@ -199,7 +198,12 @@ public final class ProgressWait {
                 unanswered = null;
             } catch (InterruptedException e) {
                 throw e;
+            } catch (NotReadyException e) {
+                throw e;
             } catch (Exception e) {
+                if (exited != null) {
+                    throw exited(exited, failure);
+                }
                 if (!isRetriable(e)) {
                     throw unchecked(e, failure);
                 }
@@ -225,6 +229,12 @@ public final class ProgressWait {
             }
             clock.sleep(interval);
         }
+    }
+
+    private static NotReadyException exited(Watched process, String failure) {
+        log.error("{} exited while waiting ({}); the last lines of its log:\n{}", process.name(), failure,
+                process.logTail());
+        return new NotReadyException(failure + ": " + process.name() + " exited; see " + process.log());
     }
 
     /**

@@ -90,6 +90,19 @@ class ProgressWaitTest {
     }
 
     @Test
+    void whatAProcessDidJustBeforeItExitedStillCounts() throws Exception {
+        FakeProcess child = new FakeProcess("echo", dir.resolve("echo.log"));
+        wait.await("echo did not print its line", "its log", List.of(child), () -> {
+            if (clock.seconds() == 2) {
+                child.alive = false; // prints its line and exits before the next look
+                return Look.notYet(clock.seconds(), "no line yet");
+            }
+            return clock.seconds() >= 3 ? Look.ready() : Look.notYet(clock.seconds(), "no line yet");
+        });
+        assertEquals(3, clock.seconds());
+    }
+
+    @Test
     void somethingThatKeepsMovingButNeverGetsThereFailsAtTheCap() {
         NotReadyException e = assertThrows(NotReadyException.class, () -> wait.await("it did not start", "its log",
                 List.of(), () -> Look.notYet(clock.seconds(), "still replaying")));

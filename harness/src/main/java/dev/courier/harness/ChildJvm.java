@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A Courier command ({@code courier registry|tracker|consumer ...}) running in its own JVM, so
@@ -90,20 +91,24 @@ public final class ChildJvm implements AutoCloseable, ProgressWait.Watched {
     }
 
     /**
-     * Waits up to {@code timeout} for a line starting with {@code prefix} in its log at or after byte {@code from}
-     * (what this run of the process wrote, when {@code from} is {@link #logSize()} before it started); the line, or
-     * empty after the timeout or once the process has exited without writing it.
+     * Waits on {@code wait} for a line starting with {@code prefix} in its log at or after byte {@code from} (what this
+     * run of the process wrote, when {@code from} is {@link #logSize()} before it started), and returns the line. A
+     * line written just before the process exited still counts.
+     *
+     * @param failure the sentence's start if it does not come ("the schema registry was not ready")
+     * @throws dev.courier.deploy.NotReadyException if it exits without writing it, or neither its log nor its CPU time
+     *                                              moved for the wait's stall bound
      */
-    public Optional<String> awaitLine(String prefix, long from, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            boolean alive = process.isAlive(); // before reading: a line written just before exiting is still seen
+    public String awaitLine(String prefix, long from, String failure, ProgressWait wait)
+            throws InterruptedException {
+        AtomicReference<String> found = new AtomicReference<>();
+        wait.await(failure, log.toString(), List.of(this), () -> {
             Optional<String> line = findLine(prefix, from);
-            if (line.isPresent() || !alive || System.nanoTime() > deadline) {
-                return line;
-            }
-            Thread.sleep(200);
-        }
+            line.ifPresent(found::set);
+            return line.isPresent() ? ProgressWait.Look.ready()
+                    : ProgressWait.Look.notYet("starting", "no line starting with " + prefix + " in its log yet");
+        });
+        return found.get();
     }
 
     private Optional<String> findLine(String prefix, long from) throws IOException {

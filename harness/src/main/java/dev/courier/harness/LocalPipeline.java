@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -65,8 +64,6 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
-    /** How long the trackers and consumers may take to join their groups, and the registry to replay {@code _schemas}. */
-    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
     /** What {@code courier registry} prints once it has replayed {@code _schemas} and answers. */
     static final String REGISTRY_READY = "registry.url=";
 
@@ -194,7 +191,7 @@ public final class LocalPipeline implements AutoCloseable {
      * Starts the registry's JVM again (after {@link ChildJvm#kill()}), on the same port: an empty cache, rebuilt by
      * replaying {@code _schemas}; returns once it has replayed and answers.
      *
-     * @throws NotReadyException if it exits or is not ready within {@link #READY_TIMEOUT}
+     * @throws NotReadyException if it exits, or its log and CPU time stand still for {@link #READY_WAIT}'s stall bound
      */
     void restartRegistry() throws IOException, InterruptedException {
         long from = registry.logSize();
@@ -202,12 +199,10 @@ public final class LocalPipeline implements AutoCloseable {
         awaitRegistry(from);
     }
 
-    /** Waits for the registry to say it is ready in its log, after byte {@code from}. */
-    private void awaitRegistry(long from) throws IOException, InterruptedException {
-        if (registry.awaitLine(REGISTRY_READY, from, READY_TIMEOUT).isEmpty()) {
-            throw new NotReadyException("the schema registry (pid " + registry.pid() + ") was not ready within "
-                    + READY_TIMEOUT.toSeconds() + " s" + (registry.isAlive() ? "" : ": it exited") + "; see " + registry.log());
-        }
+    /** Waits on progress for the registry to say it is ready in its log, after byte {@code from}. */
+    private void awaitRegistry(long from) throws InterruptedException {
+        registry.awaitLine(REGISTRY_READY, from, "the schema registry (pid " + registry.pid() + ") was not ready",
+                READY_WAIT);
     }
 
     /** A port free on this machine now, for a server started next. */
