@@ -2,11 +2,9 @@ package dev.courier.cli;
 
 import dev.courier.streams.DeliveryTracker;
 import dev.courier.streams.TrackerConfig;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,18 +69,19 @@ public final class TrackerCommand implements Callable<Integer>, ConfiguredComman
         Map<String, Object> props = connection.componentConfig(spec, properties, TrackerConfig.STREAMS_PREFIX);
         props.put(TrackerConfig.HTTP_PORT_CONFIG, httpPort);
         TrackerConfig config = new TrackerConfig(props);
-        CountDownLatch stopped = new CountDownLatch(1);
         try (DeliveryTracker tracker = new DeliveryTracker(config)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                tracker.close();
-                stopped.countDown();
-            }, "tracker-shutdown"));
+            Thread shutdown = new Thread(tracker::close, "tracker-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdown);
             tracker.start();
-            tracker.awaitRunning(Duration.ofMinutes(5));
-            System.err.println("tracker running (application.id=" + config.getString(TrackerConfig.APPLICATION_ID_CONFIG) + ")"
+            System.err.println("tracker started (application.id=" + config.getString(TrackerConfig.APPLICATION_ID_CONFIG) + ")"
                     + (tracker.httpPort() < 0 ? "" : ", HTTP API at http://" + config.getString(TrackerConfig.HTTP_HOST_CONFIG)
                     + ":" + tracker.httpPort()));
-            stopped.await();
+            // Runs until stopped (SIGTERM) or until it stops by itself: then the process ends with the reason (exit code
+            // 4 for a registry refusing its credentials), not as a process that answers HTTP but tracks nothing.
+            tracker.awaitStopped();
+            if (tracker.failure().isPresent()) {
+                throw new IllegalStateException("the tracker stopped", tracker.failure().get()); // ExitCodes: its sentence
+            }
         }
         return 0;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.cli.Courier;
@@ -20,11 +21,14 @@ import dev.courier.producer.OutgoingMessage;
 import dev.courier.registry.RegistrySecurity;
 import dev.courier.registry.SchemaRegistryServer;
 import dev.courier.schemas.CourierTopics;
+import dev.courier.schemas.DeadLetter;
+import dev.courier.schemas.DeadLetterReason;
 import dev.courier.schemas.DeliveryAck;
 import dev.courier.schemas.AckStatus;
 import dev.courier.schemas.registry.HttpSchemaRegistryClient;
 import dev.courier.schemas.registry.RegistryClientSettings;
 import dev.courier.schemas.registry.SchemaRegistryException;
+import dev.courier.schemas.serde.CourierSerdes;
 import dev.courier.streams.DeliveryTracker;
 import dev.courier.streams.TrackerConfig;
 import java.io.PrintWriter;
@@ -37,6 +41,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -227,6 +232,63 @@ class SecureModeIT {
         assertEquals(ExitCodes.OK, dlqList);
         assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE, sendAsConsumer);
         assertTrue(err.toString().strip().startsWith("courier send: the Kafka cluster refused"), err.toString());
+    }
+
+    @Test
+    void aTrackerWhoseRegistryCredentialsAreRefusedStopsAndItsCommandExitsWith4() throws Exception {
+        try (CourierProducer producer = new CourierProducer(new CourierProducerConfig(producerConfig()))) {
+            producer.send(OutgoingMessage.builder().senderId("secure-it").recipients("refused-tracker")
+                    .conversationId("c-refused").payload("a send to decode".getBytes(StandardCharsets.UTF_8)).build()).get();
+        }
+        Path commandConfig = withWrongRegistryPassword(ClusterSecurity.TRACKER);
+
+        StringWriter err = new StringWriter();
+        // Its own application id (the tracker of the test above may still be in its group): it reads every send.
+        int exit = assertTimeoutPreemptively(Duration.ofMinutes(3), () -> run(err, "tracker",
+                "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registry.url(),
+                "--command-config", commandConfig.toString(), "--application-id", "courier-tracker-refused",
+                "--state-dir", Files.createTempDirectory("refused-tracker").toString(), "--replication-factor", "1",
+                "--http-port", "-1"), "the tracker stops and its command returns, instead of idling without tracking");
+
+        assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE, exit, err.toString());
+        assertTrue(err.toString().strip().startsWith("courier tracker: the schema registry refused this command's credentials"),
+                err.toString());
+    }
+
+    @Test
+    void aDeadLetterListingWhoseRegistryCredentialsAreRefusedExitsWith4InsteadOfListingUndecodables() throws Exception {
+        try (HttpSchemaRegistryClient admin = registryClient(security.registryClientProperties(ClusterSecurity.ADMIN))) {
+            Map<String, Object> config = new HashMap<>(security.kafkaProperties(ClusterSecurity.ADMIN));
+            config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+            DeadLetter letter = DeadLetter.newBuilder().setMessageId("m-refused").setRecipientId("r")
+                    .setReasonCode(DeadLetterReason.REJECTED.name()).setReasonText("written by SecureModeIT").setAttempts(1)
+                    .setDeadLetteredAt(java.time.Instant.now()).build();
+            try (KafkaProducer<String, DeadLetter> producer = new KafkaProducer<>(config, new StringSerializer(),
+                    CourierSerdes.value(DeadLetter.class, admin).serializer())) {
+                producer.send(new ProducerRecord<>(TOPICS.deadLetter(), "r", letter)).get();
+            }
+        }
+        String[] connection = {"--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", registry.url(),
+                "--timeout", "20s", "--command-config", withWrongRegistryPassword(ClusterSecurity.OPERATOR).toString()};
+
+        StringWriter err = new StringWriter();
+        int exit = run(err, concat(new String[] {"dlq", "list", "--json"}, connection));
+
+        assertEquals(ExitCodes.ENVIRONMENT_UNAVAILABLE, exit, err.toString());
+        assertTrue(err.toString().strip().startsWith("courier dlq list: the schema registry refused"), err.toString());
+    }
+
+    /** A --command-config file of {@code principal}: its Kafka login, and a wrong registry password. */
+    private Path withWrongRegistryPassword(String principal) throws Exception {
+        Properties props = new Properties();
+        props.putAll(security.kafkaProperties(principal));
+        props.putAll(security.registryClientProperties(principal));
+        props.put(RegistryClientSettings.USER_INFO_CONFIG, principal + ":wrong-password");
+        Path file = Files.createTempFile(principal + "-wrong-registry-password", ".properties");
+        try (var out = Files.newBufferedWriter(file)) {
+            props.store(out, null);
+        }
+        return file;
     }
 
     private Map<String, Object> producerConfig() {

@@ -124,6 +124,9 @@ public final class DeadLetterReader implements AutoCloseable {
                 throw new EnvironmentUnavailableException("the schema registry at " + connection.registryUrl()
                         + " did not answer: " + e.getMessage(), e);
             }
+            if (e.isAuthFailure()) {
+                throw e; // the command's credentials, not the record: no entry is undecodable for it
+            }
             return DeadLetterEntry.undecodable(record.partition(), record.offset(), record.timestamp(), record.value(),
                     e.getMessage());
         } catch (SerializationException e) {

@@ -7,7 +7,9 @@ import dev.courier.schemas.registry.SchemaRegistryException;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
@@ -37,6 +39,9 @@ public final class DeliveryTracker implements AutoCloseable {
     private final TrackerAnnouncer announcer;
     private final CourierMetrics metrics;
     private final KafkaStreamsMetrics streamsMetrics;
+    /** Counted down once Kafka Streams stops: closed, or shut down after a fatal error ({@link #failure()}). */
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Throwable failure;
     private final ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tracker-metrics-refresh");
         t.setDaemon(true);
@@ -71,6 +76,7 @@ public final class DeliveryTracker implements AutoCloseable {
         streams.setUncaughtExceptionHandler(e -> {
             if (SchemaRegistryException.authFailureIn(e)) {
                 log.error("the schema registry refuses the tracker's credentials; stopping the tracker", e);
+                failure = e;
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
             log.error("tracker stream thread failed; replacing it", e);
@@ -79,7 +85,15 @@ public final class DeliveryTracker implements AutoCloseable {
         this.streamsMetrics = new KafkaStreamsMetrics(streams, List.of(), metricsRefresh,
                 CourierMetrics.KAFKA_METRICS_REFRESH);
         streamsMetrics.bindTo(metrics.registry());
-        streams.setStateListener((now, before) -> log.info("tracker state {} -> {}", before, now));
+        streams.setStateListener((now, before) -> {
+            log.info("tracker state {} -> {}", before, now);
+            if (now == KafkaStreams.State.ERROR && failure == null) {
+                failure = new IllegalStateException("Kafka Streams stopped the tracker (state ERROR); see the log");
+            }
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
     }
 
     public void start() {
@@ -94,12 +108,16 @@ public final class DeliveryTracker implements AutoCloseable {
         return http == null ? -1 : http.port();
     }
 
-    /** Waits until the tracker has joined its group and restored its state. */
+    /**
+     * Waits until the tracker has joined its group and restored its state.
+     *
+     * @throws IllegalStateException if it stopped first (with its {@link #failure()} as the cause)
+     */
     public void awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {
             if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
-                throw new IllegalStateException("tracker stopped while starting: " + streams.state());
+                throw new IllegalStateException("tracker stopped while starting: " + streams.state(), failure);
             }
             if (System.nanoTime() > end) {
                 throw new TimeoutException("tracker not RUNNING after " + timeout + " (state " + streams.state() + ")");
@@ -129,6 +147,22 @@ public final class DeliveryTracker implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /**
+     * Blocks until the tracker stops: {@link #close()}d, or shut down by itself after a fatal error (a registry that
+     * refuses its credentials); then {@link #failure()} says which.
+     */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    /**
+     * What stopped the tracker by itself, if something did: a registry refusing its credentials (every other stream
+     * thread failure is retried in a new thread), or whatever else put Kafka Streams in its ERROR state.
+     */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
     }
 
     @Override

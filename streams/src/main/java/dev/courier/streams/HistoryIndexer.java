@@ -88,8 +88,10 @@ final class HistoryIndexer implements Processor<String, byte[], Void, Void> {
             log.debug("status index skips an undecodable record at {}-{}@{}: {}", topic, source.partition(),
                     source.offset(), e.getMessage());
         } catch (SchemaRegistryException e) {
-            if (e.isTransient()) {
-                throw e; // registry down: fail the task, Streams retries from the committed offsets
+            if (e.isTransient() || e.isAuthFailure()) {
+                // registry down: fail the task, Streams retries from the committed offsets; refused: the tracker
+                // stops (DeliveryTracker) rather than leave every record out of the index
+                throw e;
             }
             log.debug("status index skips {}-{}@{}: {}", topic, source.partition(), source.offset(), e.getMessage());
         }

@@ -305,8 +305,9 @@ final class TrackerProcessor implements Processor<String, byte[], String, Specif
         try {
             request = commandDeserializer.deserialize(source.topic(), record.value());
         } catch (WireFormatException | SchemaRegistryException e) {
-            if (e instanceof SchemaRegistryException registryError && registryError.isTransient()) {
-                throw registryError;
+            if (e instanceof SchemaRegistryException registryError
+                    && (registryError.isTransient() || registryError.isAuthFailure())) {
+                throw registryError; // down: retried from the committed offsets; refused: the tracker stops
             }
             log.warn("ignored an undecodable command at {}-{}@{}: {}", source.topic(), source.partition(),
                     source.offset(), e.getMessage());
