@@ -70,8 +70,7 @@ public final class TrackerCommand implements Callable<Integer>, ConfiguredComman
         props.put(TrackerConfig.HTTP_PORT_CONFIG, httpPort);
         TrackerConfig config = new TrackerConfig(props);
         try (DeliveryTracker tracker = new DeliveryTracker(config)) {
-            Thread shutdown = new Thread(tracker::close, "tracker-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdown);
+            Runtime.getRuntime().addShutdownHook(new Thread(tracker::close, "tracker-shutdown"));
             tracker.start();
             System.err.println("tracker started (application.id=" + config.getString(TrackerConfig.APPLICATION_ID_CONFIG) + ")"
                     + (tracker.httpPort() < 0 ? "" : ", HTTP API at http://" + config.getString(TrackerConfig.HTTP_HOST_CONFIG)

@@ -42,6 +42,7 @@ public final class DeliveryTracker implements AutoCloseable {
     /** Counted down once Kafka Streams stops: closed, or shut down after a fatal error ({@link #failure()}). */
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
+    private boolean closed;
     private final ScheduledExecutorService metricsRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tracker-metrics-refresh");
         t.setDaemon(true);
@@ -165,8 +166,13 @@ public final class DeliveryTracker implements AutoCloseable {
         return Optional.ofNullable(failure);
     }
 
+    /** Stops it; a second call (a shutdown hook's and the owner's) waits for the first and does nothing more. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (announcer != null) {
             announcer.close();
         }
